@@ -1,0 +1,57 @@
+# Two commands do all set-up on a fresh Debian/Ubuntu machine with Python 3.11:
+#   make run   - install into .venv, then start latentvj (no display: renders the demo clip)
+#   make test  - install test dependencies (apt packages too when root), then run the suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+TORCH_PIN := torch==2.13.0
+# Debian packages the test suite uses (real JACK audio/MIDI and Xvfb arrive with the live
+# engine and GUI issues; this issue's tests need none beyond Python wheels).
+APT_TEST_PACKAGES :=
+
+.PHONY: run test install install-test apt-test lint clean
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	@touch $@
+
+# torch first, so no later dependency pulls a multi-GB CUDA build: the pinned CPU build when
+# this machine's wheel cache has it, otherwise PyTorch's CPU index, otherwise PyPI's default.
+$(VENV)/.torch: $(VENV)/.created
+	$(PIP) install -q --no-index $(TORCH_PIN) 2>/dev/null \
+	  || $(PIP) install -q "torch>=2.2,<3" --index-url https://download.pytorch.org/whl/cpu \
+	  || $(PIP) install -q "torch>=2.2,<3"
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.torch
+	$(PIP) install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install -q -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test apt-test
+
+apt-test:
+	@if [ -n "$(APT_TEST_PACKAGES)" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $(APT_TEST_PACKAGES); \
+	fi
+
+run: install
+	$(PY) main.py
+
+lint: install-test
+	$(VENV)/bin/lint-imports
+
+test: install-test lint
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info

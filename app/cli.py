@@ -1,0 +1,167 @@
+"""Command line: ``latentvj render ...`` (and, as later issues land, live, midi, train...).
+
+User errors print one line on stderr and exit with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from app.core.errors import UserError
+
+DEFAULT_PRESET = "nebula-drift"
+DEMO_OUTPUT = Path("renders") / "demo.mp4"
+MAX_SIDE = 7680
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2), as every latentvj user error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT (e.g. 1280x720)")
+    w, h = int(match.group(1)), int(match.group(2))
+    if not (16 <= w <= MAX_SIDE and 16 <= h <= MAX_SIDE):
+        raise argparse.ArgumentTypeError(f"{text!r}: each side must be 16 to {MAX_SIDE} pixels")
+    if w % 2 or h % 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: width and height must be even "
+                                         "(H.264 with yuv420p colour)")
+    return w, h
+
+
+def parse_fps(text: str) -> float:
+    try:
+        fps = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 1.0 <= fps <= 240.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be between 1 and 240")
+    return fps
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0.0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number >= 0")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = _non_negative(text)
+    if value == 0.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be above 0")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be between 0 and 2**63-1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from app.engine.video_writer import QUALITY_PRESETS
+
+    parser = _Parser(prog="latentvj", description="A video synthesizer played by music: "
+                     "a generator network's latent space as the instrument.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    render = sub.add_parser("render", help="render a music-synced video from a song file",
+                            description="Render a music-synced H.264 MP4 with the song muxed.")
+    render.add_argument("--preset", default=DEFAULT_PRESET,
+                        help=f"shipped preset name or JSON file (default {DEFAULT_PRESET})")
+    render.add_argument("--audio", type=Path,
+                        help="wav, flac, ogg or mp3 (default: the built-in demo track)")
+    render.add_argument("-o", "--output", type=Path, required=True, help="output .mp4 file")
+    render.add_argument("--size", type=parse_size, default=(640, 360), help="WxH (640x360)")
+    render.add_argument("--fps", type=parse_fps, default=30.0, help="frames per second (30)")
+    render.add_argument("--start", type=_non_negative, default=0.0, help="start, seconds")
+    render.add_argument("--duration", type=_positive, help="seconds (default: to the end)")
+    render.add_argument("--seed", type=_seed, help="override the preset's seed")
+    render.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    render.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16"])
+    render.add_argument("--quality", default="standard", choices=sorted(QUALITY_PRESETS),
+                        help="encoder quality/speed (standard)")
+    render.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from app.audio.demo_track import demo_clip
+    from app.audio.loading import load_audio_file
+    from app.core.presets import load_preset
+    from app.engine.device import resolve_placement
+    from app.engine.offline import RenderRequest, check_output_path, run_render
+    from app.engine.param_specs import build_registry
+    from app.engine.video_writer import QUALITY_PRESETS
+
+    registry = build_registry()
+    check_output_path(args.output)
+    patch, preset_path = load_preset(args.preset, registry)
+    placement = resolve_placement(args.device, args.precision)
+    clip = load_audio_file(args.audio) if args.audio else demo_clip()
+    request = RenderRequest(
+        patch=patch, registry=registry, clip=clip, output=args.output, size=args.size,
+        fps=args.fps, start_s=args.start, duration_s=args.duration, seed=args.seed,
+        placement=placement, preset_dir=preset_path.parent,
+        encoder=QUALITY_PRESETS[args.quality])
+    print(f"latentvj: '{patch.name}' on '{clip.name}' -> {args.output} "
+          f"({args.size[0]}x{args.size[1]} @ {args.fps:g} fps, {placement.label})",
+          file=sys.stderr)
+    with tqdm(total=None, unit="frame", disable=args.no_progress, dynamic_ncols=True,
+              desc="render") as bar:
+        def progress(done: int, total: int) -> None:
+            if bar.total is None:
+                bar.reset(total=total)
+            bar.update(done - bar.n)
+
+        result = run_render(request, on_progress=progress)
+    print(f"wrote {result.output} ({result.frames} frames, {result.duration_s:.2f} s at "
+          f"{result.bpm:.1f} BPM, {result.speed_x_realtime:.2f}x real time)")
+    return 0
+
+
+def cmd_default() -> int:
+    """``python main.py`` with no command: the desktop window is not built yet, so render
+    the demo clip with the default preset and say where it is."""
+    DEMO_OUTPUT.parent.mkdir(exist_ok=True)
+    args = build_parser().parse_args(["render", "-o", str(DEMO_OUTPUT), "--duration", "20"])
+    print("latentvj: no desktop window yet; rendering the demo clip instead", file=sys.stderr)
+    code = cmd_render(args)
+    print(f"demo clip: {DEMO_OUTPUT.resolve()}")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python main.py`` and the ``latentvj`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TQDM_MININTERVAL", "0.5")
+    try:
+        if args.command == "render":
+            return cmd_render(args)
+        return cmd_default()
+    except UserError as exc:
+        print(f"latentvj: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("latentvj: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Pure core: types, parameter registry, modulation, musical clock, presets. No Qt, no torch."""

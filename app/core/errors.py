@@ -1,0 +1,15 @@
+"""User-facing errors: one clear line naming the thing and what is wrong."""
+
+
+class UserError(Exception):
+    """Bad input from the user (a file, a preset, a flag, a device, a model).
+
+    The CLI prints ``str(error)`` as one line and exits with code 2, without a traceback.
+    The message must name the thing (file path, field path, flag) and say what is wrong.
+    """
+
+
+def describe(exc: BaseException, limit: int = 160) -> str:
+    """The first line of an exception's message (or its type), for one-line user errors."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:limit] if text else type(exc).__name__

@@ -1,0 +1,57 @@
+"""Small frozen types that cross module and thread boundaries (DESIGN §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+N_BANDS = 3  # low, mid, high
+N_CHROMA = 12
+BAND_NAMES = ("low", "mid", "high")
+CHROMA_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisFrame:
+    """Audio features at one instant, the same type live (online analyzer) and offline.
+
+    Feature values are normalised to [0, 1] so modulation routes behave alike on any song.
+    ``beats`` is the musical position (beats since the first beat, fractional); phases are in
+    [0, 1): ``beat_phase`` is the fraction of the current beat elapsed, ``bar_phase`` of the bar.
+    """
+
+    t_s: float
+    beats: float
+    bpm: float
+    beat_phase: float
+    bar_phase: float
+    onset: float
+    is_beat: bool
+    rms: float
+    bands: tuple[float, float, float]
+    chroma: tuple[float, ...]
+    beats_per_bar: int = 4
+
+    @staticmethod
+    def silent(t_s: float, bpm: float = 120.0, beats_per_bar: int = 4) -> "AnalysisFrame":
+        """A frame for silence on a steady clock at ``bpm`` (used when there is no audio)."""
+        beats = t_s * bpm / 60.0
+        return AnalysisFrame(
+            t_s=t_s, beats=beats, bpm=bpm, beat_phase=beats % 1.0,
+            bar_phase=(beats / beats_per_bar) % 1.0, onset=0.0, is_beat=False, rms=0.0,
+            bands=(0.0, 0.0, 0.0), chroma=(0.0,) * N_CHROMA, beats_per_bar=beats_per_bar)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFrame:
+    """One output frame: an HxWx3 uint8 image (read-only) with its timings in milliseconds."""
+
+    seq: int
+    t_s: float
+    image: np.ndarray
+    timings: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        self.image.setflags(write=False)

@@ -1,0 +1,1 @@
+"""Engine: generators (torch), latent motion, effects, frame renderer, video writer, render jobs."""

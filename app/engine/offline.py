@@ -1,0 +1,144 @@
+"""The offline render job: a song (or the demo track) in, a music-synced H.264 MP4 out.
+
+Frames are rendered in order on this thread while the writer thread feeds ffmpeg, so wall
+time approaches max(generate, encode). The file is written under a temporary name beside the
+target and renamed only when complete: an error or Ctrl-C leaves no output file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from app.audio.analysis import AnalysisTrack, analyze
+from app.audio.loading import AudioClip
+from app.core.atomic import atomic_path
+from app.core.errors import UserError
+from app.core.params import ParamRegistry
+from app.core.patch import Patch
+from app.engine.device import Placement
+from app.engine.renderer import FrameRenderer
+from app.engine.video_writer import QUALITY_PRESETS, EncoderSettings, VideoWriter, WriterError
+
+# Feedback and modulation smoothing carry state across frames; a render that starts mid-song
+# first renders (and discards) this much of the music before it, to rebuild that state.
+PREROLL_S = 2.0
+OUTPUT_SUFFIXES = (".mp4", ".mkv", ".mov")
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    patch: Patch
+    registry: ParamRegistry
+    clip: AudioClip
+    output: Path
+    size: tuple[int, int] = (640, 360)
+    fps: float = 30.0
+    start_s: float = 0.0
+    duration_s: float | None = None
+    seed: int | None = None
+    placement: Placement | None = None
+    preset_dir: Path | None = None
+    encoder: EncoderSettings = QUALITY_PRESETS["standard"]
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    output: Path
+    frames: int
+    duration_s: float
+    wall_s: float
+    generate_s: float
+    bpm: float
+
+    @property
+    def speed_x_realtime(self) -> float:
+        return self.duration_s / self.wall_s if self.wall_s > 0 else float("inf")
+
+
+def frame_count(duration_s: float, fps: float) -> int:
+    return int(round(duration_s * fps))
+
+
+def plan_span(clip: AudioClip, start_s: float, duration_s: float | None, fps: float
+              ) -> tuple[float, int]:
+    """(start, frames) for the requested span; UserError if it misses the audio."""
+    if start_s >= clip.duration_s:
+        raise UserError(f"--start {start_s:g}: the audio '{clip.name}' is only "
+                        f"{clip.duration_s:.2f} s long")
+    available = clip.duration_s - start_s
+    duration = available if duration_s is None else duration_s
+    if duration > available + 1e-6:
+        raise UserError(f"--duration {duration_s:g}: only {available:.2f} s of "
+                        f"'{clip.name}' follow --start {start_s:g}")
+    frames = frame_count(duration, fps)
+    if frames < 1:
+        raise UserError(f"--duration {duration:g}: shorter than one frame at {fps:g} fps")
+    return start_s, frames
+
+
+def write_audio_span(clip: AudioClip, start_s: float, duration_s: float, path: Path) -> None:
+    """The audio under the rendered span, as 16-bit WAV for ffmpeg to mux."""
+    a = int(round(start_s * clip.sr))
+    b = min(clip.samples.shape[1], a + int(round(duration_s * clip.sr)))
+    sf.write(str(path), np.ascontiguousarray(clip.samples[:, a:b].T), clip.sr,
+             subtype="PCM_16")
+
+
+def check_output_path(output: Path) -> None:
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise UserError(f"output '{output}': use a {', '.join(OUTPUT_SUFFIXES)} file name")
+    if output.is_dir():
+        raise UserError(f"output '{output}': is a folder")
+    parent = output.parent
+    if not parent.is_dir():
+        raise UserError(f"output '{output}': folder '{parent}' does not exist")
+
+
+def run_render(req: RenderRequest,
+               on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
+    """Render the request to ``req.output``; ``on_progress(done, total)`` after each frame."""
+    check_output_path(req.output)
+    start_s, n_frames = plan_span(req.clip, req.start_s, req.duration_s, req.fps)
+    duration_s = n_frames / req.fps
+    track = AnalysisTrack(analyze(req.clip), req.patch.beats_per_bar)
+    renderer = FrameRenderer(req.patch, req.registry, req.size, req.placement,
+                             seed=req.seed, preset_dir=req.preset_dir)
+    state = renderer.new_state()
+    preroll = frame_count(min(PREROLL_S, start_s), req.fps)
+    for analysis in track.frames(start_s - preroll / req.fps, preroll, req.fps):
+        renderer.render(analysis, state, req.fps)
+    frames = track.frames(start_s, n_frames, req.fps)
+    t_start = time.perf_counter()
+    generate_s = 0.0
+    try:
+        with atomic_path(req.output) as tmp_output, \
+                tempfile.TemporaryDirectory(prefix="latentvj-") as tmp:
+            audio_path = Path(tmp) / "audio.wav"
+            write_audio_span(req.clip, start_s, duration_s, audio_path)
+            writer = VideoWriter(tmp_output, req.size, req.fps, audio_path, req.encoder).start()
+            try:
+                for i, analysis in enumerate(frames):
+                    g0 = time.perf_counter()
+                    frame = renderer.render(analysis, state, req.fps)
+                    generate_s += time.perf_counter() - g0
+                    writer.write(frame.image)
+                    if on_progress:
+                        on_progress(i + 1, n_frames)
+            except BaseException:
+                with contextlib.suppress(WriterError):
+                    writer.close()
+                raise
+            writer.close()
+    except WriterError as exc:
+        raise UserError(f"output '{req.output}': {exc}") from None
+    return RenderResult(output=req.output, frames=n_frames, duration_s=duration_s,
+                        wall_s=time.perf_counter() - t_start, generate_s=generate_s,
+                        bpm=track.bpm)

@@ -1,0 +1,1 @@
+"""MIDI input, mapping, learn and clock (python-rtmidi). No Qt. Arrives with the MIDI issue."""

@@ -1,0 +1,1 @@
+"""DCGAN training and training timelapses. No Qt. Arrives with the training issue."""
