@@ -64,12 +64,12 @@ class Effects:
         return img
 
     def _kaleidoscope(self, img: torch.Tensor, rotate_deg: float) -> torch.Tensor:
-        """Fold the angle into one mirrored wedge of 2 pi / n and sample the image there."""
-        n = self.spec.kaleidoscope
-        wedge = 2.0 * math.pi / n
-        theta = torch.remainder(self._angle + math.radians(rotate_deg), 2.0 * wedge)
-        theta = torch.where(theta > wedge, 2.0 * wedge - theta, theta)
-        theta = theta - wedge / 2.0  # centre the wedge on the x axis
+        """n segments of 2 pi / n, each a wedge and its mirror image: n-fold rotational
+        symmetry with 2n mirror lines (a 6-segment kaleidoscope is a snowflake)."""
+        segment = 2.0 * math.pi / self.spec.kaleidoscope
+        theta = torch.remainder(self._angle + math.radians(rotate_deg), segment)
+        theta = torch.where(theta > segment / 2.0, segment - theta, theta)
+        theta = theta - segment / 4.0  # centre the sampled wedge on the x axis
         gx = self._radius * torch.cos(theta) / self._aspect
         gy = self._radius * torch.sin(theta)
         grid = torch.stack([gx, gy], dim=-1).unsqueeze(0)

@@ -77,6 +77,8 @@ class _WalkPath:
         self.spec = spec
         self.dt = 1.0 / spec.steps_per_beat
         self._rng = rng_for(seed, "motion.walk")
+        if spec.boundary_mode == "clamp":  # a keyframe may start outside the boundary
+            start = np.clip(start, -spec.boundary, spec.boundary)
         self._positions = start[None, :].copy()
         self._velocity = np.zeros_like(start)
 

@@ -1,4 +1,5 @@
-"""``torchscript``: any user-exported generator (``torch.jit.save``) plus a JSON sidecar.
+"""``torchscript``: any user-exported generator (``torch.jit.save``, or ``torch.export.save``
+to a ``.pt2`` file, which torch now recommends) plus a JSON sidecar.
 
 This is the path for StyleGAN / BigGAN users: export the mapping + synthesis (or the
 conditional generator) as one TorchScript module taking ``z`` (and ``y`` when
@@ -7,12 +8,15 @@ conditional generator) as one TorchScript module taking ``z`` (and ``y`` when
     {"latent_dim": 512, "class_dim": 0, "output_range": [-1, 1]}
 
 The module is test-run once at load with a zero latent, so a wrong sidecar is reported
-then, naming the file, not in the middle of a set.
+then, naming the file, not in the middle of a set. Exported ``.pt2`` programs run with the
+batch size they were exported with unless exported with a dynamic batch dimension; the
+renderer calls with batch 1.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import torch
@@ -73,12 +77,7 @@ class TorchScriptGenerator:
             raise UserError(f"model '{path}': not found")
         self.sidecar = read_sidecar(path)
         self.placement = placement
-        try:
-            self.module = torch.jit.load(str(path), map_location=placement.device)
-        except Exception as exc:
-            reason = describe(exc)
-            raise UserError(f"model '{path}': not a TorchScript file ({reason})") from None
-        self.module.eval()
+        self.module = self._load(path, placement)
         if placement.dtype != torch.float32:
             self.module.to(placement.dtype)
         self.latent_dim = self.sidecar.latent_dim
@@ -88,6 +87,18 @@ class TorchScriptGenerator:
         self.description = (f"torchscript: {self.sidecar.name or path.name}, "
                             f"{self.native_size[0]}x{self.native_size[1]}, z{self.latent_dim}"
                             + (f", {self.class_dim} classes" if self.class_dim else ""))
+
+    @staticmethod
+    def _load(path: Path, placement: Placement) -> torch.nn.Module:
+        try:
+            if path.suffix == ".pt2":
+                return torch.export.load(str(path)).module().to(placement.device)
+            with warnings.catch_warnings():  # torch 2.13 deprecates jit; users still export it
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return torch.jit.load(str(path), map_location=placement.device).eval()
+        except Exception as exc:
+            kind = "an exported program (.pt2)" if path.suffix == ".pt2" else "a TorchScript file"
+            raise UserError(f"model '{path}': not {kind} ({describe(exc)})") from None
 
     def _probe(self, path: Path) -> torch.Tensor:
         z = torch.zeros(1, self.latent_dim)
