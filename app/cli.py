@@ -109,7 +109,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from app.audio.loading import load_audio_file
     from app.core.presets import load_preset
     from app.engine.device import resolve_placement
-    from app.engine.offline import RenderRequest, check_output_path, run_render
+    from app.engine.offline import RenderJob, RenderRequest, check_output_path
     from app.engine.param_specs import build_registry
     from app.engine.video_writer import QUALITY_PRESETS
 
@@ -123,9 +123,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         fps=args.fps, start_s=args.start, duration_s=args.duration, seed=args.seed,
         placement=placement, preset_dir=preset_path.parent,
         encoder=QUALITY_PRESETS[args.quality])
+    job = RenderJob(request)
     print(f"latentvj: '{patch.name}' on '{clip.name}' -> {args.output} "
-          f"({args.size[0]}x{args.size[1]} @ {args.fps:g} fps, {placement.label})",
-          file=sys.stderr)
+          f"({args.size[0]}x{args.size[1]} @ {args.fps:g} fps, {placement.label}; "
+          f"{job.renderer.generator.description})", file=sys.stderr)
     with tqdm(total=None, unit="frame", disable=args.no_progress, dynamic_ncols=True,
               desc="render") as bar:
         def progress(done: int, total: int) -> None:
@@ -133,7 +134,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                 bar.reset(total=total)
             bar.update(done - bar.n)
 
-        result = run_render(request, on_progress=progress)
+        result = job.run(on_progress=progress)
     print(f"wrote {result.output} ({result.frames} frames, {result.duration_s:.2f} s at "
           f"{result.bpm:.1f} BPM, {result.speed_x_realtime:.2f}x real time)")
     return 0

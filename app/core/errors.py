@@ -10,6 +10,10 @@ class UserError(Exception):
 
 
 def describe(exc: BaseException, limit: int = 160) -> str:
-    """The first line of an exception's message (or its type), for one-line user errors."""
+    """The first sentence of an exception's message (or its type), for one-line errors."""
     text = str(exc).strip()
-    return text.splitlines()[0][:limit] if text else type(exc).__name__
+    if not text:
+        return type(exc).__name__
+    first = text.splitlines()[0]
+    sentence_end = first.find(". ")
+    return (first[:sentence_end] if sentence_end > 0 else first)[:limit]

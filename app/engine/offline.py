@@ -93,6 +93,7 @@ def write_audio_span(clip: AudioClip, start_s: float, duration_s: float, path: P
 
 
 def check_output_path(output: Path) -> None:
+    """Refuse an output we could not write, before any work is done."""
     if output.suffix.lower() not in OUTPUT_SUFFIXES:
         raise UserError(f"output '{output}': use a {', '.join(OUTPUT_SUFFIXES)} file name")
     if output.is_dir():
@@ -100,45 +101,64 @@ def check_output_path(output: Path) -> None:
     parent = output.parent
     if not parent.is_dir():
         raise UserError(f"output '{output}': folder '{parent}' does not exist")
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise UserError(f"output '{output}': cannot be written ({exc.strerror})") from None
+
+
+class RenderJob:
+    """A validated render: constructing it checks every input (span, output folder, model,
+    analysis), so ``run`` only fails for reasons found while rendering (encoder, disk)."""
+
+    def __init__(self, req: RenderRequest) -> None:
+        check_output_path(req.output)
+        self.req = req
+        self.start_s, self.n_frames = plan_span(req.clip, req.start_s, req.duration_s, req.fps)
+        self.duration_s = self.n_frames / req.fps
+        self.track = AnalysisTrack(analyze(req.clip), req.patch.beats_per_bar)
+        self.renderer = FrameRenderer(req.patch, req.registry, req.size, req.placement,
+                                      seed=req.seed, preset_dir=req.preset_dir)
+
+    def run(self, on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
+        """Render to ``req.output``; ``on_progress(done, total)`` after each frame."""
+        req, renderer = self.req, self.renderer
+        state = renderer.new_state()
+        preroll = frame_count(min(PREROLL_S, self.start_s), req.fps)
+        for analysis in self.track.frames(self.start_s - preroll / req.fps, preroll, req.fps):
+            renderer.render(analysis, state, req.fps)
+        frames = self.track.frames(self.start_s, self.n_frames, req.fps)
+        t_start = time.perf_counter()
+        generate_s = 0.0
+        try:
+            with atomic_path(req.output) as tmp_output, \
+                    tempfile.TemporaryDirectory(prefix="latentvj-") as tmp:
+                audio_path = Path(tmp) / "audio.wav"
+                write_audio_span(req.clip, self.start_s, self.duration_s, audio_path)
+                writer = VideoWriter(tmp_output, req.size, req.fps, audio_path,
+                                     req.encoder).start()
+                try:
+                    for i, analysis in enumerate(frames):
+                        g0 = time.perf_counter()
+                        frame = renderer.render(analysis, state, req.fps)
+                        generate_s += time.perf_counter() - g0
+                        writer.write(frame.image)
+                        if on_progress:
+                            on_progress(i + 1, self.n_frames)
+                except BaseException:
+                    with contextlib.suppress(WriterError):
+                        writer.close()
+                    raise
+                writer.close()
+        except WriterError as exc:
+            raise UserError(f"output '{req.output}': {exc}") from None
+        return RenderResult(output=req.output, frames=self.n_frames,
+                            duration_s=self.duration_s, wall_s=time.perf_counter() - t_start,
+                            generate_s=generate_s, bpm=self.track.bpm)
 
 
 def run_render(req: RenderRequest,
                on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
-    """Render the request to ``req.output``; ``on_progress(done, total)`` after each frame."""
-    check_output_path(req.output)
-    start_s, n_frames = plan_span(req.clip, req.start_s, req.duration_s, req.fps)
-    duration_s = n_frames / req.fps
-    track = AnalysisTrack(analyze(req.clip), req.patch.beats_per_bar)
-    renderer = FrameRenderer(req.patch, req.registry, req.size, req.placement,
-                             seed=req.seed, preset_dir=req.preset_dir)
-    state = renderer.new_state()
-    preroll = frame_count(min(PREROLL_S, start_s), req.fps)
-    for analysis in track.frames(start_s - preroll / req.fps, preroll, req.fps):
-        renderer.render(analysis, state, req.fps)
-    frames = track.frames(start_s, n_frames, req.fps)
-    t_start = time.perf_counter()
-    generate_s = 0.0
-    try:
-        with atomic_path(req.output) as tmp_output, \
-                tempfile.TemporaryDirectory(prefix="latentvj-") as tmp:
-            audio_path = Path(tmp) / "audio.wav"
-            write_audio_span(req.clip, start_s, duration_s, audio_path)
-            writer = VideoWriter(tmp_output, req.size, req.fps, audio_path, req.encoder).start()
-            try:
-                for i, analysis in enumerate(frames):
-                    g0 = time.perf_counter()
-                    frame = renderer.render(analysis, state, req.fps)
-                    generate_s += time.perf_counter() - g0
-                    writer.write(frame.image)
-                    if on_progress:
-                        on_progress(i + 1, n_frames)
-            except BaseException:
-                with contextlib.suppress(WriterError):
-                    writer.close()
-                raise
-            writer.close()
-    except WriterError as exc:
-        raise UserError(f"output '{req.output}': {exc}") from None
-    return RenderResult(output=req.output, frames=n_frames, duration_s=duration_s,
-                        wall_s=time.perf_counter() - t_start, generate_s=generate_s,
-                        bpm=track.bpm)
+    """Validate and render in one call."""
+    return RenderJob(req).run(on_progress)

@@ -1,0 +1,161 @@
+"""End-to-end: ``python main.py render`` as a user runs it, checked with the bundled ffmpeg."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from tests.media import probe
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+@pytest.fixture(scope="module")
+def three_second_render(tmp_path_factory):
+    out = tmp_path_factory.mktemp("render") / "clip.mp4"
+    result = run_cli("render", "-o", str(out), "--size", "320x180", "--fps", "30",
+                     "--start", "4", "--duration", "3", "--preset", "crystal-kaleido")
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+def test_three_second_clip_has_the_right_streams_and_durations(three_second_render):
+    out, result = three_second_render
+    info = probe(out)
+    assert info.video_codec == "h264" and info.pix_fmt == "yuv420p"
+    assert info.size == (320, 180) and info.fps == pytest.approx(30.0)
+    assert info.frames == 90  # round(duration x fps)
+    assert info.video_s == pytest.approx(3.0, abs=1e-6)
+    assert info.audio_codec == "aac"
+    assert abs(info.audio_s - info.video_s) <= 1.0 / 30.0
+    assert "wrote" in result.stdout and "90 frames" in result.stdout
+    assert "render" in result.stderr and "100%" in result.stderr  # the progress bar ran
+    assert [p.name for p in out.parent.iterdir()] == ["clip.mp4"]  # no temporary left
+
+
+def test_renders_are_deterministic(tmp_path, three_second_render):
+    first, _ = three_second_render
+    again = tmp_path / "again.mp4"
+    args = ["render", "--size", "320x180", "--fps", "30", "--start", "4", "--duration", "3",
+            "--preset", "crystal-kaleido", "--no-progress"]
+    assert run_cli(*args, "-o", str(again)).returncode == 0
+    assert probe(first).frame_hashes == probe(again).frame_hashes
+    other = tmp_path / "other-seed.mp4"
+    assert run_cli(*args, "-o", str(other), "--seed", "999").returncode == 0
+    assert probe(first).frame_hashes != probe(other).frame_hashes
+
+
+def test_renders_a_user_song_file(tmp_path, demo_track):
+    song = tmp_path / "song.flac"
+    sf.write(song, demo_track.samples[:, : demo_track.sr * 5].T, demo_track.sr)
+    out = tmp_path / "song.mp4"
+    result = run_cli("render", "--audio", str(song), "-o", str(out), "--size", "160x90",
+                     "--fps", "24", "--no-progress", "--preset", "cell-strobe")
+    assert result.returncode == 0, result.stderr
+    info = probe(out)
+    assert info.frames == round(info.video_s * 24) and abs(info.video_s - 5.0) <= 1 / 24
+    assert abs(info.audio_s - info.video_s) <= 1 / 24
+
+
+def _checkpoint(path: Path, corrupt: bool = False) -> Path:
+    import torch
+
+    from app.engine.device import resolve_placement
+    from app.engine.generators.dcgan import DCGANConfig, DCGANPlayer, save_checkpoint
+
+    model = DCGANPlayer.random(DCGANConfig(nbr_of_layers_g=3, gf_dim=4, output_width=16,
+                                           output_height=16), resolve_placement("cpu")).model
+    save_checkpoint(path, model)
+    if corrupt:
+        path.write_bytes(path.read_bytes()[:200])
+    else:  # mismatched: its config describes another network than its weights
+        payload = torch.load(path, weights_only=True)
+        payload["config"]["nbr_of_layers_g"] = 4
+        payload["config"]["output_width"] = payload["config"]["output_height"] = 32
+        torch.save(payload, path)
+    return path
+
+
+def _preset(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _model_preset(tmp: Path, checkpoint: Path) -> Path:
+    data = {"schema_version": 1, "name": "model",
+            "generator": {"kind": "dcgan", "path": checkpoint.name}}
+    return _preset(tmp / "model.json", json.dumps(data))
+
+
+BAD_INPUTS = {
+    "missing audio": (lambda t: ["--audio", str(t / "nope.wav")], r"nope.wav'.*not found"),
+    "corrupt audio": (lambda t: ["--audio", str(_bytes(t / "broken.wav", b"RIFF\x00\x01junk"))],
+                      r"broken.wav'.*not a readable audio file"),
+    "non-audio file": (lambda t: ["--audio", str(_bytes(t / "notes.mp3", b"hello\n" * 300))],
+                       r"notes.mp3'.*not a readable audio file"),
+    "malformed preset": (lambda t: ["--preset", str(_preset(t / "p.json", '{"name": "x",'))],
+                         r"p.json'.*invalid JSON at line 1"),
+    "unknown field": (lambda t: ["--preset", str(_preset(
+        t / "p.json", '{"schema_version": 1, "name": "x", "motion": {"pathh": "walk"}}'))],
+        r"motion\.pathh: unknown field"),
+    "wrong type": (lambda t: ["--preset", str(_preset(
+        t / "p.json", '{"schema_version": 1, "name": "x", "seed": "lucky"}'))],
+        r"seed: .*integer.*'lucky'"),
+    "bad size": (lambda t: ["--size", "641x360"], r"--size.*must be even"),
+    "bad size text": (lambda t: ["--size", "big"], r"--size.*not WIDTHxHEIGHT"),
+    "bad fps": (lambda t: ["--fps", "0"], r"--fps.*between 1 and 240"),
+    "unwritable output": (lambda t: ["-o", str(t / "missing-dir" / "x.mp4")],
+                          r"missing-dir.*does not exist"),
+    "output in a read-only place": (lambda t: ["-o", "/proc/latentvj-test.mp4"],
+                                    r"latentvj-test.mp4'.*cannot be written"),
+    "mismatched checkpoint": (lambda t: ["--preset", str(_model_preset(
+        t, _checkpoint(t / "g.pt")))], r"g.pt'.*weights do not match its config"),
+    "corrupt checkpoint": (lambda t: ["--preset", str(_model_preset(
+        t, _checkpoint(t / "g.pt", corrupt=True)))], r"g.pt'.*not a readable torch checkpoint"),
+    "start past the end": (lambda t: ["--start", "600"], r"--start 600.*only"),
+    "no such device": (lambda t: ["--device", "cuda"], r"--device cuda: no CUDA"),
+}
+
+
+def _bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_gives_one_clear_line_exit_2_and_no_output(tmp_path, case):
+    import re
+
+    import torch
+
+    if case == "no such device" and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    make_args, pattern = BAD_INPUTS[case]
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    args = make_args(inputs)
+    if "-o" not in args:
+        args += ["-o", str(out_dir / "video.mp4")]
+    result = run_cli("render", "--duration", "1", "--size", "64x36", "--no-progress", *args)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert re.search(pattern, lines[0]), lines[0]
+    assert list(out_dir.iterdir()) == []
+    assert not list(Path("/proc").glob("*latentvj-test*"))
