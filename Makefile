@@ -18,12 +18,15 @@ $(VENV)/.created:
 	$(PIP) install -q --upgrade pip
 	@touch $@
 
-# torch first, so no later dependency pulls a multi-GB CUDA build: the pinned CPU build when
-# this machine's wheel cache has it, otherwise PyTorch's CPU index, otherwise PyPI's default.
+# torch first, so no later dependency pulls a multi-GB CUDA build: when this machine's wheel
+# cache has the pinned CPU build (a --no-index, --no-deps probe finds it), install that pin
+# (its small dependencies come from the index); otherwise take PyPI's torch in pyproject's range.
 $(VENV)/.torch: $(VENV)/.created
-	$(PIP) install -q --no-index $(TORCH_PIN) 2>/dev/null \
-	  || $(PIP) install -q "torch>=2.2,<3" --index-url https://download.pytorch.org/whl/cpu \
-	  || $(PIP) install -q "torch>=2.2,<3"
+	if $(PIP) install -q --no-index --no-deps $(TORCH_PIN) 2>/dev/null; then \
+	  $(PIP) install -q $(TORCH_PIN); \
+	else \
+	  $(PIP) install -q "torch>=2.2,<3"; \
+	fi
 	@touch $@
 
 $(VENV)/.installed: pyproject.toml $(VENV)/.torch
