@@ -1,0 +1,75 @@
+"""Offline beat tracking on real annotated music (../shared/data/beats/, GTZAN excerpts).
+
+    python bench/beats.py [--data ../shared/data/beats]
+
+Scores librosa.beat.beat_track as shipped and as latentvj uses it (moved 25 ms earlier,
+LIBROSA_BEAT_LATENCY_S) with mir_eval (F-measure at +-70 ms, CMLt, AMLt; first 5 s
+ignored), mean and per genre, plus the median offset of matched beats. The data is
+evaluation data: it is read in place, never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from _common import machine, table
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "beats"
+
+
+def median_offset_ms(estimated: np.ndarray, reference: np.ndarray) -> float:
+    """Median signed offset of estimates within 70 ms of a reference beat."""
+    offsets = [e - reference[np.argmin(np.abs(reference - e))] for e in estimated]
+    close = [o for o in offsets if abs(o) <= 0.07]
+    return 1e3 * float(np.median(close)) if close else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    args = parser.parse_args()
+    clips = sorted(args.data.glob("*.flac"))
+    if not clips:
+        raise SystemExit(f"no evaluation data in {args.data} (expected NAME.flac + NAME.beats)")
+
+    import mir_eval
+    from tqdm import tqdm
+
+    from app.audio.analysis import LIBROSA_BEAT_LATENCY_S, compute_features
+    from app.audio.loading import load_audio_file
+
+    scores: dict[str, dict[str, list[tuple[float, ...]]]] = defaultdict(lambda: defaultdict(list))
+    for path in tqdm(clips, desc="clips", unit="clip"):
+        reference = np.loadtxt(path.with_suffix(".beats"), ndmin=1)
+        genre = path.name.split(".")[0].removeprefix("gtzan_")
+        corrected = compute_features(load_audio_file(path)).beat_times
+        raw = corrected + LIBROSA_BEAT_LATENCY_S  # the beats before our latency correction
+        ref = mir_eval.beat.trim_beats(reference)
+        for name, est in (("librosa beat_track (as shipped)", raw),
+                          ("librosa beat_track - 25 ms (latentvj)", corrected)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                e = mir_eval.beat.trim_beats(est)
+                f = mir_eval.beat.f_measure(ref, e)
+                _, cmlt, _, amlt = mir_eval.beat.continuity(ref, e)
+            scores[name][genre].append((f, cmlt, amlt, median_offset_ms(e, ref)))
+    rows, genre_rows = [], []
+    for name, by_genre in scores.items():
+        every = np.array([s for g in by_genre.values() for s in g])
+        rows.append([name, f"{every[:, 0].mean():.3f}", f"{every[:, 1].mean():.3f}",
+                     f"{every[:, 2].mean():.3f}", f"{np.nanmedian(every[:, 3]):+.1f}"])
+        genre_rows.append([name] + [f"{np.mean([s[0] for s in by_genre[g]]):.3f}"
+                                    for g in sorted(by_genre)])
+    genres = sorted(next(iter(scores.values())))
+    print(f"\nOffline beat tracking on {len(clips)} clips of {args.data} - {machine()}\n")
+    print(table(["tracker", "F", "CMLt", "AMLt", "median offset ms"], rows))
+    print("\nF-measure per genre\n")
+    print(table(["tracker"] + genres, genre_rows))
+
+
+if __name__ == "__main__":
+    main()
