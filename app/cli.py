@@ -1,4 +1,4 @@
-"""Command line: ``latentvj render ...`` (and, as later issues land, live, midi, train...).
+"""Command line: ``latentvj render ...``, ``latentvj keyframes ...``.
 
 User errors print one line on stderr and exit with code 2, never a traceback.
 """
@@ -99,7 +99,33 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--quality", default="standard", choices=sorted(QUALITY_PRESETS),
                         help="encoder quality/speed (standard)")
     render.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    keyframes = sub.add_parser(
+        "keyframes", help="save a preset's keyframes as JSON vectors",
+        description="Write the latent keyframes a preset plays (drawn from its seed, or from "
+                    "its keyframes_file) as a JSON file that motion.keyframes_file can load.")
+    keyframes.add_argument("--preset", default=DEFAULT_PRESET)
+    keyframes.add_argument("--seed", type=_seed, help="override the preset's seed")
+    keyframes.add_argument("-o", "--output", type=Path, required=True, help="output .json")
     return parser
+
+
+def cmd_keyframes(args: argparse.Namespace) -> int:
+    from app.core.keyframes import save_keyframes
+    from app.core.presets import load_preset
+    from app.engine.device import resolve_placement
+    from app.engine.param_specs import build_registry
+    from app.engine.renderer import FrameRenderer
+
+    patch, preset_path = load_preset(args.preset, build_registry())
+    renderer = FrameRenderer(patch, build_registry(), (64, 36), resolve_placement("cpu"),
+                             seed=args.seed, preset_dir=preset_path.parent)
+    vectors = renderer.motion.keyframes
+    save_keyframes(args.output, vectors,
+                   note=f"preset {patch.name}, seed {renderer.seed}, "
+                        f"{renderer.generator.description}")
+    print(f"wrote {args.output} ({len(vectors)} keyframes of {vectors.shape[1]} dimensions)")
+    return 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -159,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "render":
             return cmd_render(args)
+        if args.command == "keyframes":
+            return cmd_keyframes(args)
         return cmd_default()
     except UserError as exc:
         print(f"latentvj: error: {exc}", file=sys.stderr)

@@ -159,3 +159,28 @@ def test_bad_input_gives_one_clear_line_exit_2_and_no_output(tmp_path, case):
     assert re.search(pattern, lines[0]), lines[0]
     assert list(out_dir.iterdir()) == []
     assert not list(Path("/proc").glob("*latentvj-test*"))
+
+
+def test_saved_keyframes_reload_into_the_same_motion(tmp_path, registry, cpu, demo_features):
+    """keyframes -> JSON -> motion.keyframes_file plays the very same frames."""
+    import hashlib
+
+    from app.audio.analysis import AnalysisTrack
+    from app.core.presets import load_preset
+    from app.engine.renderer import FrameRenderer
+
+    kf = tmp_path / "kf.json"
+    result = run_cli("keyframes", "--preset", "bloom-chroma", "-o", str(kf))
+    assert result.returncode == 0, result.stderr
+    assert "8 keyframes of 64 dimensions" in result.stdout
+    patch, _ = load_preset("bloom-chroma", registry)
+    from_file = patch.model_copy(update={"motion": patch.motion.model_copy(
+        update={"keyframes_file": str(kf)})})
+    frames = AnalysisTrack(demo_features).frames(3.0, 8, 30.0)
+
+    def hashes(p):
+        renderer = FrameRenderer(p, registry, (64, 36), cpu)
+        state = renderer.new_state()
+        return [hashlib.sha256(renderer.render(f, state, 30.0).image.tobytes()).hexdigest()
+                for f in frames]
+    assert hashes(patch) == hashes(from_file)
