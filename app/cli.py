@@ -39,41 +39,26 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def parse_fps(text: str) -> float:
-    try:
-        fps = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 1.0 <= fps <= 240.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be between 1 and 240")
-    return fps
+def ranged(kind: type, low: float, high: float, low_open: bool = False):
+    """An argparse type: a ``kind`` (int or float) in [low, high] (or (low, high])."""
+    noun = "an integer" if kind is int else "a number"
+    bound = f"above {low:g}" if low_open else f"at least {low:g}"
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+        if not (low < value if low_open else low <= value) or not value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be {bound} and at most {high:g}")
+        return value
+    return parse
 
 
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value >= 0.0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number >= 0")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = _non_negative(text)
-    if value == 0.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be above 0")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be between 0 and 2**63-1")
-    return value
+parse_fps = ranged(float, 1.0, 240.0)
+_non_negative = ranged(float, 0.0, 1e7)
+_positive = ranged(float, 0.0, 1e7, low_open=True)
+_seed = ranged(int, 0, 2**63 - 1)
 
 
 def build_parser() -> argparse.ArgumentParser:

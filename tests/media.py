@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import imageio_ffmpeg
-import numpy as np
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -53,12 +52,3 @@ def probe(path: str | Path) -> MediaInfo:
         audio_codec=audio.group(1) if audio else None,
         audio_s=_decoded_audio_seconds(path) if audio else None, frame_hashes=hashes)
 
-
-def read_frame(path: str | Path, index: int) -> np.ndarray:
-    reader = imageio_ffmpeg.read_frames(str(path))
-    meta = next(reader)
-    w, h = meta["size"]
-    for i, frame in enumerate(reader):
-        if i == index:
-            return np.frombuffer(frame, np.uint8).reshape(h, w, 3)
-    raise IndexError(index)

@@ -48,11 +48,3 @@ def atomic_write_text(target: str | os.PathLike[str], text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
 
-
-def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``target`` atomically (fsynced before the rename)."""
-    with atomic_path(target) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())

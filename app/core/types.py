@@ -33,15 +33,6 @@ class AnalysisFrame:
     chroma: tuple[float, ...]
     beats_per_bar: int = 4
 
-    @staticmethod
-    def silent(t_s: float, bpm: float = 120.0, beats_per_bar: int = 4) -> "AnalysisFrame":
-        """A frame for silence on a steady clock at ``bpm`` (used when there is no audio)."""
-        beats = t_s * bpm / 60.0
-        return AnalysisFrame(
-            t_s=t_s, beats=beats, bpm=bpm, beat_phase=beats % 1.0,
-            bar_phase=(beats / beats_per_bar) % 1.0, onset=0.0, is_beat=False, rms=0.0,
-            bands=(0.0, 0.0, 0.0), chroma=(0.0,) * N_CHROMA, beats_per_bar=beats_per_bar)
-
 
 @dataclass(frozen=True, slots=True)
 class RenderedFrame:

@@ -157,8 +157,3 @@ class RenderJob:
                             duration_s=self.duration_s, wall_s=time.perf_counter() - t_start,
                             generate_s=generate_s, bpm=self.track.bpm)
 
-
-def run_render(req: RenderRequest,
-               on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
-    """Validate and render in one call."""
-    return RenderJob(req).run(on_progress)
