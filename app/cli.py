@@ -6,7 +6,6 @@ User errors print one line on stderr and exit with code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from pathlib import Path
@@ -102,8 +101,9 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     from app.engine.param_specs import build_registry
     from app.engine.renderer import FrameRenderer
 
-    patch, preset_path = load_preset(args.preset, build_registry())
-    renderer = FrameRenderer(patch, build_registry(), (64, 36), resolve_placement("cpu"),
+    registry = build_registry()
+    patch, preset_path = load_preset(args.preset, registry)
+    renderer = FrameRenderer(patch, registry, (64, 36), resolve_placement("cpu"),
                              seed=args.seed, preset_dir=preset_path.parent)
     vectors = renderer.motion.keyframes
     save_keyframes(args.output, vectors,
@@ -138,14 +138,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     print(f"latentvj: '{patch.name}' on '{clip.name}' -> {args.output} "
           f"({args.size[0]}x{args.size[1]} @ {args.fps:g} fps, {placement.label}; "
           f"{job.renderer.generator.description})", file=sys.stderr)
-    with tqdm(total=None, unit="frame", disable=args.no_progress, dynamic_ncols=True,
-              desc="render") as bar:
-        def progress(done: int, total: int) -> None:
-            if bar.total is None:
-                bar.reset(total=total)
-            bar.update(done - bar.n)
-
-        result = job.run(on_progress=progress)
+    with tqdm(total=job.n_frames, unit="frame", desc="render", disable=args.no_progress,
+              dynamic_ncols=True, mininterval=0.5) as bar:
+        result = job.run(on_progress=lambda done, _total: bar.update(done - bar.n))
     print(f"wrote {result.output} ({result.frames} frames, {result.duration_s:.2f} s at "
           f"{result.bpm:.1f} BPM, {result.speed_x_realtime:.2f}x real time)")
     return 0
@@ -166,7 +161,6 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python main.py`` and the ``latentvj`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    os.environ.setdefault("TQDM_MININTERVAL", "0.5")
     try:
         if args.command == "render":
             return cmd_render(args)

@@ -78,6 +78,27 @@ def test_unknown_field_look_is_a_user_error(cpu):
         FieldGenerator((64, 64), cpu, look="nope")
 
 
+@pytest.mark.parametrize("shape,message", [
+    ({"widht": 3}, r"generator\.shape\.widht: unknown shape parameter"),
+    ({"width": 2.5}, r"generator\.shape\.width: must be an integer"),
+    ({"depth": 99}, r"generator\.shape\.depth: must be between 1 and 12"),
+    ({"frequency": "high"}, r"generator\.shape\.frequency: must be a number"),
+    ({"activations": ["sin", "relu"]}, r"generator\.shape\.activations: must be a list"),
+    ({"palette": "neon"}, r"generator\.shape\.palette: must be 'cosine' or 'rgb'"),
+])
+def test_bad_shape_overrides_name_the_field(cpu, shape, message):
+    with pytest.raises(UserError, match=message):
+        FieldGenerator((64, 64), cpu, overrides=shape)
+
+
+def test_shape_overrides_are_applied(cpu):
+    gen = FieldGenerator((64, 64), cpu, overrides={"width": 8, "depth": 2.0,
+                                                   "activations": ["gauss"], "palette": "rgb"})
+    assert gen.look.width == 8 and gen.look.depth == 2 and gen.look.activations == ("gauss",)
+    with torch.inference_mode():
+        assert gen(z_batch()).shape == (1, 3, 64, 64)
+
+
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
 def test_dcgan_builds_with_every_seed_activation(cpu, activation):
     cfg = DCGANConfig(activation_g=activation, nbr_of_layers_g=3, gf_dim=8, latent_dim=20,

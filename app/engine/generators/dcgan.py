@@ -205,11 +205,11 @@ class DCGANPlayer:
     @staticmethod
     def random(config: DCGANConfig, placement: Placement, seed: int = 0) -> "DCGANPlayer":
         """An untrained network with seeded DCGAN initialisation (N(0, 0.02) weights)."""
-        torch.manual_seed(seed)
+        gen = torch.Generator().manual_seed(seed)  # local: never disturbs torch's global RNG
         model = DCGANGenerator(config)
         for module in model.modules():
             if isinstance(module, (nn.ConvTranspose2d, nn.Linear)):
-                nn.init.normal_(module.weight, 0.0, 0.02)
+                nn.init.normal_(module.weight, 0.0, 0.02, generator=gen)
                 nn.init.zeros_(module.bias)
         return DCGANPlayer(model, placement, name="dcgan(random)")
 

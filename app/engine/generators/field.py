@@ -15,7 +15,7 @@ smooth, so the upscale costs little detail and buys 4x speed on a laptop CPU.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
@@ -66,19 +66,43 @@ LATENT_DIM = 64
 MIN_INTERNAL = 16
 
 
+_LOOK_LIMITS = {"width": (1, 256), "depth": (1, 12), "fourier": (0, 64), "symmetry": (0, 32)}
+
+
 def make_look(name: str, overrides: dict | None = None) -> FieldLook:
-    """The named look with preset overrides applied; UserError for an unknown name or field."""
+    """The named look with a preset's ``generator.shape`` overrides applied and checked;
+    UserError naming the field for an unknown look, key, type or range."""
     if name not in LOOKS:
         raise UserError(f"generator.look: unknown field look {name!r}; "
                         f"one of {', '.join(LOOKS)}")
-    look = LOOKS[name]
-    if overrides:
-        look = replace(look, **overrides)
-    if not look.activations or any(a not in ACTIVATIONS for a in look.activations):
-        raise UserError(f"generator.activations: each must be one of {', '.join(ACTIVATIONS)}")
-    if look.palette not in ("cosine", "rgb"):
-        raise UserError("generator.palette: must be 'cosine' or 'rgb'")
-    return look
+    base = asdict(LOOKS[name])
+    for key, value in (overrides or {}).items():
+        where = f"generator.shape.{key}"
+        if key not in base:
+            raise UserError(f"{where}: unknown shape parameter; one of {', '.join(base)}")
+        expected = type(base[key])
+        if expected is tuple:
+            if not isinstance(value, (list, tuple)) or not value or \
+                    any(a not in ACTIVATIONS for a in value):
+                raise UserError(f"{where}: must be a list of {', '.join(ACTIVATIONS)}")
+            value = tuple(value)
+        elif expected is int:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or int(value) != value:
+                raise UserError(f"{where}: must be an integer, got {value!r}")
+            lo, hi = _LOOK_LIMITS[key]
+            if not lo <= value <= hi:
+                raise UserError(f"{where}: must be between {lo} and {hi}, got {value!r}")
+            value = int(value)
+        elif expected is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value) or not 0.0 <= value <= 100.0:
+                raise UserError(f"{where}: must be a number from 0 to 100, got {value!r}")
+            value = float(value)
+        elif value not in ("cosine", "rgb"):
+            raise UserError(f"{where}: must be 'cosine' or 'rgb', got {value!r}")
+        base[key] = value
+    return FieldLook(**base)
 
 
 class FieldGenerator:
