@@ -1,0 +1,244 @@
+"""The online, causal analyzer: one AnalysisFrame per hop from live audio.
+
+Per hop (512 samples) it computes, from the newest 2048 samples only: spectral-flux onset
+strength (log mel), RMS, low / mid / high band energy and chroma (librosa builds the mel and
+chroma filterbanks once at set-up; nothing else of librosa runs live), each auto-gained by a
+running peak follower so routes behave alike at any input level. Four times a second it
+estimates the tempo (autocorrelation of the last 8 s of onset strength, harmonics summed,
+a tempo prior around 120 BPM, octave jumps only when they persist) and where the last beat
+fell (a decaying comb over the last 4 s), and feeds that to a TempoClock, whose phase-locked
+beat position is *predicted*: frames report the beat phase ``lookahead_s`` ahead, so flashes
+fire when their picture reaches the screen, not one output latency late.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.core.tempo import BeatObservation, TempoClock
+from app.core.types import AnalysisFrame
+
+HOP = 512
+N_FFT = 2048
+TEMPO_WINDOW_S = 8.0
+PHASE_WINDOW_S = 4.0
+TEMPO_UPDATE_S = 0.25
+MIN_BPM, MAX_BPM = 60.0, 200.0
+PRIOR_BPM, PRIOR_OCTAVES = 120.0, 1.0
+SWITCH_PERSIST = 4   # tempo-change candidates needed in a row before switching (1 s)
+OCTAVE_PERSIST = 32  # ... for a x2 or /2 change (8 s): breakdowns without a kick often
+                     # look like half tempo for a while; real songs rarely change octave
+# Spectral flux peaks a little after a percussive onset enters the analysis window; beats
+# found on the flux envelope are moved earlier by this much (calibrated on click tracks).
+ONSET_DELAY_S = 0.0115
+
+
+_SMOOTH = np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
+
+
+class RunningPeak:
+    """Auto-gain: divides by a peak that decays with time constant ``decay_s``."""
+
+    def __init__(self, decay_s: float, hop_s: float, floor: float) -> None:
+        self._k = math.exp(-hop_s / decay_s)
+        self._floor = floor
+        self.peak = floor
+
+    def __call__(self, x: float) -> float:
+        self.peak = max(x, self.peak * self._k, self._floor)
+        return min(1.0, x / self.peak)
+
+
+@dataclass
+class TempoEstimate:
+    bpm: float
+    confidence: float
+
+
+def _tempo_from_envelope(env: np.ndarray, frame_rate: float) -> TempoEstimate | None:
+    """Autocorrelation tempo with summed harmonics and a log-normal prior around 120 BPM."""
+    # a light smoothing widens each onset to a few frames, so a period that is not a whole
+    # number of frames still meets one autocorrelation peak instead of two half ones
+    x = np.convolve(env, _SMOOTH, mode="same")
+    x = x - x.mean()
+    if not np.any(x):
+        return None
+    n = len(x)
+    spec = np.fft.rfft(x, 2 * n)
+    acf = np.fft.irfft(spec * np.conj(spec))[:n]
+    acf /= acf[0] + 1e-12
+    # unbiased (long lags overlap fewer samples) for sub-frame refinement only: its noisy
+    # long lags would tip octave choices towards slow tempi
+    unbiased = acf * n / (n - np.arange(n))
+    lags = np.arange(int(frame_rate * 60 / MAX_BPM), int(frame_rate * 60 / MIN_BPM) + 1)
+    lags = lags[lags * 2 < n]
+    if len(lags) < 3:
+        return None
+    score = acf[lags] + 0.5 * acf[np.minimum(2 * lags, n - 1)] \
+        + 0.25 * acf[np.minimum(4 * lags, n - 1)]
+    bpm = 60.0 * frame_rate / lags
+    prior = np.exp(-0.5 * (np.log2(bpm / PRIOR_BPM) / PRIOR_OCTAVES) ** 2)
+    weighted = score * prior
+    i = int(np.argmax(weighted))
+    lag = _refine_period(unbiased, float(lags[i]))
+    spread = float(np.std(weighted)) + 1e-9
+    confidence = float(np.clip((weighted[i] - np.median(weighted)) / (4 * spread), 0.0, 1.0))
+    bpm = 60.0 * frame_rate / lag
+    if not MIN_BPM * 0.9 <= bpm <= MAX_BPM * 1.1:
+        return None
+    return TempoEstimate(bpm, confidence)
+
+
+def _refine_period(acf: np.ndarray, lag: float) -> float:
+    """Sub-frame period: the autocorrelation peak is narrow and sampled at whole frames, so
+    refine it at the highest harmonic (k x lag) that fits, where a parabola's error is
+    divided by k."""
+    n = len(acf)
+    for k in (4, 3, 2, 1):
+        centre = int(round(k * lag))
+        if centre + k + 1 >= int(0.75 * n):
+            continue
+        lo = max(1, centre - k)
+        j = lo + int(np.argmax(acf[lo:centre + k + 1]))
+        a, b, c = acf[j - 1], acf[j], acf[j + 1]
+        denom = a - 2 * b + c
+        peak = (j + (0.5 * (a - c) / denom if denom < 0 else 0.0)) / k
+        # a flat or noisy autocorrelation can put the harmonic's peak elsewhere: keep the
+        # refinement only when it stays within a frame of the coarse period
+        return peak if abs(peak - lag) <= 1.0 else lag
+    return lag
+
+
+def _last_beat_offset(env: np.ndarray, period: float) -> float:
+    """Frames since the last beat: the offset whose comb (one tooth per period, older teeth
+    weighted less) collects the most onset strength in the recent envelope."""
+    n = len(env)
+    offsets = np.arange(0.0, period, 0.25)
+    teeth = np.arange(int((n - 1) / period))
+    if len(teeth) == 0:
+        return 0.0
+    weights = 0.85 ** teeth
+    positions = (n - 1) - offsets[:, None] - teeth[None, :] * period  # [offsets, teeth]
+    lo = np.floor(positions).astype(int)
+    frac = positions - lo
+    lo = np.clip(lo, 0, n - 2)
+    values = env[lo] * (1 - frac) + env[lo + 1] * frac
+    scores = values @ weights
+    return float(offsets[int(np.argmax(scores))])
+
+
+class OnlineAnalyzer:
+    """Causal analysis of a mono stream; ``process(block)`` returns the frames it completed."""
+
+    def __init__(self, sr: int, beats_per_bar: int = 4, lookahead_s: float = 0.0,
+                 clock: TempoClock | None = None) -> None:
+        import librosa  # filterbanks only, at set-up
+
+        self.sr = sr
+        self.hop_s = HOP / sr
+        self.frame_rate = sr / HOP
+        self.lookahead_s = lookahead_s
+        self.beats_per_bar = beats_per_bar
+        self.clock = clock or TempoClock(beats_per_bar=beats_per_bar)
+        self._window = np.hanning(N_FFT).astype(np.float32)
+        self._mel = librosa.filters.mel(sr=sr, n_fft=N_FFT, n_mels=64, fmin=30.0,
+                                        fmax=min(11_000.0, sr / 2)).astype(np.float32)
+        self._chroma = librosa.filters.chroma(sr=sr, n_fft=N_FFT).astype(np.float32)
+        freqs = np.fft.rfftfreq(N_FFT, 1.0 / sr)
+        self._bands = [(freqs >= lo) & (freqs < hi) for lo, hi in
+                       ((0.0, 200.0), (200.0, 2000.0), (2000.0, sr / 2 + 1))]
+        self._frame = np.zeros(N_FFT, dtype=np.float32)
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._prev_logmel: np.ndarray | None = None
+        self._env = np.zeros(int(TEMPO_WINDOW_S * self.frame_rate), dtype=np.float32)
+        self._hops = 0
+        self._since_update = 0
+        self._candidate: tuple[float, int] | None = None
+        self._gain_onset = RunningPeak(8.0, self.hop_s, 1e-3)
+        self._gain_rms = RunningPeak(15.0, self.hop_s, 1e-4)
+        self._gain_bands = [RunningPeak(15.0, self.hop_s, 1e-3) for _ in range(3)]
+        self._last_beats = self.clock.beats_at(self.lookahead_s)
+        self.beat_times: list[float] = []   # announced beats, in stream time
+        self.tempo = TempoEstimate(self.clock.bpm, 0.0)
+
+    @property
+    def t_s(self) -> float:
+        """Stream time of the newest completed hop."""
+        return self._hops * self.hop_s
+
+    def process(self, samples: np.ndarray) -> list[AnalysisFrame]:
+        """Feed mono float samples (any block size); returns one frame per completed hop."""
+        data = np.concatenate([self._pending, np.asarray(samples, dtype=np.float32)])
+        frames = []
+        n_hops = len(data) // HOP
+        for k in range(n_hops):
+            frames.append(self._hop(data[k * HOP:(k + 1) * HOP]))
+        self._pending = data[n_hops * HOP:]
+        return frames
+
+    def _hop(self, hop: np.ndarray) -> AnalysisFrame:
+        self._frame = np.concatenate([self._frame[HOP:], hop])
+        self._hops += 1
+        t = self.t_s
+        spec = np.abs(np.fft.rfft(self._frame * self._window))
+        power = spec * spec
+        logmel = np.log1p(100.0 * (self._mel @ spec))
+        flux = 0.0 if self._prev_logmel is None else \
+            float(np.maximum(logmel - self._prev_logmel, 0.0).mean())
+        self._prev_logmel = logmel
+        self._env = np.roll(self._env, -1)
+        self._env[-1] = flux
+        rms = float(np.sqrt(np.mean(hop * hop)))
+        bands = [float(np.log1p(100.0 * power[m].mean())) for m in self._bands]
+        chroma = self._chroma @ power
+        chroma = chroma / (chroma.max() + 1e-12)
+
+        self._since_update += 1
+        if self._since_update * self.hop_s >= TEMPO_UPDATE_S:
+            self._since_update = 0
+            self._update_tempo(t)
+
+        beats = self.clock.beats_at(t + self.lookahead_s)
+        is_beat = math.floor(beats) > math.floor(self._last_beats)
+        if is_beat:  # when the beat falls; never earlier than now, when it is announced
+            self.beat_times.append(max(t, self.clock.time_of_beats(math.floor(beats))))
+        self._last_beats = beats
+        return AnalysisFrame(
+            t_s=t, beats=beats, bpm=self.clock.bpm, beat_phase=beats % 1.0,
+            bar_phase=self.clock.bar_phase_at(t + self.lookahead_s),
+            onset=self._gain_onset(flux), is_beat=is_beat, rms=self._gain_rms(rms),
+            bands=tuple(g(b) for g, b in zip(self._gain_bands, bands)),
+            chroma=tuple(float(c) for c in chroma), beats_per_bar=self.beats_per_bar)
+
+    def _update_tempo(self, t: float) -> None:
+        filled = min(self._hops, len(self._env))
+        if filled * self.hop_s < 2.0:  # need a couple of seconds before any estimate
+            return
+        env = self._env[-filled:]
+        estimate = _tempo_from_envelope(env, self.frame_rate)
+        if estimate is None:
+            return
+        current = self.tempo.bpm
+        if self.tempo.confidence > 0 and abs(math.log2(estimate.bpm / current)) > 0.05:
+            # a different tempo (often an octave): switch only if it persists
+            if self._candidate and abs(math.log2(estimate.bpm / self._candidate[0])) < 0.05:
+                self._candidate = (estimate.bpm, self._candidate[1] + 1)
+            else:
+                self._candidate = (estimate.bpm, 1)
+            octave = abs(abs(math.log2(estimate.bpm / current)) - 1.0) < 0.05
+            if self._candidate[1] < (OCTAVE_PERSIST if octave else SWITCH_PERSIST):
+                estimate = TempoEstimate(current, estimate.confidence)
+            else:
+                self._candidate = None
+        else:
+            self._candidate = None
+        self.tempo = estimate
+        period = self.frame_rate * 60.0 / estimate.bpm
+        recent = env[-int(PHASE_WINDOW_S * self.frame_rate):]
+        offset = _last_beat_offset(recent, period)
+        self.clock.observe(BeatObservation(t_s=t, bpm=estimate.bpm,
+                                           last_beat_s=t - offset * self.hop_s - ONSET_DELAY_S,
+                                           confidence=estimate.confidence))

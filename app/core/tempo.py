@@ -1,0 +1,143 @@
+"""The live musical clock: tempo sources, phase locking, and the performer's tempo controls.
+
+The clock maps wall time to a beat position. Its tempo and phase come from one source at a
+time, switchable live:
+
+- ``audio``: the online beat tracker's observations (tempo with confidence, and where the
+  last beat fell), followed by a phase-locked loop so the beat position moves smoothly;
+- ``tap``: tap tempo (median of recent tap intervals, phase anchored at the last tap);
+- ``manual``: a BPM set by hand, phase free-running;
+- ``midi``: MIDI clock, fed through the same observation interface.
+
+Controls: ``resync`` (the next beat is a downbeat), ``nudge`` (shift the phase), ``double`` /
+``halve`` (x2 / /2 on whatever the source says), and ``lock`` (hold the tempo, keep following
+the phase). Pure Python: no threads, no audio, so every rule is unit-tested.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+TempoSource = Literal["audio", "tap", "manual", "midi"]
+MIN_BPM, MAX_BPM = 30.0, 300.0
+TAP_RESET_S = 2.0  # a pause this long starts a new tap sequence
+
+
+@dataclass(frozen=True)
+class BeatObservation:
+    """What a tempo source saw at ``t_s``: a tempo and the time of its latest beat."""
+
+    t_s: float
+    bpm: float
+    last_beat_s: float
+    confidence: float = 1.0
+
+
+class TempoClock:
+    """Beat position as a function of time, steered by the active tempo source."""
+
+    def __init__(self, bpm: float = 120.0, beats_per_bar: int = 4, source: TempoSource = "audio",
+                 phase_gain: float = 0.25, tempo_gain: float = 0.3) -> None:
+        self.beats_per_bar = beats_per_bar
+        self.source: TempoSource = source
+        self.phase_gain = phase_gain
+        self.tempo_gain = tempo_gain
+        self.multiplier = 1.0
+        self.locked = False
+        self.confidence = 0.0
+        self._bpm = bpm          # the tempo the clock runs at (multiplier applied)
+        self._anchor_t = 0.0     # (time, beats) the linear clock runs through
+        self._anchor_beats = 0.0
+        self._bar_offset = 0.0   # beat position of a downbeat, modulo beats_per_bar
+        self._taps: deque[float] = deque(maxlen=8)
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def bpm(self) -> float:
+        return self._bpm
+
+    def beats_at(self, t_s: float) -> float:
+        return self._anchor_beats + (t_s - self._anchor_t) * self._bpm / 60.0
+
+    def bar_phase_at(self, t_s: float) -> float:
+        return ((self.beats_at(t_s) - self._bar_offset) / self.beats_per_bar) % 1.0
+
+    def time_of_beats(self, beats: float) -> float:
+        return self._anchor_t + (beats - self._anchor_beats) * 60.0 / self._bpm
+
+    def _rebase(self, t_s: float) -> None:
+        self._anchor_beats = self.beats_at(t_s)
+        self._anchor_t = t_s
+
+    def _set_bpm(self, t_s: float, bpm: float) -> None:
+        self._rebase(t_s)
+        self._bpm = min(MAX_BPM, max(MIN_BPM, bpm))
+
+    # -- sources ---------------------------------------------------------------------------
+    def set_source(self, source: TempoSource) -> None:
+        self.source = source
+
+    def observe(self, obs: BeatObservation, source: TempoSource = "audio") -> None:
+        """A tempo/phase observation from ``source``; ignored unless it is the active one."""
+        if source != self.source or obs.bpm <= 0:
+            return
+        self.confidence = obs.confidence
+        target = obs.bpm * self.multiplier
+        if not self.locked:
+            ratio = target / self._bpm
+            if abs(math.log2(ratio)) > 0.05:  # a new tempo: jump to it
+                self._set_bpm(obs.t_s, target)
+            else:
+                self._set_bpm(obs.t_s, self._bpm + self.tempo_gain * (target - self._bpm))
+        # phase: the observed beat should sit on the grid. A source beat is one clock beat,
+        # or half of one after /2 (then it may fall on a whole or a half beat)
+        unit = min(1.0, self.multiplier)
+        beats_at_obs = self.beats_at(obs.last_beat_s) / unit
+        error = (beats_at_obs - round(beats_at_obs)) * unit
+        gain = self.phase_gain * min(1.0, max(0.1, obs.confidence))
+        self._rebase(obs.t_s)
+        self._anchor_beats -= gain * error
+
+    def tap(self, t_s: float) -> None:
+        """A tap: with two or more in a row, tempo and phase follow the taps."""
+        if self._taps and t_s - self._taps[-1] > TAP_RESET_S:
+            self._taps.clear()
+        self._taps.append(t_s)
+        if len(self._taps) >= 2:
+            intervals = sorted(b - a for a, b in zip(self._taps, list(self._taps)[1:]))
+            period = intervals[len(intervals) // 2]
+            self.source = "tap"
+            self._bpm = min(MAX_BPM, max(MIN_BPM, 60.0 / period * self.multiplier))
+        # the tap is a beat: snap the phase so this instant is a whole beat
+        beats = self.beats_at(t_s)
+        self._anchor_t, self._anchor_beats = t_s, float(round(beats))
+
+    def set_manual(self, t_s: float, bpm: float) -> None:
+        self.source = "manual"
+        self._set_bpm(t_s, bpm)
+
+    # -- performer controls -----------------------------------------------------------------
+    def resync(self, t_s: float) -> None:
+        """The next beat is a downbeat."""
+        next_beat = math.ceil(self.beats_at(t_s) - 1e-9)
+        self._bar_offset = next_beat % self.beats_per_bar
+
+    def nudge(self, t_s: float, beats: float) -> None:
+        """Shift the phase by ``beats`` (positive: later beats come sooner)."""
+        self._rebase(t_s)
+        self._anchor_beats += beats
+
+    def double(self, t_s: float) -> None:
+        self.multiplier *= 2.0
+        self._set_bpm(t_s, self._bpm * 2.0)
+
+    def halve(self, t_s: float) -> None:
+        self.multiplier /= 2.0
+        self._set_bpm(t_s, self._bpm / 2.0)
+
+    def set_locked(self, locked: bool) -> None:
+        """Hold the tempo (phase still follows the source)."""
+        self.locked = locked

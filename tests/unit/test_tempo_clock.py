@@ -1,0 +1,67 @@
+import pytest
+
+from app.core.tempo import BeatObservation, TempoClock
+
+
+def test_clock_runs_at_its_tempo():
+    clock = TempoClock(bpm=120.0)
+    assert clock.beats_at(1.0) == pytest.approx(2.0)
+    assert clock.time_of_beats(3.0) == pytest.approx(1.5)
+
+
+def test_audio_observations_lock_tempo_and_phase():
+    clock = TempoClock(bpm=100.0)
+    # the music is at 128 BPM with beats at 0.1 + k * 60/128
+    period = 60.0 / 128.0
+    for k in range(40):
+        t = 0.1 + k * period + 0.2
+        last_beat = 0.1 + k * period
+        clock.observe(BeatObservation(t_s=t, bpm=128.0, last_beat_s=last_beat))
+    assert clock.bpm == pytest.approx(128.0, abs=0.01)
+    beats = clock.beats_at(0.1 + 40 * period)
+    assert abs(beats - round(beats)) < 0.01
+
+
+def test_observations_from_another_source_are_ignored():
+    clock = TempoClock(bpm=120.0, source="manual")
+    clock.observe(BeatObservation(t_s=1.0, bpm=90.0, last_beat_s=0.9))
+    assert clock.bpm == 120.0
+
+
+def test_tap_tempo_takes_the_median_interval_and_snaps_phase():
+    clock = TempoClock(bpm=120.0)
+    for t in (10.0, 10.5, 11.02, 11.5, 12.0):
+        clock.tap(t)
+    assert clock.source == "tap"
+    assert clock.bpm == pytest.approx(120.0, abs=0.5)
+    assert clock.beats_at(12.0) == pytest.approx(round(clock.beats_at(12.0)))
+    clock.tap(20.0)  # a long pause starts a new sequence: one tap only re-phases
+    assert clock.bpm == pytest.approx(120.0, abs=0.5)
+
+
+def test_double_halve_and_lock():
+    clock = TempoClock(bpm=100.0)
+    clock.double(0.0)
+    assert clock.bpm == 200.0
+    clock.observe(BeatObservation(t_s=1.0, bpm=100.0, last_beat_s=1.0))
+    assert clock.bpm == pytest.approx(200.0)  # the x2 applies to what audio reports
+    clock.halve(1.0)
+    clock.set_locked(True)
+    clock.observe(BeatObservation(t_s=2.0, bpm=140.0, last_beat_s=2.0))
+    assert clock.bpm == pytest.approx(100.0)  # locked: tempo held
+
+
+def test_resync_makes_the_next_beat_a_downbeat_and_nudge_shifts_phase():
+    clock = TempoClock(bpm=120.0)
+    clock.resync(1.2)  # beats 2.4 -> next beat is beat 3
+    assert clock.bar_phase_at(1.5) == pytest.approx(0.0)
+    before = clock.beats_at(5.0)
+    clock.nudge(5.0, 0.1)
+    assert clock.beats_at(5.0) == pytest.approx(before + 0.1)
+
+
+def test_manual_tempo():
+    clock = TempoClock(bpm=120.0)
+    clock.set_manual(2.0, 90.0)
+    assert clock.source == "manual" and clock.bpm == 90.0
+    assert clock.beats_at(2.0) == pytest.approx(4.0)  # continuous at the change
