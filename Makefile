@@ -7,9 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 TORCH_PIN := torch==2.13.0
-# Debian packages the test suite uses (real JACK audio/MIDI and Xvfb arrive with the live
-# engine and GUI issues; this issue's tests need none beyond Python wheels).
-APT_TEST_PACKAGES :=
+# Debian packages the test suite uses: a JACK server (its dummy driver gives real audio ports
+# on a machine without a sound card) and PortAudio with its JACK host API.
+APT_TEST_PACKAGES := jackd2 libportaudio2
 
 .PHONY: run test install install-test apt-test lint clean
 
@@ -42,9 +42,13 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test apt-test
 
 apt-test:
-	@if [ -n "$(APT_TEST_PACKAGES)" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	@missing=$$(for p in $(APT_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $(APT_TEST_PACKAGES); \
+	  echo "jackd2 jackd/tweak_rt_limits boolean false" | debconf-set-selections; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	elif [ -n "$$missing" ]; then \
+	  echo "make: not root; install these Debian packages for the audio tests: $$missing"; \
 	fi
 
 run: install
