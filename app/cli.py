@@ -1,4 +1,4 @@
-"""Command line: ``latentvj render ...``, ``latentvj keyframes ...``.
+"""Command line: ``latentvj render ...``, ``latentvj live ...``, ``latentvj keyframes ...``.
 
 User errors print one line on stderr and exit with code 2, never a traceback.
 """
@@ -84,6 +84,26 @@ def build_parser() -> argparse.ArgumentParser:
                         help="encoder quality/speed (standard)")
     render.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    live = sub.add_parser(
+        "live", help="run the live engine (audio in, beat tracking, rendering)",
+        description="Run the live engine. --headless prints one status line per second.")
+    live.add_argument("--headless", action="store_true",
+                      help="no window: print a status line per second")
+    source = live.add_mutually_exclusive_group()
+    source.add_argument("--audio-device", help="input device: index or name substring")
+    source.add_argument("--play", nargs="?", const="demo", metavar="FILE",
+                        help="play FILE (default: the demo track) and analyse it as input")
+    live.add_argument("--channels", type=lambda t: [int(c) for c in t.split(",")],
+                      help="input channels to mix, 1-based, e.g. 1,2 (default: all)")
+    live.add_argument("--samplerate", type=ranged(int, 8000, 192000), help="input rate (Hz)")
+    live.add_argument("--preset", default=DEFAULT_PRESET)
+    live.add_argument("--seconds", type=_positive, help="stop after this long")
+    live.add_argument("--fps", type=parse_fps, default=30.0)
+    live.add_argument("--size", type=parse_size, default=(640, 360))
+    live.add_argument("--latency-ms", type=ranged(float, 0.0, 500.0), default=0.0,
+                      help="output latency to compensate: beats are predicted this far ahead")
+    live.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+
     keyframes = sub.add_parser(
         "keyframes", help="save a preset's keyframes as JSON vectors",
         description="Write the latent keyframes a preset plays (drawn from its seed, or from "
@@ -146,6 +166,74 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_live(args: argparse.Namespace) -> int:
+    import time
+
+    from app.audio.analysis_thread import AnalysisThread
+    from app.audio.demo_track import demo_clip
+    from app.audio.file_player import FilePlayer
+    from app.audio.live_input import LiveInput
+    from app.audio.loading import load_audio_file
+    from app.audio.online import OnlineAnalyzer
+    from app.core.presets import load_preset
+    from app.engine.device import resolve_placement
+    from app.engine.param_specs import build_registry
+    from app.engine.render_worker import RenderWorker
+    from app.engine.renderer import FrameRenderer
+
+    if not args.headless:
+        raise UserError("live: the desktop window is not built yet; run with --headless")
+    registry = build_registry()
+    patch, preset_path = load_preset(args.preset, registry)
+    placement = resolve_placement(args.device)
+    renderer = FrameRenderer(patch, registry, args.size, placement,
+                             preset_dir=preset_path.parent)
+    live_input = player = None
+    if args.play is None:
+        try:
+            live_input = LiveInput(args.audio_device, args.samplerate, args.channels).start()
+        except UserError:
+            if args.audio_device is not None:
+                raise
+            args.play = "demo"  # no input device: play the demo track instead
+    if args.play is not None:
+        clip = demo_clip() if args.play == "demo" else load_audio_file(args.play)
+        player = FilePlayer(clip).start()
+        ring, sr, to_mono = player.ring, player.sr, (lambda block: block.mean(axis=1))
+        where = (f"playing '{clip.name}' to {player.output_name}" if player.output_name
+                 else f"playing '{clip.name}' on the internal clock (no output device)")
+    else:
+        ring, sr, to_mono = live_input.ring, live_input.samplerate, live_input.mono
+        where = f"input '{live_input.device.name}' at {sr} Hz"
+    analyzer = OnlineAnalyzer(sr, beats_per_bar=patch.beats_per_bar,
+                              lookahead_s=args.latency_ms / 1000.0)
+    analysis = AnalysisThread(ring, analyzer, to_mono).start()
+    worker = RenderWorker(renderer, analysis.latest, args.fps).start()
+    print(f"latentvj live: '{patch.name}', {where}; {args.size[0]}x{args.size[1]} @ "
+          f"{args.fps:g} fps, {placement.label}", flush=True)
+    start = time.monotonic()
+    try:
+        while args.seconds is None or time.monotonic() - start < args.seconds:
+            time.sleep(min(1.0, max(0.0, (args.seconds or 1e9) - (time.monotonic() - start))))
+            stats = worker.stats()
+            overflows = live_input.overflows if live_input else 0
+            print(f"t={time.monotonic() - start:6.1f}s bpm={analyzer.clock.bpm:6.1f} "
+                  f"conf={analyzer.tempo.confidence:4.2f} fps={stats.fps:5.1f} "
+                  f"render={stats.render_ms:5.1f}ms latency={stats.analysis_age_ms:5.1f}ms "
+                  f"drops={stats.skipped} overflows={overflows} "
+                  f"lost={analysis.lost_samples}", flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.stop()
+        analysis.stop()
+        if player:
+            player.stop()
+        if live_input:
+            live_input.stop()
+    return 0
+
+
 def cmd_default() -> int:
     """``python main.py`` with no command: the desktop window is not built yet, so render
     the demo clip with the default preset and say where it is."""
@@ -166,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_render(args)
         if args.command == "keyframes":
             return cmd_keyframes(args)
+        if args.command == "live":
+            return cmd_live(args)
         return cmd_default()
     except UserError as exc:
         print(f"latentvj: error: {exc}", file=sys.stderr)

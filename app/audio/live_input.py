@@ -69,7 +69,9 @@ def find_input_device(spec: str | int | None) -> InputDevice:
     UserError naming the device spec and listing what exists when there is no match."""
     devices = list_input_devices()
     if not devices:
-        raise UserError("--audio-device: no audio input devices found")
+        named = f" {spec!r}" if spec not in (None, "") else ""
+        raise UserError(f"--audio-device{named}: this machine has no audio input devices "
+                        "(use --play FILE to analyse a file instead)")
     if spec is None or spec == "":
         sd = import_sounddevice()
         default = sd.default.device[0]

@@ -35,6 +35,15 @@ class AnalysisFrame:
 
 
 @dataclass(frozen=True, slots=True)
+class TimedFrame:
+    """A live analysis frame and the monotonic wall time its hop was analysed, so readers
+    can tell its age and move it forward to their own time."""
+
+    frame: AnalysisFrame
+    wall_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedFrame:
     """One output frame: an HxWx3 uint8 image (read-only) with its timings in milliseconds."""
 

@@ -185,3 +185,25 @@ def test_saved_keyframes_reload_into_the_same_motion(tmp_path, registry, cpu, de
         return [hashlib.sha256(renderer.render(f, state, 30.0).image.tobytes()).hexdigest()
                 for f in frames]
     assert hashes(patch) == hashes(from_file)
+
+
+def test_live_headless_prints_a_status_line_per_second_and_locks_the_demo_tempo():
+    result = run_cli("live", "--headless", "--play", "--seconds", "7", "--size", "320x180",
+                     timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("t=")]
+    assert len(lines) >= 6
+    import re
+
+    last = dict(re.findall(r"(\w+)=\s*([\d.]+)", lines[-1]))
+    assert abs(float(last["bpm"]) - 124.0) <= 1.0
+    assert float(last["fps"]) > 20.0
+    for key in ("conf", "render", "latency", "drops", "overflows", "lost"):
+        assert key in last
+
+
+def test_live_with_an_unknown_input_device_is_one_clear_line():
+    result = run_cli("live", "--headless", "--audio-device", "no-such-card", "--seconds", "1")
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "no-such-card" in lines[0], result.stderr

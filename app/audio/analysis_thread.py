@@ -1,0 +1,62 @@
+"""The analyzer thread: reads a ring (live input or file playback) with its own cursor, runs
+the online analyzer per hop, and publishes the newest frame to a mailbox (DESIGN §3)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from app.core.mailbox import Mailbox
+from app.core.types import TimedFrame
+
+from .online import OnlineAnalyzer
+from .ring import AudioRing
+
+POLL_S = 0.005  # how often the thread looks for new audio (half a 512-sample hop at 48 kHz)
+
+
+class AnalysisThread:
+    """Owns an OnlineAnalyzer; ``latest`` holds the newest TimedFrame."""
+
+    def __init__(self, ring: AudioRing, analyzer: OnlineAnalyzer,
+                 to_mono: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.ring = ring
+        self.analyzer = analyzer
+        self.to_mono = to_mono
+        self.latest: Mailbox[TimedFrame] = Mailbox()
+        self.lost_samples = 0
+        self.hops = 0
+        self.busy_s = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="analyzer", daemon=True)
+        self.error: str | None = None
+
+    def start(self) -> "AnalysisThread":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        cursor = self.ring.written
+        while not self._stop.is_set():
+            block, cursor, lost = self.ring.read(cursor)
+            self.lost_samples += lost
+            if len(block):
+                t0 = time.perf_counter()
+                try:
+                    frames = self.analyzer.process(self.to_mono(block))
+                except Exception as exc:  # reported as data; the thread keeps going
+                    self.error = f"analyzer: {type(exc).__name__}: {exc}"
+                    frames = []
+                now = time.monotonic()
+                self.busy_s += time.perf_counter() - t0
+                self.hops += len(frames)
+                if frames:
+                    self.latest.put(TimedFrame(frames[-1], now))
+            self._stop.wait(POLL_S)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -1,0 +1,118 @@
+"""The live render worker: a frame clock at the target fps evaluating the same patch as the
+offline renderer (DESIGN §3).
+
+Each tick it takes the newest analysis frame (latest wins), moves its beat position forward
+to the frame's own time (the analysis is a few milliseconds old; the clock's tempo says how
+far the music has moved since), renders, and publishes a RenderedFrame to a mailbox. A slow
+frame never makes the beat clock drift: the frame clock skips the ticks it missed and counts
+them. Errors come back as data on the frame; the worker keeps running.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from app.core.mailbox import Mailbox
+from app.core.types import AnalysisFrame, RenderedFrame, TimedFrame
+from app.engine.renderer import FrameRenderer
+
+
+@dataclass(frozen=True)
+class WorkerStats:
+    fps: float
+    render_ms: float
+    analysis_age_ms: float
+    rendered: int
+    skipped: int
+    errors: int
+
+
+def advance(frame: AnalysisFrame, seconds: float) -> AnalysisFrame:
+    """``frame`` moved ``seconds`` later on its own tempo (beat and bar phase follow)."""
+    beats = frame.beats + seconds * frame.bpm / 60.0
+    bar = (frame.bar_phase + seconds * frame.bpm / 60.0 / frame.beats_per_bar) % 1.0
+    return replace(frame, t_s=frame.t_s + seconds, beats=beats, beat_phase=beats % 1.0,
+                   bar_phase=bar)
+
+
+class RenderWorker:
+    """Renders at ``fps`` from ``analysis`` into ``frames``; ``on_frame`` (optional) receives
+    every rendered frame on this thread (the recorder queue hooks in there)."""
+
+    def __init__(self, renderer: FrameRenderer, analysis: Mailbox[TimedFrame], fps: float,
+                 on_frame: Callable[[RenderedFrame], None] | None = None) -> None:
+        self.renderer = renderer
+        self.analysis = analysis
+        self.fps = fps
+        self.on_frame = on_frame
+        self.frames: Mailbox[RenderedFrame] = Mailbox()
+        self.rendered = 0
+        self.skipped = 0
+        self.errors = 0
+        self._render_ms: deque[float] = deque(maxlen=60)
+        self._ages_ms: deque[float] = deque(maxlen=60)
+        self._ticks: deque[float] = deque(maxlen=61)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="render", daemon=True)
+        self._state = renderer.new_state()
+
+    def start(self) -> "RenderWorker":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _analysis_now(self, now: float) -> AnalysisFrame:
+        _, timed = self.analysis.get()
+        if timed is None:  # no audio yet: silence on a steady clock
+            return AnalysisFrame(t_s=now, beats=now * 2.0, bpm=120.0, beat_phase=(now * 2) % 1,
+                                 bar_phase=(now / 2) % 1, onset=0.0, is_beat=False, rms=0.0,
+                                 bands=(0.0, 0.0, 0.0), chroma=(0.0,) * 12)
+        age = now - timed.wall_s
+        self._ages_ms.append(1e3 * age)
+        return advance(timed.frame, age)
+
+    def _run(self) -> None:
+        period = 1.0 / self.fps
+        next_tick = time.monotonic()
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if now < next_tick:
+                self._stop.wait(next_tick - now)
+                continue
+            late = int((now - next_tick) / period)
+            if late:  # missed ticks are skipped, never rendered late: the beat stays put
+                self.skipped += late
+                next_tick += late * period
+            next_tick += period
+            t0 = time.perf_counter()
+            try:
+                frame = self.renderer.render(self._analysis_now(now), self._state, self.fps)
+            except Exception as exc:
+                self.errors += 1
+                frame = RenderedFrame(seq=self.rendered, t_s=now,
+                                      image=np.zeros((1, 1, 3), np.uint8),
+                                      error=f"{type(exc).__name__}: {exc}")
+            self._render_ms.append(1e3 * (time.perf_counter() - t0))
+            self._ticks.append(now)
+            self.rendered += 1
+            self.frames.put(frame)
+            if self.on_frame is not None:
+                self.on_frame(frame)
+
+    def stats(self) -> WorkerStats:
+        ticks = list(self._ticks)
+        fps = (len(ticks) - 1) / (ticks[-1] - ticks[0]) if len(ticks) > 1 and ticks[-1] > ticks[0] else 0.0
+        render = list(self._render_ms)
+        ages = list(self._ages_ms)
+        return WorkerStats(fps=fps, render_ms=float(np.mean(render)) if render else 0.0,
+                           analysis_age_ms=float(np.mean(ages)) if ages else 0.0,
+                           rendered=self.rendered, skipped=self.skipped, errors=self.errors)
