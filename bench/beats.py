@@ -88,7 +88,7 @@ def main() -> None:
         genre_rows.append([name] + [f"{np.mean([s[0] for s in by_genre[g]]):.3f}"
                                     for g in sorted(by_genre)])
     genres = sorted(next(iter(scores.values())))
-    print(f"\nOffline beat tracking on {len(clips)} clips of {args.data} - {machine()}\n")
+    print(f"\nBeat tracking on {len(clips)} clips of {args.data} - {machine()}\n")
     print(table(["tracker", "F", "CMLt", "AMLt", "median offset ms"], rows))
     for name, hits in tempo_hits.items():
         print(f"\n{name}: final tempo within 1 BPM of the annotation in "
