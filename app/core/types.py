@@ -45,13 +45,15 @@ class TimedFrame:
 
 @dataclass(frozen=True, slots=True)
 class RenderedFrame:
-    """One output frame: an HxWx3 uint8 image (read-only) with its timings in milliseconds."""
+    """One output frame: an HxWx3 uint8 image (read-only), the musical position it shows and
+    its timings in milliseconds."""
 
     seq: int
     t_s: float
     image: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    beats: float = 0.0
 
     def __post_init__(self) -> None:
         self.image.setflags(write=False)

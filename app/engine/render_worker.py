@@ -70,15 +70,16 @@ class RenderWorker:
         self._stop.set()
         self._thread.join()
 
-    def _analysis_now(self, now: float) -> AnalysisFrame:
+    def _analysis_now(self, now: float) -> tuple[AnalysisFrame, float]:
+        """The analysis for a frame at ``now`` and its age in seconds."""
         _, timed = self.analysis.get()
         if timed is None:  # no audio yet: silence on a steady clock
             return AnalysisFrame(t_s=now, beats=now * 2.0, bpm=120.0, beat_phase=(now * 2) % 1,
                                  bar_phase=(now / 2) % 1, onset=0.0, is_beat=False, rms=0.0,
-                                 bands=(0.0, 0.0, 0.0), chroma=(0.0,) * 12)
+                                 bands=(0.0, 0.0, 0.0), chroma=(0.0,) * 12), 0.0
         age = now - timed.wall_s
         self._ages_ms.append(1e3 * age)
-        return advance(timed.frame, age)
+        return advance(timed.frame, age), age
 
     def _run(self) -> None:
         period = 1.0 / self.fps
@@ -94,8 +95,10 @@ class RenderWorker:
                 next_tick += late * period
             next_tick += period
             t0 = time.perf_counter()
+            analysis, age = self._analysis_now(now)
             try:
-                frame = self.renderer.render(self._analysis_now(now), self._state, self.fps)
+                frame = self.renderer.render(analysis, self._state, self.fps)
+                frame.timings["analysis_age_ms"] = 1e3 * age
             except Exception as exc:
                 self.errors += 1
                 frame = RenderedFrame(seq=self.rendered, t_s=now,
