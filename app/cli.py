@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--latency-ms", type=ranged(float, 0.0, 500.0), default=0.0,
                       help="output latency to compensate: beats are predicted this far ahead")
     live.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    live.add_argument("--no-auto-resolution", action="store_true",
+                      help="always render at --size, even when frames run late")
 
     keyframes = sub.add_parser(
         "keyframes", help="save a preset's keyframes as JSON vectors",
@@ -186,8 +188,9 @@ def cmd_live(args: argparse.Namespace) -> int:
     registry = build_registry()
     patch, preset_path = load_preset(args.preset, registry)
     placement = resolve_placement(args.device)
-    renderer = FrameRenderer(patch, registry, args.size, placement,
-                             preset_dir=preset_path.parent)
+    def make_renderer(size: tuple[int, int]) -> FrameRenderer:
+        return FrameRenderer(patch, registry, size, placement, preset_dir=preset_path.parent)
+
     live_input = player = None
     if args.play is None:
         try:
@@ -208,7 +211,8 @@ def cmd_live(args: argparse.Namespace) -> int:
     analyzer = OnlineAnalyzer(sr, beats_per_bar=patch.beats_per_bar,
                               lookahead_s=args.latency_ms / 1000.0)
     analysis = AnalysisThread(ring, analyzer, to_mono).start()
-    worker = RenderWorker(renderer, analysis.latest, args.fps).start()
+    worker = RenderWorker(make_renderer, args.size, analysis.latest, args.fps,
+                          auto_resolution=not args.no_auto_resolution).start()
     print(f"latentvj live: '{patch.name}', {where}; {args.size[0]}x{args.size[1]} @ "
           f"{args.fps:g} fps, {placement.label}", flush=True)
     start = time.monotonic()
@@ -220,6 +224,7 @@ def cmd_live(args: argparse.Namespace) -> int:
             print(f"t={time.monotonic() - start:6.1f}s bpm={analyzer.clock.bpm:6.1f} "
                   f"conf={analyzer.tempo.confidence:4.2f} fps={stats.fps:5.1f} "
                   f"render={stats.render_ms:5.1f}ms latency={stats.analysis_age_ms:5.1f}ms "
+                  f"res={stats.internal_size[0]}x{stats.internal_size[1]} "
                   f"drops={stats.skipped} overflows={overflows} "
                   f"lost={analysis.lost_samples}", flush=True)
     except KeyboardInterrupt:

@@ -55,8 +55,10 @@ def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float):
     ring = AudioRing(SR * 4, 1)
     registry = build_registry()
     patch, path = load_preset("nebula-drift", registry)
-    renderer = FrameRenderer(patch, registry, size, resolve_placement("cpu"),
-                             preset_dir=path.parent)
+    placement = resolve_placement("cpu")
+
+    def make_renderer(internal):
+        return FrameRenderer(patch, registry, internal, placement, preset_dir=path.parent)
     analysis = AnalysisThread(ring, OnlineAnalyzer(SR, lookahead_s=lookahead_s),
                               lambda b: b[:, 0]).start()
     frames: list[tuple[float, float, float, float]] = []  # ready, stream t, age s, beats
@@ -64,7 +66,8 @@ def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float):
     def on_frame(f):
         frames.append((time.monotonic(), f.t_s, f.timings.get("analysis_age_ms", 0) / 1e3,
                        f.beats))
-    worker = RenderWorker(renderer, analysis.latest, fps, on_frame=on_frame).start()
+    worker = RenderWorker(make_renderer, size, analysis.latest, fps, on_frame=on_frame,
+                          auto_resolution=False).start()  # measured at the size asked for
     stop = threading.Event()
 
     def feeder():

@@ -31,6 +31,57 @@ class WorkerStats:
     rendered: int
     skipped: int
     errors: int
+    scale: float
+    internal_size: tuple[int, int]
+
+
+# Internal render sizes, as fractions of the output size, that auto-resolution steps through.
+SCALES = (1.0, 0.75, 0.5, 0.35, 0.25)
+BUDGET = 0.8          # a frame may use this much of its period before the size drops
+DOWN_AFTER = 8        # frames over budget (smoothed) before stepping down
+UP_AFTER_S = 3.0      # seconds with lots of headroom before stepping back up
+HEADROOM = 0.45       # "lots": the next size up would still fit (area ratio ~1.8)
+
+
+class AutoResolution:
+    """Chooses the internal render scale from recent render times (pure logic)."""
+
+    def __init__(self, fps: float, enabled: bool = True) -> None:
+        self.period_ms = 1e3 / fps
+        self.enabled = enabled
+        self.level = 0
+        self._smoothed: float | None = None
+        self._over = 0
+        self._under_since: float | None = None
+
+    @property
+    def scale(self) -> float:
+        return SCALES[self.level]
+
+    def update(self, render_ms: float, now_s: float) -> bool:
+        """Feed one frame's render time; returns True when the scale changed."""
+        if not self.enabled:
+            return False
+        self._smoothed = render_ms if self._smoothed is None else \
+            0.8 * self._smoothed + 0.2 * render_ms
+        if self._smoothed > BUDGET * self.period_ms:
+            self._over += 1
+            self._under_since = None
+            if self._over >= DOWN_AFTER and self.level < len(SCALES) - 1:
+                self.level += 1
+                self._over, self._smoothed = 0, None
+                return True
+            return False
+        self._over = 0
+        if self.level > 0 and self._smoothed < HEADROOM * BUDGET * self.period_ms:
+            self._under_since = now_s if self._under_since is None else self._under_since
+            if now_s - self._under_since >= UP_AFTER_S:
+                self.level -= 1
+                self._under_since, self._smoothed = None, None
+                return True
+        else:
+            self._under_since = None
+        return False
 
 
 def advance(frame: AnalysisFrame, seconds: float) -> AnalysisFrame:
@@ -43,11 +94,21 @@ def advance(frame: AnalysisFrame, seconds: float) -> AnalysisFrame:
 
 class RenderWorker:
     """Renders at ``fps`` from ``analysis`` into ``frames``; ``on_frame`` (optional) receives
-    every rendered frame on this thread (the recorder queue hooks in there)."""
+    every rendered frame on this thread (the recorder queue hooks in there).
 
-    def __init__(self, renderer: FrameRenderer, analysis: Mailbox[TimedFrame], fps: float,
-                 on_frame: Callable[[RenderedFrame], None] | None = None) -> None:
-        self.renderer = renderer
+    ``make_renderer(size)`` builds a FrameRenderer for an internal size; with
+    auto-resolution on, frames render at a smaller internal size when they run over budget
+    and are upscaled to ``size``, and the size comes back when there is headroom.
+    """
+
+    def __init__(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer],
+                 size: tuple[int, int], analysis: Mailbox[TimedFrame], fps: float,
+                 on_frame: Callable[[RenderedFrame], None] | None = None,
+                 auto_resolution: bool = True) -> None:
+        self.make_renderer = make_renderer
+        self.size = size
+        self.auto = AutoResolution(fps, auto_resolution)
+        self._renderers: dict[float, tuple[FrameRenderer, object]] = {}
         self.analysis = analysis
         self.fps = fps
         self.on_frame = on_frame
@@ -60,7 +121,18 @@ class RenderWorker:
         self._ticks: deque[float] = deque(maxlen=61)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="render", daemon=True)
-        self._state = renderer.new_state()
+        self.scale_changes = 0
+        self._renderer_for(1.0)  # build the full-size renderer now: bad input fails early
+
+    def internal_size(self, scale: float) -> tuple[int, int]:
+        w, h = self.size
+        return (max(16, round(w * scale / 2) * 2), max(16, round(h * scale / 2) * 2))
+
+    def _renderer_for(self, scale: float):
+        if scale not in self._renderers:
+            renderer = self.make_renderer(self.internal_size(scale))
+            self._renderers[scale] = (renderer, renderer.new_state())
+        return self._renderers[scale]
 
     def start(self) -> "RenderWorker":
         self._thread.start()
@@ -96,15 +168,21 @@ class RenderWorker:
             next_tick += period
             t0 = time.perf_counter()
             analysis, age = self._analysis_now(now)
+            scale = self.auto.scale
             try:
-                frame = self.renderer.render(analysis, self._state, self.fps)
+                renderer, state = self._renderer_for(scale)
+                frame = renderer.render(analysis, state, self.fps, output_size=self.size)
                 frame.timings["analysis_age_ms"] = 1e3 * age
+                frame.timings["scale"] = scale
             except Exception as exc:
                 self.errors += 1
                 frame = RenderedFrame(seq=self.rendered, t_s=now,
                                       image=np.zeros((1, 1, 3), np.uint8),
                                       error=f"{type(exc).__name__}: {exc}")
-            self._render_ms.append(1e3 * (time.perf_counter() - t0))
+            render_ms = 1e3 * (time.perf_counter() - t0)
+            self._render_ms.append(render_ms)
+            if self.auto.update(render_ms, now):
+                self.scale_changes += 1
             self._ticks.append(now)
             self.rendered += 1
             self.frames.put(frame)
@@ -118,4 +196,6 @@ class RenderWorker:
         ages = list(self._ages_ms)
         return WorkerStats(fps=fps, render_ms=float(np.mean(render)) if render else 0.0,
                            analysis_age_ms=float(np.mean(ages)) if ages else 0.0,
-                           rendered=self.rendered, skipped=self.skipped, errors=self.errors)
+                           rendered=self.rendered, skipped=self.skipped, errors=self.errors,
+                           scale=self.auto.scale,
+                           internal_size=self.internal_size(self.auto.scale))

@@ -108,9 +108,10 @@ class FrameRenderer:
 
     @torch.inference_mode()
     def render(self, analysis: AnalysisFrame, state: RenderState, fps: float,
-               base: Mapping[str, float] | None = None,
-               jump_beats: Sequence[float] = ()) -> RenderedFrame:
-        """One frame at ``analysis.t_s``; advances ``state``."""
+               base: Mapping[str, float] | None = None, jump_beats: Sequence[float] = (),
+               output_size: tuple[int, int] | None = None) -> RenderedFrame:
+        """One frame at ``analysis.t_s``; advances ``state``. ``output_size`` upscales the
+        finished frame (auto-resolution renders small and shows it at the output size)."""
         t0 = time.perf_counter()
         params = self.effective_params(analysis, state, base)
         z, y = self.latent(analysis, params, jump_beats)
@@ -121,6 +122,9 @@ class FrameRenderer:
         img = (img.to(self.placement.dtype) + 1.0) * 0.5
         t2 = time.perf_counter()
         img = self.effects.apply(img, params, state.effects, fps)
+        if output_size is not None and output_size != self.size:
+            img = F.interpolate(img, size=(output_size[1], output_size[0]), mode="bilinear",
+                                align_corners=False)
         pixels = to_uint8_hwc(img)
         t3 = time.perf_counter()
         frame = RenderedFrame(seq=state.seq, t_s=analysis.t_s, image=pixels, beats=analysis.beats,

@@ -5,7 +5,7 @@ import pytest
 
 from app.core.mailbox import Mailbox
 from app.core.types import AnalysisFrame, RenderedFrame, TimedFrame
-from app.engine.render_worker import RenderWorker, advance
+from app.engine.render_worker import SCALES, AutoResolution, RenderWorker, advance
 
 
 def frame(beats=3.9, bpm=120.0, bar_phase=0.975):
@@ -31,7 +31,7 @@ class ScriptedRenderer:
     def new_state(self):
         return None
 
-    def render(self, analysis, state, fps):
+    def render(self, analysis, state, fps, output_size=None):
         n = len(self.calls)
         self.calls.append(analysis)
         if n in self.stall_on:
@@ -58,7 +58,7 @@ def run_until(worker, count):
 
 def test_errors_come_back_as_data_and_the_worker_keeps_going():
     box: Mailbox[TimedFrame] = Mailbox()
-    worker = RenderWorker(ScriptedRenderer(fail_on={1}), box, fps=200.0)
+    worker = RenderWorker(lambda size: ScriptedRenderer(fail_on={1}), (16, 16), box, fps=200.0)
     frames = run_until(worker, 4)
     assert frames[1].error == "RuntimeError: generator exploded"
     assert frames[2].error is None and worker.errors == 1
@@ -68,7 +68,8 @@ def test_a_stalled_frame_is_skipped_not_rendered_late():
     release = threading.Event()
     box: Mailbox[TimedFrame] = Mailbox()
     renderer = ScriptedRenderer(stall_on={2}, release=release)
-    worker = RenderWorker(renderer, box, fps=100.0)
+    worker = RenderWorker(lambda size: renderer, (16, 16), box, fps=100.0,
+                          auto_resolution=False)
     timer = threading.Timer(0.3, release.set)  # the stall lasts ~30 frame periods
     timer.start()
     run_until(worker, 6)
@@ -84,5 +85,58 @@ def test_the_newest_analysis_is_moved_to_the_frame_time():
     box: Mailbox[TimedFrame] = Mailbox()
     box.put(TimedFrame(frame(beats=8.0), time.monotonic() - 0.25))  # 0.25 s old
     renderer = ScriptedRenderer()
-    run_until(RenderWorker(renderer, box, fps=100.0), 1)
+    run_until(RenderWorker(lambda size: renderer, (16, 16), box, fps=100.0), 1)
     assert renderer.calls[0].beats == pytest.approx(8.5, abs=0.05)
+
+
+def test_auto_resolution_steps_down_when_frames_run_over_and_back_up_with_headroom():
+    auto = AutoResolution(fps=30.0)  # 33 ms frames: budget 26.7 ms
+    t = 0.0
+    changes = []
+    for _ in range(40):  # 40 ms frames: too slow at full size
+        t += 1 / 30
+        if auto.update(40.0, t):
+            changes.append(auto.scale)
+    assert auto.level >= 1 and changes[0] == SCALES[1]
+    level = auto.level
+    for _ in range(30):  # 20 ms: fits, but not with room for a bigger size: stays put
+        t += 1 / 30
+        auto.update(20.0, t)
+    assert auto.level == level
+    for _ in range(200):  # 5 ms: lots of headroom for 3 s -> back up, one step at a time
+        t += 1 / 30
+        auto.update(5.0, t)
+    assert auto.level < level
+
+
+def test_auto_resolution_can_be_switched_off():
+    auto = AutoResolution(fps=30.0, enabled=False)
+    for k in range(50):
+        assert not auto.update(100.0, k / 30)
+    assert auto.scale == 1.0
+
+
+def test_worker_renders_smaller_and_upscales_when_frames_are_slow():
+    """A renderer whose cost follows its pixel count: at 20 fps the full size (60 ms) is
+    over budget, half size (15 ms) is not; frames are still asked for at the full size."""
+    import time as _time
+
+    sizes = []
+
+    class CostlyRenderer(ScriptedRenderer):
+        def __init__(self, size):
+            super().__init__()
+            self.size = size
+
+        def render(self, analysis, state, fps, output_size=None):
+            sizes.append(self.size)
+            _time.sleep(0.060 * (self.size[0] * self.size[1]) / (160 * 90))  # the work
+            w, h = output_size or self.size
+            return RenderedFrame(seq=0, t_s=analysis.t_s, image=np.zeros((h, w, 3), np.uint8))
+
+    box: Mailbox[TimedFrame] = Mailbox()
+    worker = RenderWorker(CostlyRenderer, (160, 90), box, fps=20.0)
+    frames = run_until(worker, 40)
+    assert worker.scale_changes >= 1 and worker.auto.level >= 1
+    assert sizes[-1][0] < 160
+    assert all(f.image.shape == (90, 160, 3) for f in frames)

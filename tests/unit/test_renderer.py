@@ -77,3 +77,13 @@ def test_fit_modes_produce_the_frame_size(fit, expected):
         assert out[0, :, :, 0].max() == -1.0 and out[0, :, 20, 40].min() == 1.0
     if fit == "cover":
         assert out.min() == 1.0
+
+
+def test_output_size_upscales_the_finished_frame(registry, cpu, demo_features):
+    patch, _ = load_preset("nebula-drift", registry)
+    renderer = FrameRenderer(patch, registry, (32, 18), cpu)
+    frame = AnalysisTrack(demo_features).frames(5.0, 1, FPS)[0]
+    small = renderer.render(frame, renderer.new_state(), FPS)
+    big = renderer.render(frame, renderer.new_state(), FPS, output_size=(64, 36))
+    assert big.image.shape == (36, 64, 3)
+    assert abs(float(big.image.mean()) - float(small.image.mean())) < 3.0
