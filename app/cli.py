@@ -174,7 +174,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     from app.audio.analysis_thread import AnalysisThread
     from app.audio.demo_track import demo_clip
     from app.audio.file_player import FilePlayer
-    from app.audio.live_input import LiveInput
+    from app.audio.live_input import InputSupervisor, LiveInput
     from app.audio.loading import load_audio_file
     from app.audio.online import OnlineAnalyzer
     from app.core.presets import load_preset
@@ -191,10 +191,11 @@ def cmd_live(args: argparse.Namespace) -> int:
     def make_renderer(size: tuple[int, int]) -> FrameRenderer:
         return FrameRenderer(patch, registry, size, placement, preset_dir=preset_path.parent)
 
-    live_input = player = None
+    live_input = player = supervisor = None
     if args.play is None:
         try:
             live_input = LiveInput(args.audio_device, args.samplerate, args.channels).start()
+            supervisor = InputSupervisor(live_input).start()
         except UserError:
             if args.audio_device is not None:
                 raise
@@ -207,7 +208,7 @@ def cmd_live(args: argparse.Namespace) -> int:
                  else f"playing '{clip.name}' on the internal clock (no output device)")
     else:
         ring, sr, to_mono = live_input.ring, live_input.samplerate, live_input.mono
-        where = f"input '{live_input.device.name}' at {sr} Hz"
+        where = f"input '{live_input.device.name}' at {sr} Hz (capture process)"
     analyzer = OnlineAnalyzer(sr, beats_per_bar=patch.beats_per_bar,
                               lookahead_s=args.latency_ms / 1000.0)
     analysis = AnalysisThread(ring, analyzer, to_mono).start()
@@ -221,17 +222,25 @@ def cmd_live(args: argparse.Namespace) -> int:
             time.sleep(min(1.0, max(0.0, (args.seconds or 1e9) - (time.monotonic() - start))))
             stats = worker.stats()
             overflows = live_input.overflows if live_input else 0
+            state = supervisor.state if supervisor else "file"
+            reconnects = supervisor.reconnects if supervisor else 0
+            if supervisor and supervisor.state != "ok" and supervisor.last_error:
+                print(f"latentvj live: input: {supervisor.last_error}", file=sys.stderr,
+                      flush=True)
             print(f"t={time.monotonic() - start:6.1f}s bpm={analyzer.clock.bpm:6.1f} "
                   f"conf={analyzer.tempo.confidence:4.2f} fps={stats.fps:5.1f} "
                   f"render={stats.render_ms:5.1f}ms latency={stats.analysis_age_ms:5.1f}ms "
                   f"res={stats.internal_size[0]}x{stats.internal_size[1]} "
-                  f"drops={stats.skipped} overflows={overflows} "
+                  f"drops={stats.skipped} input={state} reconnects={reconnects} "
+                  f"overflows={overflows} "
                   f"lost={analysis.lost_samples}", flush=True)
     except KeyboardInterrupt:
         pass
     finally:
         worker.stop()
         analysis.stop()
+        if supervisor:
+            supervisor.stop()
         if player:
             player.stop()
         if live_input:

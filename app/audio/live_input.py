@@ -86,55 +86,204 @@ def find_input_device(spec: str | int | None) -> InputDevice:
     return match[0]
 
 
+def _input_child(conn, spec, samplerate, channels, blocksize, ring_seconds, jack_name):
+    """The input process: open the device, then copy every callback block into the shared
+    ring until told to stop (or until the engine process is gone)."""
+    import os
+
+    parent = os.getppid()
+    try:
+        if jack_name:
+            set_jack_client_name(jack_name)
+        device = find_input_device(spec)
+        rate = int(samplerate or device.default_samplerate)
+        wanted = channels or list(range(1, device.max_channels + 1))
+        bad = [c for c in wanted if not 1 <= c <= device.max_channels]
+        if bad:
+            raise UserError(f"--channels {bad[0]}: device '{device.name}' has "
+                            f"{device.max_channels} input channels")
+        conn.send(("device", device, rate, wanted))
+        reply = conn.recv()
+        ring = AudioRing.attach(reply, int(ring_seconds * rate), max(wanted))
+
+        def callback(indata, frames, time_info, status):  # PortAudio's thread: copy, count
+            if status.input_overflow:
+                ring.count_overflow()
+            ring.write(indata)
+
+        sd = import_sounddevice()
+        try:
+            stream = sd.InputStream(device=device.index, samplerate=rate, channels=max(wanted),
+                                    blocksize=blocksize, dtype="float32", callback=callback)
+            stream.start()
+        except Exception as exc:
+            raise UserError(f"--audio-device '{device.name}': cannot open input at {rate} Hz "
+                            f"({describe(exc)})") from None
+        conn.send(("ready",))
+        while not conn.poll(0.5):
+            if os.getppid() != parent:  # the engine is gone: do not outlive it
+                break
+        stream.close()
+    except UserError as exc:
+        conn.send(("error", str(exc)))
+    except Exception as exc:
+        conn.send(("error", f"audio input: {describe(exc)}"))
+
+
 class LiveInput:
-    """An open input stream writing into ``ring``; ``overflows`` counts PortAudio's flags."""
+    """Live input from a device, captured by a child process into a shared-memory ring.
+
+    PortAudio runs in the child: if the device or the audio server disappears, native code
+    may hang there, and ``reopen`` simply kills that process and starts a new one on the same
+    device name, writing on into the same ring. The engine never calls PortAudio for input.
+    """
+
+    HANDSHAKE_S = 10.0
 
     def __init__(self, device: str | int | None = None, samplerate: float | None = None,
                  channels: list[int] | None = None, blocksize: int = 512,
-                 ring_seconds: float = 4.0) -> None:
-        self.device = find_input_device(device)
-        self.samplerate = int(samplerate or self.device.default_samplerate)
-        wanted = channels or list(range(1, self.device.max_channels + 1))
-        bad = [c for c in wanted if not 1 <= c <= self.device.max_channels]
-        if bad:
-            raise UserError(f"--channels {bad[0]}: device '{self.device.name}' has "
-                            f"{self.device.max_channels} input channels")
-        self.channels = wanted  # 1-based, mixed to mono by the reader
-        self.n_open = max(wanted)
+                 ring_seconds: float = 4.0, jack_name: str | None = None) -> None:
+        self.spec = device
+        self.requested_rate = samplerate
+        self.requested_channels = channels
         self.blocksize = blocksize
-        self.ring = AudioRing(int(ring_seconds * self.samplerate), self.n_open)
-        self.overflows = 0
-        self.callbacks = 0
-        self._stream = None
+        self.ring_seconds = ring_seconds
+        self.jack_name = jack_name
+        self.device: InputDevice | None = None
+        self.samplerate = 0
+        self.channels: list[int] = []
+        self.ring: AudioRing | None = None
+        self._process = None
+        self._conn = None
 
-    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        """PortAudio's thread: copy, count, nothing else."""
-        if status.input_overflow:
-            self.overflows += 1
-        self.ring.write(indata)
-        self.callbacks += 1
+    def _spawn(self) -> None:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")  # never fork a process that holds torch threads
+        parent_conn, child_conn = ctx.Pipe()
+        process = ctx.Process(target=_input_child, name="latentvj-audio-input", daemon=True,
+                              args=(child_conn, self.spec, self.requested_rate,
+                                    self.requested_channels, self.blocksize,
+                                    self.ring_seconds, self.jack_name))
+        process.start()
+        self._process, self._conn = process, parent_conn
+        try:
+            message = self._receive()
+            if message[0] == "device":
+                _, device, rate, wanted = message
+                if self.ring is None:
+                    self.device, self.samplerate, self.channels = device, rate, wanted
+                    self.spec = self.spec if self.spec is not None else device.name
+                    self.ring = AudioRing.shared(int(self.ring_seconds * rate), max(wanted))
+                elif (rate, max(wanted)) != (self.samplerate, self.ring.channels):
+                    raise UserError(f"--audio-device '{device.name}' came back with another "
+                                    "sample rate or channel count")
+                parent_conn.send(self.ring.name)
+                message = self._receive()
+            if message[0] == "error":
+                raise UserError(message[1])
+        except BaseException:
+            self._kill()
+            raise
+
+    def _receive(self):
+        if not self._conn.poll(self.HANDSHAKE_S):
+            raise UserError(f"--audio-device {self.spec!r}: the audio input did not open "
+                            f"within {self.HANDSHAKE_S:g} s")
+        try:
+            return self._conn.recv()
+        except EOFError:
+            raise UserError(f"--audio-device {self.spec!r}: the audio input process "
+                            "ended while opening the device") from None
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            if self._process.is_alive():
+                try:
+                    self._conn.send("stop")
+                except OSError:
+                    pass
+                self._process.join(1.0)
+            if self._process.is_alive():  # hung in native audio code: end it
+                self._process.kill()
+                self._process.join(2.0)
+            self._conn.close()
+            self._process = self._conn = None
 
     def start(self) -> "LiveInput":
-        sd = import_sounddevice()
-        try:
-            self._stream = sd.InputStream(
-                device=self.device.index, samplerate=self.samplerate, channels=self.n_open,
-                blocksize=self.blocksize, dtype="float32", callback=self._callback)
-            self._stream.start()
-        except Exception as exc:
-            raise UserError(f"--audio-device '{self.device.name}': cannot open input at "
-                            f"{self.samplerate} Hz ({describe(exc)})") from None
+        self._spawn()
         return self
 
     @property
-    def active(self) -> bool:
-        return bool(self._stream is not None and self._stream.active)
+    def overflows(self) -> int:
+        return self.ring.overflows if self.ring else 0
+
+    @property
+    def callbacks(self) -> int:
+        return self.ring.callbacks if self.ring else 0
 
     def stop(self) -> None:
-        if self._stream is not None:
-            self._stream.close()
-            self._stream = None
+        """Stop capturing and release the ring."""
+        self._kill()
+        if self.ring is not None:
+            self.ring.close(unlink=True)
+            self.ring = None
+
+    def reopen(self) -> None:
+        """End the input process (whatever state it is in) and open the device again by its
+        name, writing on into the same ring. Raises UserError while the device is absent."""
+        self._kill()
+        self._spawn()
 
     def mono(self, block: np.ndarray) -> np.ndarray:
         """Mix the selected channels of a ring block to mono (reader thread)."""
         return block[:, [c - 1 for c in self.channels]].mean(axis=1)
+
+
+class InputSupervisor:
+    """Watches a LiveInput from a slow thread: no new audio for ``timeout_s`` means the
+    device (or the audio server) went away; it then tries to reopen it every ``retry_s``.
+    The engine never waits for this: analysis and rendering go on, on the tempo clock."""
+
+    def __init__(self, live: LiveInput, timeout_s: float = 1.0, retry_s: float = 2.0) -> None:
+        import threading
+
+        self.live = live
+        self.timeout_s = timeout_s
+        self.retry_s = retry_s
+        self.state = "ok"
+        self.reconnects = 0
+        self.last_error: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="input-supervisor",
+                                        daemon=True)
+
+    def start(self) -> "InputSupervisor":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import time
+
+        last_written, last_change = self.live.ring.written, time.monotonic()
+        while not self._stop.wait(0.25):
+            now = time.monotonic()
+            if self.live.ring.written != last_written:
+                last_written, last_change = self.live.ring.written, now
+                self.state = "ok"
+                continue
+            if now - last_change < self.timeout_s:
+                continue
+            self.state = "lost"
+            try:
+                self.live.reopen()
+                self.reconnects += 1
+                self.state = "reconnecting"  # "ok" once audio flows again
+                last_change = time.monotonic()
+            except UserError as exc:  # still gone: try again later
+                self.last_error = str(exc)
+                self._stop.wait(self.retry_s)

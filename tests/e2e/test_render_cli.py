@@ -198,7 +198,7 @@ def test_live_headless_prints_a_status_line_per_second_and_locks_the_demo_tempo(
     last = dict(re.findall(r"(\w+)=\s*([\dx.]+)", lines[-1]))
     assert abs(float(last["bpm"]) - 124.0) <= 1.0
     assert float(last["fps"]) > 20.0
-    for key in ("conf", "render", "latency", "res", "drops", "overflows", "lost"):
+    for key in ("conf", "render", "latency", "res", "drops", "reconnects", "overflows", "lost"):
         assert key in last
 
 

@@ -55,3 +55,17 @@ def test_mailbox_under_concurrent_writers_keeps_a_consistent_pair():
         t.join()
     seq, value = box.get()
     assert seq == 8000 and value[1] == 1999
+
+
+def test_shared_ring_is_visible_from_an_attached_view():
+    owner = AudioRing.shared(capacity=64, channels=2)
+    try:
+        writer = AudioRing.attach(owner.name, 64, 2)
+        writer.write(np.full((10, 2), 0.5, dtype=np.float32))
+        writer.count_overflow()
+        data, cursor, lost = owner.read(0)
+        assert cursor == 10 and lost == 0 and np.all(data == 0.5)
+        assert owner.overflows == 1 and owner.callbacks == 1
+        writer.close()
+    finally:
+        owner.close(unlink=True)
