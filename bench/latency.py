@@ -8,10 +8,11 @@ the render worker run the default preset at the given size and fps on the CPU.
 
 - onset -> frame: from the arrival of the block holding a click to the moment the first
   frame rendered from an analysis that includes it is ready.
-- flash offset: with latency compensation (the analyzer predicts beats ahead by the
-  measured render time plus half a frame, so a beat lands on the nearest frame), the time a
-  frame showing a new beat is ready minus the time that beat's audio arrived. Frames come
-  every 1/fps, so this spreads over +-half a frame around its median.
+- flash offset: with latency compensation (the analyzer predicts beats ahead), the time a
+  frame showing a new beat is ready minus the time that beat's audio arrived; on a fixed
+  frame grid (compensation: render time plus half a frame, so a beat lands on the nearest
+  tick; spread +-half a frame) and with beat-aligned ticks (the tick nearest each predicted
+  beat is moved just after it; compensation: render time plus that margin).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def click_track(seconds: float) -> tuple[np.ndarray, np.ndarray]:
     return y, beats
 
 
-def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float):
+def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float,
+        beat_aligned: bool = False):
     from app.audio.analysis_thread import AnalysisThread
     from app.audio.online import OnlineAnalyzer
     from app.audio.ring import AudioRing
@@ -67,7 +69,8 @@ def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float):
         frames.append((time.monotonic(), f.t_s, f.timings.get("analysis_age_ms", 0) / 1e3,
                        f.beats))
     worker = RenderWorker(make_renderer, size, analysis.latest, fps, on_frame=on_frame,
-                          auto_resolution=False).start()  # measured at the size asked for
+                          auto_resolution=False,  # measured at the size asked for
+                          beat_aligned=beat_aligned).start()
     stop = threading.Event()
 
     def feeder():
@@ -112,33 +115,45 @@ def main() -> None:
     lat_ms = 1e3 * np.array(latencies)
     render_ms = stats.render_ms
 
-    # pass 2: beats are predicted, so the analysis delay does not matter; what does is the
-    # time from a frame tick to the frame being ready (render) and landing the beat on the
-    # nearest tick (half a frame). A real rig adds its display latency (--latency-ms).
-    lookahead = render_ms / 1e3 + 0.5 / args.fps
-    beats2, arrived2, frames2, stats2 = run(args.seconds, args.size, args.fps, lookahead)
-    t0 = arrived2[0] - BLOCK / SR  # wall time of stream time 0
-    frames2 = frames2[frames2[:, 2] > 0]
-    beat_frames = frames2[1:][np.floor(frames2[1:, 3]) > np.floor(frames2[:-1, 3])]
-    offsets = []
-    for ready_s, *_rest in beat_frames:
+    # passes 2 and 3: beats are predicted, so the analysis delay does not matter; what does
+    # is the time from a frame tick to the frame being ready (render), plus, on a fixed frame
+    # grid, half a frame so the beat lands on the nearest tick. With beat-aligned ticks the
+    # tick is moved onto the beat, so only the render time is compensated. A real rig adds
+    # its display latency (--latency-ms).
+    def flash_offsets(lookahead: float, beat_aligned: bool):
+        beats2, arrived2, frames2, stats2 = run(args.seconds, args.size, args.fps, lookahead,
+                                                beat_aligned)
+        t0 = arrived2[0] - BLOCK / SR  # wall time of stream time 0
+        frames2 = frames2[frames2[:, 2] > 0]
+        beat_frames = frames2[1:][np.floor(frames2[1:, 3]) > np.floor(frames2[:-1, 3])]
         audio_t = t0 + beats2  # when each beat's audio arrived (stream time on the wall)
-        j = int(np.argmin(np.abs(audio_t - ready_s)))
-        if beats2[j] > 8.0:  # after the tracker has locked
-            offsets.append(ready_s - audio_t[j])
-    off_ms = 1e3 * np.array(offsets)
+        offsets = []
+        for ready_s, *_rest in beat_frames:
+            j = int(np.argmin(np.abs(audio_t - ready_s)))
+            if 8.0 < beats2[j] < args.seconds - 1.0:  # locked, and not where the feed stops
+                offsets.append(ready_s - audio_t[j])
+        return 1e3 * np.array(offsets), stats2
+
+    grid_lookahead = render_ms / 1e3 + 0.5 / args.fps
+    off_grid, stats2 = flash_offsets(grid_lookahead, False)
+    from app.engine.render_worker import ALIGN_AFTER_S
+
+    aligned_lookahead = render_ms / 1e3 + ALIGN_AFTER_S
+    off_aligned, stats3 = flash_offsets(aligned_lookahead, True)
 
     print(f"\nLive latency, {args.size[0]}x{args.size[1]} @ {args.fps:g} fps, preset "
           f"nebula-drift, CPU, {args.seconds:g} s of 123 BPM clicks - {machine()}\n")
     print(table(["measure", "n", "median ms", "p95 ms", "p99 ms"], [
         ["onset in -> frame ready", str(len(lat_ms)), f"{np.median(lat_ms):.1f}",
          f"{np.percentile(lat_ms, 95):.1f}", f"{np.percentile(lat_ms, 99):.1f}"],
-        [f"beat flash ready - beat (lookahead {1e3 * lookahead:.0f} ms)", str(len(off_ms)),
-         f"{np.median(off_ms):+.1f}", f"{np.percentile(np.abs(off_ms), 95):.1f} (abs)",
-         f"{np.percentile(np.abs(off_ms), 99):.1f} (abs)"],
+        *[[f"beat flash ready - beat, {label} (lookahead {1e3 * look:.0f} ms)", str(len(off)),
+           f"{np.median(off):+.1f}", f"{np.percentile(np.abs(off), 95):.1f} (abs)",
+           f"{np.percentile(np.abs(off), 99):.1f} (abs)"]
+          for label, look, off in (("fixed frame grid", grid_lookahead, off_grid),
+                                   ("beat-aligned ticks", aligned_lookahead, off_aligned))],
     ]))
-    print(f"\nrender {render_ms:.1f} ms/frame, {stats.fps:.1f} fps, {stats.skipped} ticks "
-          f"skipped (pass 1); {stats2.skipped} skipped (pass 2)")
+    print(f"\nrender {render_ms:.1f} ms/frame, {stats.fps:.1f} fps; ticks skipped: "
+          f"{stats.skipped}, {stats2.skipped}, {stats3.skipped} (passes 1-3)")
 
 
 if __name__ == "__main__":

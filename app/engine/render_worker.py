@@ -41,6 +41,9 @@ BUDGET = 0.8          # a frame may use this much of its period before the size 
 DOWN_AFTER = 8        # frames over budget (smoothed) before stepping down
 UP_AFTER_S = 3.0      # seconds with lots of headroom before stepping back up
 HEADROOM = 0.45       # "lots": the next size up would still fit (area ratio ~1.8)
+ALIGN_AFTER_S = 0.005  # a beat-aligned tick lands this long after the predicted crossing:
+                       # phase corrections between the decision and the tick must not push
+                       # the crossing past it (the flash would go out a frame late)
 
 
 class AutoResolution:
@@ -104,13 +107,15 @@ class RenderWorker:
     def __init__(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer],
                  size: tuple[int, int], analysis: Mailbox[TimedFrame], fps: float,
                  on_frame: Callable[[RenderedFrame], None] | None = None,
-                 auto_resolution: bool = True) -> None:
+                 auto_resolution: bool = True, beat_aligned: bool = True) -> None:
         self.make_renderer = make_renderer
         self.size = size
         self.auto = AutoResolution(fps, auto_resolution)
         self._renderers: dict[float, tuple[FrameRenderer, object]] = {}
         self.analysis = analysis
         self.fps = fps
+        self.beat_aligned = beat_aligned
+        self.aligned_ticks = 0
         self.on_frame = on_frame
         self.frames: Mailbox[RenderedFrame] = Mailbox()
         self.rendered = 0
@@ -168,6 +173,8 @@ class RenderWorker:
             next_tick += period
             t0 = time.perf_counter()
             analysis, age = self._analysis_now(now)
+            if self.beat_aligned and age > 0:
+                next_tick = self._align_to_beat(analysis, now, next_tick, period)
             scale = self.auto.scale
             try:
                 renderer, state = self._renderer_for(scale)
@@ -188,6 +195,19 @@ class RenderWorker:
             self.frames.put(frame)
             if self.on_frame is not None:
                 self.on_frame(frame)
+
+    def _align_to_beat(self, analysis: AnalysisFrame, now: float, next_tick: float,
+                       period: float) -> float:
+        """Move the next tick onto the next predicted beat when that tick is the one nearest
+        to it: the frame showing the beat then goes out on the beat instead of up to half a
+        frame off. One interval per beat changes, by at most half a frame."""
+        beat_s = 60.0 / analysis.bpm
+        to_beat = (1.0 - analysis.beat_phase) % 1.0 * beat_s
+        beat_at = now + to_beat + ALIGN_AFTER_S  # just after: that frame shows the new beat
+        if abs(beat_at - next_tick) < period / 2 and beat_at > now + period / 4:
+            self.aligned_ticks += 1
+            return beat_at
+        return next_tick
 
     def stats(self) -> WorkerStats:
         ticks = list(self._ticks)

@@ -140,3 +140,16 @@ def test_worker_renders_smaller_and_upscales_when_frames_are_slow():
     assert worker.scale_changes >= 1 and worker.auto.level >= 1
     assert sizes[-1][0] < 160
     assert all(f.image.shape == (90, 160, 3) for f in frames)
+
+
+def test_the_tick_nearest_a_predicted_beat_moves_onto_it():
+    worker = RenderWorker(lambda size: ScriptedRenderer(), (16, 16), Mailbox(), fps=30.0)
+    period = 1 / 30
+    # 120 BPM, 0.9 of the beat gone: the beat is 50 ms away; the next tick is at +33 ms,
+    # the one after at +67 ms: 50 ms is nearer the second, so the first stays put
+    analysis = frame(beats=3.9)
+    assert worker._align_to_beat(analysis, 0.0, period, period) == period
+    # 0.95 gone: the beat is 25 ms away, nearest the +33 ms tick, which moves onto it
+    analysis = frame(beats=3.95)
+    assert worker._align_to_beat(analysis, 0.0, period, period) == pytest.approx(0.030)
+    assert worker.aligned_ticks == 1
