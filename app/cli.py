@@ -168,6 +168,24 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def start_command_reader(analyzer) -> None:
+    """Tempo commands typed on stdin (one per line) go to the analyzer's tempo clock."""
+    import threading
+
+    from app.core.tempo import parse_command
+
+    def read() -> None:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            try:
+                analyzer.submit(parse_command(line))
+                print(f"command: {line.strip()}", flush=True)
+            except ValueError as exc:
+                print(f"latentvj live: {exc}", file=sys.stderr, flush=True)
+    threading.Thread(target=read, name="commands", daemon=True).start()
+
+
 def cmd_live(args: argparse.Namespace) -> int:
     import time
 
@@ -216,6 +234,7 @@ def cmd_live(args: argparse.Namespace) -> int:
                           auto_resolution=not args.no_auto_resolution).start()
     print(f"latentvj live: '{patch.name}', {where}; {args.size[0]}x{args.size[1]} @ "
           f"{args.fps:g} fps, {placement.label}", flush=True)
+    start_command_reader(analyzer)
     start = time.monotonic()
     try:
         while args.seconds is None or time.monotonic() - start < args.seconds:
@@ -228,6 +247,7 @@ def cmd_live(args: argparse.Namespace) -> int:
                 print(f"latentvj live: input: {supervisor.last_error}", file=sys.stderr,
                       flush=True)
             print(f"t={time.monotonic() - start:6.1f}s bpm={analyzer.clock.bpm:6.1f} "
+                  f"src={analyzer.clock.source}{'/lock' if analyzer.clock.locked else ''} "
                   f"conf={analyzer.tempo.confidence:4.2f} fps={stats.fps:5.1f} "
                   f"render={stats.render_ms:5.1f}ms latency={stats.analysis_age_ms:5.1f}ms "
                   f"res={stats.internal_size[0]}x{stats.internal_size[1]} "

@@ -14,6 +14,8 @@ fire when their picture reaches the screen, not one output latency late.
 from __future__ import annotations
 
 import math
+import queue
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -163,6 +165,13 @@ class OnlineAnalyzer:
         self._last_beats = self.clock.beats_at(self.lookahead_s)
         self.beat_times: list[float] = []   # announced beats, in stream time
         self.tempo = TempoEstimate(self.clock.bpm, 0.0)
+        self._commands: queue.SimpleQueue[Callable[[TempoClock, float], None]] = \
+            queue.SimpleQueue()
+
+    def submit(self, command: Callable[[TempoClock, float], None]) -> None:
+        """Run ``command(clock, stream_time)`` on the analyzer's thread at its next hop, so
+        the tempo clock has one writer. Any thread (UI, MIDI, stdin)."""
+        self._commands.put(command)
 
     @property
     def t_s(self) -> float:
@@ -183,6 +192,8 @@ class OnlineAnalyzer:
         self._frame = np.concatenate([self._frame[HOP:], hop])
         self._hops += 1
         t = self.t_s
+        while not self._commands.empty():
+            self._commands.get()(self.clock, t)
         spec = np.abs(np.fft.rfft(self._frame * self._window))
         power = spec * spec
         logmel = np.log1p(100.0 * (self._mel @ spec))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -141,3 +142,34 @@ class TempoClock:
     def set_locked(self, locked: bool) -> None:
         """Hold the tempo (phase still follows the source)."""
         self.locked = locked
+
+
+def parse_command(text: str) -> Callable[[TempoClock, float], None]:
+    """A performer's tempo command as typed (``tap``, ``resync``, ``nudge -0.05``, ``x2``,
+    ``/2``, ``lock``, ``unlock``, ``bpm 128``, ``audio``): a function of (clock, time).
+    Raises ValueError naming the command when it is not one of these."""
+    words = text.strip().lower().split()
+    if not words:
+        raise ValueError("empty command")
+    name, args = words[0], words[1:]
+    simple: dict[str, Callable[[TempoClock, float], None]] = {
+        "tap": lambda c, t: c.tap(t),
+        "resync": lambda c, t: c.resync(t),
+        "x2": lambda c, t: c.double(t),
+        "/2": lambda c, t: c.halve(t),
+        "lock": lambda c, t: c.set_locked(True),
+        "unlock": lambda c, t: c.set_locked(False),
+        "audio": lambda c, t: c.set_source("audio"),
+    }
+    if name in simple and not args:
+        return simple[name]
+    try:
+        value = float(args[0]) if len(args) == 1 else None
+    except ValueError:
+        value = None
+    if name == "bpm" and value is not None and MIN_BPM <= value <= MAX_BPM:
+        return lambda c, t: c.set_manual(t, value)
+    if name == "nudge" and value is not None and abs(value) <= 1.0:
+        return lambda c, t: c.nudge(t, value)
+    raise ValueError(f"{text.strip()!r}: commands are tap, resync, nudge BEATS (-1..1), x2, "
+                     f"/2, lock, unlock, bpm N ({MIN_BPM:g}-{MAX_BPM:g}), audio")

@@ -207,3 +207,39 @@ def test_live_with_an_unknown_input_device_is_one_clear_line():
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "no-such-card" in lines[0], result.stderr
+
+
+def test_live_tempo_source_switches_from_typed_commands():
+    """bpm N switches to a manual tempo, 'audio' back to the tracker, live."""
+    import re
+    import threading
+
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "live", "--headless",
+                             "--play", "--seconds", "9", "--size", "160x90"], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    statuses = []
+
+    def send(text):
+        proc.stdin.write(text + "\n")
+        proc.stdin.flush()
+    phase = "start"
+    for line in proc.stdout:
+        match = re.search(r"bpm=\s*([\d.]+) src=(\w+)", line)
+        if not match:
+            continue
+        statuses.append((phase, float(match[1]), match[2]))
+        if phase == "start" and len(statuses) >= 2:
+            send("bpm 90")
+            send("bogus")
+            phase = "manual"
+        elif phase == "manual" and match[2] == "manual":
+            send("audio")
+            phase = "audio"
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 0
+    manual = [b for p, b, s in statuses if s == "manual"]
+    assert manual and all(b == 90.0 for b in manual)
+    assert statuses[-1][2] == "audio" and abs(statuses[-1][1] - 124.0) <= 2.0, statuses
+    assert "'bogus': commands are" in proc.stderr.read()

@@ -65,3 +65,32 @@ def test_manual_tempo():
     clock.set_manual(2.0, 90.0)
     assert clock.source == "manual" and clock.bpm == 90.0
     assert clock.beats_at(2.0) == pytest.approx(4.0)  # continuous at the change
+
+
+def test_typed_commands_drive_the_clock():
+    from app.core.tempo import parse_command
+
+    clock = TempoClock(bpm=120.0)
+    parse_command("bpm 90")(clock, 1.0)
+    assert clock.source == "manual" and clock.bpm == 90.0
+    parse_command("x2")(clock, 1.0)
+    assert clock.bpm == 180.0
+    parse_command("/2")(clock, 1.0)
+    parse_command("lock")(clock, 1.0)
+    assert clock.locked
+    before = clock.beats_at(2.0)
+    parse_command("nudge 0.25")(clock, 2.0)
+    assert clock.beats_at(2.0) == pytest.approx(before + 0.25)
+    parse_command("audio")(clock, 2.0)
+    assert clock.source == "audio"
+    for t in (5.0, 5.5, 6.0):
+        parse_command("TAP")(clock, t)
+    assert clock.source == "tap" and clock.bpm == pytest.approx(120.0)
+
+
+@pytest.mark.parametrize("text", ["", "jump", "bpm", "bpm fast", "bpm 900", "nudge 3", "tap 2"])
+def test_bad_commands_are_refused_by_name(text):
+    from app.core.tempo import parse_command
+
+    with pytest.raises(ValueError):
+        parse_command(text)
