@@ -29,20 +29,10 @@ BLOCK = 512
 BPM = 123.0  # not a multiple of common frame rates: beats sweep across the frame grid
 
 
-def click_track(seconds: float) -> tuple[np.ndarray, np.ndarray]:
-    y = np.zeros(int(SR * seconds), dtype=np.float32)
-    beats = np.arange(0.25, seconds - 0.1, 60.0 / BPM)
-    t = np.arange(int(0.02 * SR)) / SR
-    click = (0.8 * np.sin(2 * np.pi * 1000 * t) * np.exp(-t / 0.004)).astype(np.float32)
-    for b in beats:
-        i = int(round(b * SR))
-        y[i:i + click.size] += click
-    return y, beats
-
-
 def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float,
         beat_aligned: bool = False):
     from app.audio.analysis_thread import AnalysisThread
+    from app.audio.demo_track import click_track
     from app.audio.online import OnlineAnalyzer
     from app.audio.ring import AudioRing
     from app.core.presets import load_preset
@@ -51,7 +41,7 @@ def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float,
     from app.engine.render_worker import RenderWorker
     from app.engine.renderer import FrameRenderer
 
-    audio, beats = click_track(seconds)
+    audio, beats = click_track(BPM, seconds, SR, first_beat_s=0.25)
     n_blocks = len(audio) // BLOCK
     arrived = np.zeros(n_blocks)
     ring = AudioRing(SR * 4, 1)

@@ -141,3 +141,19 @@ def demo_clip(bars: int = DEMO_BARS):
 
     track = synthesize(bars)
     return clip_from_array(track.samples, track.sr, name="built-in demo track")
+
+
+def click_track(bpm: float, seconds: float, sr: int = 48_000, first_beat_s: float = 0.5,
+                gain: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """A mono metronome: 1 kHz clicks of 20 ms at ``bpm``; (samples, exact beat times).
+
+    The other signal whose beats are known exactly: calibration, tests and benchmarks.
+    """
+    y = np.zeros(int(sr * seconds), dtype=np.float32)
+    beats = np.arange(first_beat_s, seconds - 0.05, 60.0 / bpm)
+    t = np.arange(int(0.02 * sr)) / sr
+    click = (gain * np.sin(2 * np.pi * 1000 * t) * np.exp(-t / 0.004)).astype(np.float32)
+    for b in beats:
+        i = int(round(b * sr))
+        y[i:i + click.size] += click[: len(y) - i]
+    return y, beats

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from app.audio.demo_track import click_track
 from tests.io.jack import connect, jack_available, jack_server, wait_for_port
 
 pytestmark = [pytest.mark.slow,
@@ -26,17 +27,6 @@ LEAD_IN_S = 2
 def jack():
     with jack_server(SR) as name:
         yield name
-
-
-def click_track(bpm: float, seconds: float) -> tuple[np.ndarray, np.ndarray]:
-    y = np.zeros(int(SR * seconds), dtype=np.float32)
-    beats = np.arange(0.3, seconds - 0.1, 60.0 / bpm)
-    t = np.arange(int(0.02 * SR)) / SR
-    click = (0.8 * np.sin(2 * np.pi * 1000 * t) * np.exp(-t / 0.004)).astype(np.float32)
-    for b in beats:
-        i = int(round(b * SR))
-        y[i:i + click.size] += click
-    return y, beats
 
 
 def capture_and_analyse(jack: str, audio: np.ndarray, tmp_path: Path, app_name: str):
@@ -91,7 +81,7 @@ def test_tempo_within_1_bpm_in_8_s_and_beats_within_30_ms(jack, tmp_path, demo_t
                                  orig_sr=demo_track.sr, target_sr=SR)
         bpm, truth = demo_track.bpm, demo_track.beat_times
     else:
-        audio, truth = click_track(123.0, 14.0)
+        audio, truth = click_track(123.0, 14.0, SR, first_beat_s=0.3)
         bpm = 123.0
     analyzer, frames, start, (callbacks, overflows) = capture_and_analyse(
         jack, audio, tmp_path, f"lvj-{source}")

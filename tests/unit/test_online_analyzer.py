@@ -3,20 +3,10 @@
 import numpy as np
 import pytest
 
+from app.audio.demo_track import click_track
 from app.audio.online import HOP, OnlineAnalyzer
 
 SR = 48_000
-
-
-def click_track(bpm: float, seconds: float, first: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    y = np.zeros(int(SR * seconds), dtype=np.float32)
-    beats = np.arange(first, seconds - 0.05, 60.0 / bpm)
-    t = np.arange(int(0.02 * SR)) / SR
-    click = (np.sin(2 * np.pi * 1000 * t) * np.exp(-t / 0.004)).astype(np.float32)
-    for b in beats:
-        i = int(round(b * SR))
-        y[i:i + click.size] += click[: len(y) - i]
-    return y, beats
 
 
 def run(y, block=HOP, **kw):
