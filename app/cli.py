@@ -168,6 +168,21 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+class ErrorReporter:
+    """Prints each distinct error message once (workers report errors as data, every frame
+    may carry the same one; the user needs to hear it once, not thirty times a second)."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.seen: set[str] = set()
+
+    def report(self, *errors: str | None) -> None:
+        for error in errors:
+            if error and error not in self.seen:
+                self.seen.add(error)
+                print(f"latentvj live: {error}", file=self.stream, flush=True)
+
+
 def start_command_reader(analyzer) -> None:
     """Tempo commands typed on stdin (one per line) go to the analyzer's tempo clock."""
     import threading
@@ -236,6 +251,7 @@ def cmd_live(args: argparse.Namespace) -> int:
           f"{args.fps:g} fps, {placement.label}", flush=True)
     start_command_reader(analyzer)
     start = time.monotonic()
+    errors = ErrorReporter()
     try:
         while args.seconds is None or time.monotonic() - start < args.seconds:
             time.sleep(min(1.0, max(0.0, (args.seconds or 1e9) - (time.monotonic() - start))))
@@ -243,9 +259,8 @@ def cmd_live(args: argparse.Namespace) -> int:
             overflows = live_input.overflows if live_input else 0
             state = supervisor.state if supervisor else "file"
             reconnects = supervisor.reconnects if supervisor else 0
-            if supervisor and supervisor.state != "ok" and supervisor.last_error:
-                print(f"latentvj live: input: {supervisor.last_error}", file=sys.stderr,
-                      flush=True)
+            errors.report(analysis.error, worker.last_error,
+                          supervisor.last_error if supervisor and state != "ok" else None)
             print(f"t={time.monotonic() - start:6.1f}s bpm={analyzer.clock.bpm:6.1f} "
                   f"src={analyzer.clock.source}{'/lock' if analyzer.clock.locked else ''} "
                   f"conf={analyzer.tempo.confidence:4.2f} fps={stats.fps:5.1f} "

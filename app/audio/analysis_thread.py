@@ -28,8 +28,6 @@ class AnalysisThread:
         self.to_mono = to_mono
         self.latest: Mailbox[TimedFrame] = Mailbox()
         self.lost_samples = 0
-        self.hops = 0
-        self.busy_s = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="analyzer", daemon=True)
         self.error: str | None = None
@@ -44,17 +42,13 @@ class AnalysisThread:
             block, cursor, lost = self.ring.read(cursor)
             self.lost_samples += lost
             if len(block):
-                t0 = time.perf_counter()
                 try:
                     frames = self.analyzer.process(self.to_mono(block))
                 except Exception as exc:  # reported as data; the thread keeps going
                     self.error = f"analyzer: {type(exc).__name__}: {exc}"
                     frames = []
-                now = time.monotonic()
-                self.busy_s += time.perf_counter() - t0
-                self.hops += len(frames)
                 if frames:
-                    self.latest.put(TimedFrame(frames[-1], now))
+                    self.latest.put(TimedFrame(frames[-1], time.monotonic()))
             self._stop.wait(POLL_S)
 
     def stop(self) -> None:

@@ -121,6 +121,7 @@ class RenderWorker:
         self.rendered = 0
         self.skipped = 0
         self.errors = 0
+        self.last_error: str | None = None
         self._render_ms: deque[float] = deque(maxlen=60)
         self._ages_ms: deque[float] = deque(maxlen=60)
         self._ticks: deque[float] = deque(maxlen=61)
@@ -183,9 +184,10 @@ class RenderWorker:
                 frame.timings["scale"] = scale
             except Exception as exc:
                 self.errors += 1
+                self.last_error = f"render: {type(exc).__name__}: {exc}"
                 frame = RenderedFrame(seq=self.rendered, t_s=now,
                                       image=np.zeros((1, 1, 3), np.uint8),
-                                      error=f"{type(exc).__name__}: {exc}")
+                                      error=self.last_error)
             render_ms = 1e3 * (time.perf_counter() - t0)
             self._render_ms.append(render_ms)
             if self.auto.update(render_ms, now):

@@ -60,7 +60,8 @@ def test_errors_come_back_as_data_and_the_worker_keeps_going():
     box: Mailbox[TimedFrame] = Mailbox()
     worker = RenderWorker(lambda size: ScriptedRenderer(fail_on={1}), (16, 16), box, fps=200.0)
     frames = run_until(worker, 4)
-    assert frames[1].error == "RuntimeError: generator exploded"
+    assert frames[1].error == "render: RuntimeError: generator exploded"
+    assert worker.last_error == frames[1].error
     assert frames[2].error is None and worker.errors == 1
 
 
@@ -153,3 +154,17 @@ def test_the_tick_nearest_a_predicted_beat_moves_onto_it():
     analysis = frame(beats=3.95)
     assert worker._align_to_beat(analysis, 0.0, period, period) == pytest.approx(0.030)
     assert worker.aligned_ticks == 1
+
+
+def test_each_distinct_error_is_printed_once():
+    import io
+
+    from app.cli import ErrorReporter
+
+    out = io.StringIO()
+    reporter = ErrorReporter(out)
+    for _ in range(30):  # the same error on every frame
+        reporter.report("render: RuntimeError: boom", None)
+    reporter.report("analyzer: ValueError: bad", "render: RuntimeError: boom")
+    assert out.getvalue().splitlines() == ["latentvj live: render: RuntimeError: boom",
+                                           "latentvj live: analyzer: ValueError: bad"]
