@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,7 +20,9 @@ POLL_S = 0.005  # how often the thread looks for new audio (half a 512-sample ho
 
 
 class AnalysisThread:
-    """Owns an OnlineAnalyzer; ``latest`` holds the newest TimedFrame."""
+    """Owns an OnlineAnalyzer; ``latest`` holds the newest TimedFrame. ``on_onset`` (set it
+    to, say, a render worker's ``wake``) is called on this thread, without waiting on
+    anything, whenever a block held an onset."""
 
     def __init__(self, ring: AudioRing, analyzer: OnlineAnalyzer,
                  to_mono: Callable[[np.ndarray], np.ndarray]) -> None:
@@ -31,6 +34,7 @@ class AnalysisThread:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="analyzer", daemon=True)
         self.error: str | None = None
+        self.on_onset: Callable[[], None] | None = None
 
     def start(self) -> "AnalysisThread":
         self._thread.start()
@@ -48,7 +52,13 @@ class AnalysisThread:
                     self.error = f"analyzer: {type(exc).__name__}: {exc}"
                     frames = []
                 if frames:
-                    self.latest.put(TimedFrame(frames[-1], time.monotonic()))
+                    newest = frames[-1]
+                    onset = any(f.is_onset for f in frames)
+                    if onset and not newest.is_onset:  # an onset in an earlier hop of the
+                        newest = replace(newest, is_onset=True)  # block still counts
+                    self.latest.put(TimedFrame(newest, time.monotonic()))
+                    if onset and self.on_onset is not None:
+                        self.on_onset()
             self._stop.wait(POLL_S)
 
     def stop(self) -> None:

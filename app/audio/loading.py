@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import sys
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from app.core.errors import UserError, describe
+from app.core.native import native_stderr_silenced
 
 
 @dataclass(frozen=True)
@@ -42,21 +39,6 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Hide what C decoders (libsndfile's mpg123) print on fd 2 while a file is decoded:
-    our one-line error says what matters, their resync notes would only add noise."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def load_audio_file(path: str | Path) -> AudioClip:
     """Decode a music file at its own sample rate, keeping its channels.
 
@@ -74,7 +56,7 @@ def load_audio_file(path: str | Path) -> AudioClip:
     import librosa  # slow import (numba): only when a file is really loaded
 
     try:
-        with warnings.catch_warnings(), _native_stderr_silenced():
+        with warnings.catch_warnings(), native_stderr_silenced():
             warnings.simplefilter("ignore")  # audioread fallback warnings, not user-relevant
             samples, sr = librosa.load(path, sr=None, mono=False)
     except Exception as exc:  # soundfile, audioread and ffmpeg all raise their own types

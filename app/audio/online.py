@@ -9,6 +9,11 @@ a tempo prior around 120 BPM, octave jumps only when they persist) and where the
 fell (a decaying comb over the last 4 s), and feeds that to a TempoClock, whose phase-locked
 beat position is *predicted*: frames report the beat phase ``lookahead_s`` ahead, so flashes
 fire when their picture reaches the screen, not one output latency late.
+
+With ``learned=True`` the tempo and beat phase are estimated on the beat activation of a
+small causal network (app/audio/beat_model.py) instead of flux, and the bar follows its
+downbeat activation. An onset picker flags hops where flux jumps, so the render worker can
+draw a hit at once.
 """
 
 from __future__ import annotations
@@ -23,19 +28,25 @@ import numpy as np
 from app.core.tempo import BeatObservation, TempoClock
 from app.core.types import AnalysisFrame
 
-HOP = 512
-N_FFT = 2048
+from .beat_model import HOP, N_FFT, BeatActivation, LogMelFrontEnd, log_mel
+
 TEMPO_WINDOW_S = 8.0
 PHASE_WINDOW_S = 4.0
 TEMPO_UPDATE_S = 0.25
 MIN_BPM, MAX_BPM = 60.0, 200.0
 PRIOR_BPM, PRIOR_OCTAVES = 120.0, 1.0
+BAR_WINDOW_S = 12.0  # downbeat evidence is summed over this much of the past
+BAR_MARGIN = 1.5     # the best bar position must collect this many times the runner-up
+BAR_PERSIST = 4      # ... in this many tempo updates in a row (1 s) before the bar moves
 SWITCH_PERSIST = 4   # tempo-change candidates needed in a row before switching (1 s)
 OCTAVE_PERSIST = 32  # ... for a x2 or /2 change (8 s): breakdowns without a kick often
                      # look like half tempo for a while; real songs rarely change octave
 # Spectral flux peaks a little after a percussive onset enters the analysis window; beats
 # found on the flux envelope are moved earlier by this much (calibrated on click tracks).
 ONSET_DELAY_S = 0.0115
+# The network is trained to fire one to two hops after the beat's onset (its target is the
+# first hop with the onset well inside the window): moved earlier by this much.
+NETWORK_DELAY_S = 0.0115
 
 
 _SMOOTH = np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
@@ -52,6 +63,27 @@ class RunningPeak:
     def __call__(self, x: float) -> float:
         self.peak = max(x, self.peak * self._k, self._floor)
         return min(1.0, x / self.peak)
+
+
+class OnsetPicker:
+    """Causal onset detection on the auto-gained flux: an onset is the first hop that rises
+    clearly above the recent mean, at most one per ``refractory_s``. It fires on the rising
+    edge, not the peak, so a frame can answer a hit within a hop of it entering the input."""
+
+    def __init__(self, hop_s: float, threshold: float = 0.3, margin: float = 0.2,
+                 refractory_s: float = 0.06) -> None:
+        self._mean_k = math.exp(-hop_s / 0.25)
+        self._refractory = max(1, round(refractory_s / hop_s))
+        self.threshold, self.margin = threshold, margin
+        self._mean = 0.0
+        self._since = self._refractory
+
+    def __call__(self, onset: float) -> bool:
+        fired = self._since >= self._refractory and onset > self.threshold \
+            and onset > self._mean + self.margin
+        self._since = 0 if fired else self._since + 1
+        self._mean = self._mean_k * self._mean + (1 - self._mean_k) * onset
+        return fired
 
 
 @dataclass
@@ -136,7 +168,11 @@ class OnlineAnalyzer:
     """Causal analysis of a mono stream; ``process(block)`` returns the frames it completed."""
 
     def __init__(self, sr: int, beats_per_bar: int = 4, lookahead_s: float = 0.0,
-                 clock: TempoClock | None = None) -> None:
+                 clock: TempoClock | None = None, beat_model: BeatActivation | None = None,
+                 learned: bool = False) -> None:
+        """``learned`` tracks beats (and downbeats) on the shipped network's activation
+        instead of spectral flux. Off by default: on real music it does not beat flux yet
+        (BENCHMARKS.md, beat tracking)."""
         import librosa  # filterbanks only, at set-up
 
         self.sr = sr
@@ -145,9 +181,9 @@ class OnlineAnalyzer:
         self.lookahead_s = lookahead_s
         self.beats_per_bar = beats_per_bar
         self.clock = clock or TempoClock(beats_per_bar=beats_per_bar)
-        self._window = np.hanning(N_FFT).astype(np.float32)
-        self._mel = librosa.filters.mel(sr=sr, n_fft=N_FFT, n_mels=64, fmin=30.0,
-                                        fmax=min(11_000.0, sr / 2)).astype(np.float32)
+        self._front = LogMelFrontEnd(sr)
+        self._network = (beat_model or BeatActivation(hop_s=self.hop_s)) if learned else None
+        self._delay_s = NETWORK_DELAY_S if learned else ONSET_DELAY_S
         self._chroma = librosa.filters.chroma(sr=sr, n_fft=N_FFT).astype(np.float32)
         freqs = np.fft.rfftfreq(N_FFT, 1.0 / sr)
         self._bands = [(freqs >= lo) & (freqs < hi) for lo, hi in
@@ -156,10 +192,13 @@ class OnlineAnalyzer:
         self._pending = np.zeros(0, dtype=np.float32)
         self._prev_logmel: np.ndarray | None = None
         self._env = np.zeros(int(TEMPO_WINDOW_S * self.frame_rate), dtype=np.float32)
+        self._down_env = np.zeros(int(BAR_WINDOW_S * self.frame_rate), dtype=np.float32)
+        self._bar_candidate: tuple[int, int] | None = None
         self._hops = 0
         self._since_update = 0
         self._candidate: tuple[float, int] | None = None
         self._gain_onset = RunningPeak(8.0, self.hop_s, 1e-3)
+        self._onsets = OnsetPicker(self.hop_s)
         self._gain_rms = RunningPeak(15.0, self.hop_s, 1e-4)
         self._gain_bands = [RunningPeak(15.0, self.hop_s, 1e-3) for _ in range(3)]
         self._last_beats = self.clock.beats_at(self.lookahead_s)
@@ -194,14 +233,20 @@ class OnlineAnalyzer:
         t = self.t_s
         while not self._commands.empty():
             self._commands.get()(self.clock, t)
-        spec = np.abs(np.fft.rfft(self._frame * self._window))
+        spec = self._front.magnitude(self._frame)
         power = spec * spec
-        logmel = np.log1p(100.0 * (self._mel @ spec))
+        logmel = log_mel(self._front.mel @ spec)
         flux = 0.0 if self._prev_logmel is None else \
             float(np.maximum(logmel - self._prev_logmel, 0.0).mean())
         self._prev_logmel = logmel
         self._env = np.roll(self._env, -1)
-        self._env[-1] = flux
+        if self._network is None:
+            self._env[-1] = flux
+        else:
+            p = self._network.step(logmel)
+            self._env[-1] = p.beat
+            self._down_env = np.roll(self._down_env, -1)
+            self._down_env[-1] = p.downbeat
         rms = float(np.sqrt(np.mean(hop * hop)))
         bands = [float(np.log1p(100.0 * power[m].mean())) for m in self._bands]
         chroma = self._chroma @ power
@@ -217,12 +262,14 @@ class OnlineAnalyzer:
         if is_beat:  # when the beat falls; never earlier than now, when it is announced
             self.beat_times.append(max(t, self.clock.time_of_beats(math.floor(beats))))
         self._last_beats = beats
+        onset = self._gain_onset(flux)
         return AnalysisFrame(
             t_s=t, beats=beats, bpm=self.clock.bpm, beat_phase=beats % 1.0,
             bar_phase=self.clock.bar_phase_at(t + self.lookahead_s),
-            onset=self._gain_onset(flux), is_beat=is_beat, rms=self._gain_rms(rms),
+            onset=onset, is_beat=is_beat, rms=self._gain_rms(rms),
             bands=tuple(g(b) for g, b in zip(self._gain_bands, bands)),
-            chroma=tuple(float(c) for c in chroma), beats_per_bar=self.beats_per_bar)
+            chroma=tuple(float(c) for c in chroma), beats_per_bar=self.beats_per_bar,
+            is_onset=self._onsets(onset))
 
     def _update_tempo(self, t: float) -> None:
         filled = min(self._hops, len(self._env))
@@ -251,5 +298,33 @@ class OnlineAnalyzer:
         recent = env[-int(PHASE_WINDOW_S * self.frame_rate):]
         offset = _last_beat_offset(recent, period)
         self.clock.observe(BeatObservation(t_s=t, bpm=estimate.bpm,
-                                           last_beat_s=t - offset * self.hop_s - ONSET_DELAY_S,
+                                           last_beat_s=t - offset * self.hop_s - self._delay_s,
                                            confidence=estimate.confidence))
+        if self._network is not None:
+            self._update_bar(t)
+
+    def _update_bar(self, t: float) -> None:
+        """Which beat of the bar is the downbeat: the bar position whose past beats collected
+        the most downbeat activation, once it clearly leads and has done so for a second."""
+        bpb = self.beats_per_bar
+        n = min(self._hops, len(self._down_env))
+        first = math.ceil(self.clock.beats_at(t - n * self.hop_s + 2 * self.hop_s))
+        last = math.floor(self.clock.beats_at(t - self._delay_s - self.hop_s))
+        if last - first + 1 < 2 * bpb:
+            return
+        scores = np.zeros(bpb)
+        for beat in range(first, last + 1):
+            # the network fires about ``delay`` after the beat: look there, +-1 hop
+            ago = (t - self.clock.time_of_beats(beat) - self._delay_s) / self.hop_s
+            k = len(self._down_env) - 1 - int(round(ago))
+            scores[beat % bpb] += self._down_env[max(k - 1, 0):k + 2].max()
+        order = np.argsort(scores)
+        best = int(order[-1])
+        if scores[best] < BAR_MARGIN * scores[order[-2]] + 1e-6:
+            self._bar_candidate = None
+            return
+        count = self._bar_candidate[1] + 1 if self._bar_candidate and \
+            self._bar_candidate[0] == best else 1
+        self._bar_candidate = (best, count)
+        if count >= BAR_PERSIST:
+            self.clock.align_bar(best)

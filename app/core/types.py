@@ -32,6 +32,8 @@ class AnalysisFrame:
     bands: tuple[float, float, float]
     chroma: tuple[float, ...]
     beats_per_bar: int = 4
+    is_onset: bool = False  # live only: an onset was detected in this hop (the render worker
+                            # draws a frame at once instead of waiting for its next tick)
 
 
 @dataclass(frozen=True, slots=True)

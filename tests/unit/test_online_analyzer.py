@@ -88,3 +88,13 @@ def test_lookahead_announces_beats_ahead_of_the_frame_time():
     # frames flagged as beats come ~100 ms before the true beats they show
     early = [min(truth[truth >= t - 0.02] - t, default=1.0) for t in beat_frames]
     assert np.median(early) == pytest.approx(0.1, abs=0.02)
+
+
+def test_onsets_fire_within_two_hops_of_each_click_and_nowhere_else():
+    y, truth = click_track(128.0, 12.0)
+    _, frames = run(y)
+    onset_times = np.array([f.t_s for f in frames if f.is_onset])
+    late = onset_times[onset_times > 1.0]
+    delays = np.array([t - truth[truth <= t].max() for t in late])
+    assert len(late) == np.sum((truth > 1.0) & (truth < 12.0 - 2 * HOP / SR))
+    assert np.all((delays >= 0) & (delays <= 2 * HOP / SR))
