@@ -1,4 +1,4 @@
-"""Command line: ``latentvj render ...``, ``latentvj live ...``, ``latentvj keyframes ...``.
+"""Command line: ``latentvj render|live|midi|keyframes ...``.
 
 User errors print one line on stderr and exit with code 2, never a traceback.
 """
@@ -14,6 +14,7 @@ from typing import NoReturn
 from app.core.errors import UserError
 
 DEFAULT_PRESET = "nebula-drift"
+DEFAULT_CONTROLLER_MAP = "8-knobs-8-faders"
 DEMO_OUTPUT = Path("renders") / "demo.mp4"
 MAX_SIDE = 7680
 
@@ -105,6 +106,21 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     live.add_argument("--no-auto-resolution", action="store_true",
                       help="always render at --size, even when frames run late")
+    live.add_argument("--midi", action="append", metavar="PORT", default=[],
+                      help="MIDI input port name substring ('*': every port); repeatable")
+    live.add_argument("--midi-map", default=DEFAULT_CONTROLLER_MAP, metavar="MAP",
+                      help="controller map: shipped name or JSON file "
+                           f"(default {DEFAULT_CONTROLLER_MAP})")
+    live.add_argument("--midi-api", default="auto", choices=["auto", "alsa", "jack"])
+
+    midi = sub.add_parser("midi", help="list MIDI inputs or print what one sends",
+                          description="List MIDI input ports, or print the decoded messages "
+                                      "a port sends as they arrive (Ctrl-C stops).")
+    action = midi.add_mutually_exclusive_group(required=True)
+    action.add_argument("--list", action="store_true", help="list MIDI input ports")
+    action.add_argument("--monitor", metavar="PORT", help="port name substring ('*': all)")
+    midi.add_argument("--seconds", type=_positive, help="stop monitoring after this long")
+    midi.add_argument("--api", default="auto", choices=["auto", "alsa", "jack"])
 
     keyframes = sub.add_parser(
         "keyframes", help="save a preset's keyframes as JSON vectors",
@@ -183,20 +199,50 @@ class ErrorReporter:
                 print(f"latentvj live: {error}", file=self.stream, flush=True)
 
 
-def start_command_reader(analyzer) -> None:
-    """Tempo commands typed on stdin (one per line) go to the analyzer's tempo clock."""
+def start_command_reader(analyzer, worker, midi) -> None:
+    """Commands typed on stdin, one per line: tempo commands go to the analyzer's tempo
+    clock; ``flash``, ``freeze``, ``blackout``, ``next``, ``previous``, ``random`` to the
+    render worker; ``learn PARAM|trigger:NAME``, ``commit``, ``cancel``, ``unbind PARAM``
+    and ``save-map FILE`` to MIDI learn."""
     import threading
 
     from app.core.tempo import parse_command
+    from app.midi.mapping import save_map
+
+    worker_words = {"flash": "flash", "freeze": "freeze", "blackout": "blackout",
+                    "next": "next_keyframe", "previous": "previous_keyframe",
+                    "random": "random_jump"}
+
+    def run(line: str) -> None:
+        words = line.split()
+        name, rest = words[0].lower(), words[1:]
+        if name in worker_words and not rest:
+            worker.trigger(worker_words[name])
+        elif name in ("learn", "commit", "cancel", "unbind", "save-map"):
+            if midi is None:
+                raise ValueError(f"{line!r}: MIDI learn needs --midi PORT")
+            if name == "learn" and len(rest) == 1:
+                (midi.learn or midi.start_learning()).arm(rest[0])
+            elif name in ("commit", "cancel") and not rest and midi.learn is not None:
+                midi.finish_learning(commit=name == "commit")
+            elif name == "unbind" and len(rest) == 1:
+                (midi.learn or midi.start_learning()).unbind(rest[0])
+            elif name == "save-map" and len(rest) == 1:
+                save_map(midi.router.controller_map, Path(rest[0]))
+            else:
+                raise ValueError(f"{line!r}: learn PARAM, commit, cancel (while learning), "
+                                 f"unbind PARAM, save-map FILE")
+        else:
+            analyzer.submit(parse_command(line))
 
     def read() -> None:
         for line in sys.stdin:
             if not line.strip():
                 continue
             try:
-                analyzer.submit(parse_command(line))
+                run(line.strip())
                 print(f"command: {line.strip()}", flush=True)
-            except ValueError as exc:
+            except (ValueError, UserError) as exc:
                 print(f"latentvj live: {exc}", file=sys.stderr, flush=True)
     threading.Thread(target=read, name="commands", daemon=True).start()
 
@@ -210,6 +256,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     from app.audio.live_input import InputSupervisor, LiveInput
     from app.audio.loading import load_audio_file
     from app.audio.online import OnlineAnalyzer
+    from app.core.params import ParamStore
     from app.core.presets import load_preset
     from app.engine.device import resolve_placement
     from app.engine.param_specs import build_registry
@@ -245,11 +292,28 @@ def cmd_live(args: argparse.Namespace) -> int:
     analyzer = OnlineAnalyzer(sr, beats_per_bar=patch.beats_per_bar,
                               lookahead_s=args.latency_ms / 1000.0)
     analysis = AnalysisThread(ring, analyzer, to_mono).start()
+    store = ParamStore(registry, patch.params)
     worker = RenderWorker(make_renderer, args.size, analysis.latest, args.fps,
-                          auto_resolution=not args.no_auto_resolution).start()
+                          auto_resolution=not args.no_auto_resolution, params=store).start()
+    analysis.on_onset = worker.wake
+
+    def load_patch(name: str) -> None:
+        new_patch, new_path = load_preset(name, registry)
+
+        def make(size: tuple[int, int]) -> FrameRenderer:
+            return FrameRenderer(new_patch, registry, size, placement,
+                                 preset_dir=new_path.parent)
+        worker.load(make)
+        for pid, value in {**registry.defaults(), **new_patch.params}.items():
+            store.set(pid, value, source="preset")
+        if midi:
+            midi.router.set_map(map_for(new_patch))
+    midi = map_for = None
+    if args.midi:
+        midi, map_for = start_midi(args, registry, store, patch, analyzer, worker, load_patch)
     print(f"latentvj live: '{patch.name}', {where}; {args.size[0]}x{args.size[1]} @ "
           f"{args.fps:g} fps, {placement.label}", flush=True)
-    start_command_reader(analyzer)
+    start_command_reader(analyzer, worker, midi)
     start = time.monotonic()
     errors = ErrorReporter()
     try:
@@ -268,10 +332,14 @@ def cmd_live(args: argparse.Namespace) -> int:
                   f"res={stats.internal_size[0]}x{stats.internal_size[1]} "
                   f"drops={stats.skipped} input={state} reconnects={reconnects} "
                   f"overflows={overflows} "
-                  f"lost={analysis.lost_samples}", flush=True)
+                  f"lost={analysis.lost_samples}"
+                  + (f" midi={len(midi.inputs.open_ports())}ports/{midi.inputs.events}msgs"
+                     if midi else ""), flush=True)
     except KeyboardInterrupt:
         pass
     finally:
+        if midi:
+            midi.stop()
         worker.stop()
         analysis.stop()
         if supervisor:
@@ -281,6 +349,73 @@ def cmd_live(args: argparse.Namespace) -> int:
         if live_input:
             live_input.stop()
     return 0
+
+
+def cmd_midi(args: argparse.Namespace) -> int:
+    import threading
+    import time
+
+    from app.midi.messages import describe
+    from app.midi.ports import MidiInputs, list_input_ports, matching
+
+    ports = list_input_ports(args.api)
+    if args.list:
+        print("\n".join(ports) if ports else "no MIDI input ports")
+        return 0
+    if not matching(ports, args.monitor):
+        raise UserError(f"--monitor {args.monitor!r}: no MIDI input port matches (ports: "
+                        f"{', '.join(ports) or 'none'})")
+    start = time.monotonic()
+
+    def show(port: str, message, arrival: float) -> None:
+        print(f"{arrival - start:9.3f}s  {port}  {describe(message)}", flush=True)
+    inputs = MidiInputs([args.monitor], show, args.api).start()
+    print(f"monitoring {', '.join(inputs.open_ports())}", flush=True)
+    try:
+        threading.Event().wait(args.seconds)  # until Ctrl-C, or for --seconds
+    except KeyboardInterrupt:
+        pass
+    finally:
+        inputs.stop()
+    return 0
+
+
+def start_midi(args: argparse.Namespace, registry, store, patch, analyzer, worker, load_patch):
+    """MIDI for ``live``: the controller map (with the preset's own bindings on top), and
+    triggers wired to the engine. Returns the session and a function giving the map for a
+    patch (preset recall swaps it)."""
+    from app.engine.render_worker import WORKER_TRIGGERS
+    from app.midi.mapping import CONTROLLER_MAPS_DIR, load_map, with_overrides
+    from app.midi.session import MidiSession
+
+    map_path = Path(args.midi_map)
+    if not map_path.suffix:
+        map_path = CONTROLLER_MAPS_DIR / f"{args.midi_map}.json"
+    controller_map, problems = load_map(map_path, registry)
+
+    def map_for(p):
+        merged, more = with_overrides(controller_map, p.midi, registry, f"preset {p.name}: midi")
+        for problem in more:
+            print(f"latentvj live: {problem}", file=sys.stderr, flush=True)
+        return merged
+    for problem in problems:
+        print(f"latentvj live: {problem}", file=sys.stderr, flush=True)
+
+    def on_trigger(trigger) -> None:
+        if trigger.name in WORKER_TRIGGERS:
+            worker.trigger(trigger.name)
+        elif trigger.name == "preset":
+            try:
+                load_patch(trigger.argument)
+                print(f"preset: {trigger.argument}", flush=True)
+            except UserError as exc:  # a bad preset leaves the current one playing
+                print(f"latentvj live: {exc}", file=sys.stderr, flush=True)
+        else:
+            print(f"latentvj live: MIDI trigger '{trigger.name}' is not available in "
+                  f"headless mode", file=sys.stderr, flush=True)
+    session = MidiSession(args.midi, store, map_for(patch), analyzer.submit, on_trigger,
+                          args.midi_api).start()
+    return session, map_for
 
 
 def cmd_default() -> int:
@@ -294,10 +429,19 @@ def cmd_default() -> int:
     return code
 
 
+def _interrupt(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python main.py`` and the ``latentvj`` console script."""
+    import signal
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    # SIGTERM (a service manager, a test harness) stops as cleanly as Ctrl-C: audio and
+    # MIDI clients are closed and a recording is finished instead of being cut off
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.command == "render":
             return cmd_render(args)
@@ -305,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_keyframes(args)
         if args.command == "live":
             return cmd_live(args)
+        if args.command == "midi":
+            return cmd_midi(args)
         return cmd_default()
     except UserError as exc:
         print(f"latentvj: error: {exc}", file=sys.stderr)

@@ -7,7 +7,7 @@ checked against the registry by ``check_against_registry``.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -132,6 +132,10 @@ class Patch(_Strict):
     effects: EffectsSpec = Field(default_factory=EffectsSpec)
     params: dict[str, float] = Field(default_factory=dict)
     routes: list[ModRoute] = Field(default_factory=list)
+    midi: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="controller bindings (as in a controller map) that replace the map's "
+                    "bindings of the same controls while this preset plays")
 
 
 def check_against_registry(patch: Patch, registry: ParamRegistry) -> None:

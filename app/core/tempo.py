@@ -9,6 +9,10 @@ time, switchable live:
 - ``manual``: a BPM set by hand, phase free-running;
 - ``midi``: MIDI clock, fed through the same observation interface.
 
+The bar (which beat is the downbeat) follows the source's downbeats (the tracker's, or MIDI
+song position) through ``align_bar``, until the performer says otherwise with ``resync``;
+``autobar`` hands it back to the source.
+
 Controls: ``resync`` (the next beat is a downbeat), ``nudge`` (shift the phase), ``double`` /
 ``halve`` (x2 / /2 on whatever the source says), and ``lock`` (hold the tempo, keep following
 the phase). Pure Python: no threads, no audio, so every rule is unit-tested.
@@ -53,6 +57,7 @@ class TempoClock:
         self._anchor_t = 0.0     # (time, beats) the linear clock runs through
         self._anchor_beats = 0.0
         self._bar_offset = 0.0   # beat position of a downbeat, modulo beats_per_bar
+        self.bar_follows_source = True  # False once the performer placed the bar (resync)
         self._taps: deque[float] = deque(maxlen=8)
 
     # -- reading ---------------------------------------------------------------------------
@@ -82,14 +87,18 @@ class TempoClock:
         self.source = source
 
     def observe(self, obs: BeatObservation, source: TempoSource = "audio") -> None:
-        """A tempo/phase observation from ``source``; ignored unless it is the active one."""
+        """A tempo/phase observation from ``source``; ignored unless it is the active one.
+        Audio observations are estimates, followed through a phase-locked loop; MIDI clock
+        ones are the master's own tempo and (already jitter-filtered) beat, taken as they
+        are."""
         if source != self.source or obs.bpm <= 0:
             return
+        exact = source == "midi"
         self.confidence = obs.confidence
         target = obs.bpm * self.multiplier
         if not self.locked:
             ratio = target / self._bpm
-            if abs(math.log2(ratio)) > 0.05:  # a new tempo: jump to it
+            if exact or abs(math.log2(ratio)) > 0.05:  # a new tempo: jump to it
                 self._set_bpm(obs.t_s, target)
             else:
                 self._set_bpm(obs.t_s, self._bpm + self.tempo_gain * (target - self._bpm))
@@ -98,9 +107,13 @@ class TempoClock:
         unit = min(1.0, self.multiplier)
         beats_at_obs = self.beats_at(obs.last_beat_s) / unit
         error = (beats_at_obs - round(beats_at_obs)) * unit
-        gain = self.phase_gain * min(1.0, max(0.1, obs.confidence))
+        gain = 1.0 if exact else self.phase_gain * min(1.0, max(0.1, obs.confidence))
         self._rebase(obs.t_s)
         self._anchor_beats -= gain * error
+
+    def beat_number_at(self, t_s: float) -> int:
+        """The whole clock beat nearest ``t_s`` (to name a source's beat on this clock)."""
+        return round(self.beats_at(t_s))
 
     def tap(self, t_s: float) -> None:
         """A tap: with two or more in a row, tempo and phase follow the taps."""
@@ -121,10 +134,26 @@ class TempoClock:
         self._set_bpm(t_s, bpm)
 
     # -- performer controls -----------------------------------------------------------------
+    def align_bar(self, downbeat: int, source: TempoSource = "audio") -> bool:
+        """``source`` says clock beat number ``downbeat`` was a downbeat. Followed only while
+        that source drives the clock at its own tempo (no x2 or /2) and the performer has
+        not placed the bar; returns whether the bar moved."""
+        if not self.bar_follows_source or self.source != source or self.multiplier != 1.0:
+            return False
+        offset = float(downbeat % self.beats_per_bar)
+        moved = offset != self._bar_offset
+        self._bar_offset = offset
+        return moved
+
     def resync(self, t_s: float) -> None:
-        """The next beat is a downbeat."""
+        """The next beat is a downbeat (and stays the performer's choice: see ``autobar``)."""
         next_beat = math.ceil(self.beats_at(t_s) - 1e-9)
         self._bar_offset = next_beat % self.beats_per_bar
+        self.bar_follows_source = False
+
+    def autobar(self) -> None:
+        """The bar follows the source's downbeats again."""
+        self.bar_follows_source = True
 
     def nudge(self, t_s: float, beats: float) -> None:
         """Shift the phase by ``beats`` (positive: later beats come sooner)."""
@@ -145,8 +174,8 @@ class TempoClock:
 
 
 def parse_command(text: str) -> Callable[[TempoClock, float], None]:
-    """A performer's tempo command as typed (``tap``, ``resync``, ``nudge -0.05``, ``x2``,
-    ``/2``, ``lock``, ``unlock``, ``bpm 128``, ``audio``): a function of (clock, time).
+    """A performer's tempo command as typed (``tap``, ``resync``, ``autobar``, ``nudge -0.05``,
+    ``x2``, ``/2``, ``lock``, ``unlock``, ``bpm 128``, ``audio``, ``midi``): a function of (clock, time).
     Raises ValueError naming the command when it is not one of these."""
     words = text.strip().lower().split()
     if not words:
@@ -155,11 +184,13 @@ def parse_command(text: str) -> Callable[[TempoClock, float], None]:
     simple: dict[str, Callable[[TempoClock, float], None]] = {
         "tap": lambda c, t: c.tap(t),
         "resync": lambda c, t: c.resync(t),
+        "autobar": lambda c, t: c.autobar(),
         "x2": lambda c, t: c.double(t),
         "/2": lambda c, t: c.halve(t),
         "lock": lambda c, t: c.set_locked(True),
         "unlock": lambda c, t: c.set_locked(False),
         "audio": lambda c, t: c.set_source("audio"),
+        "midi": lambda c, t: c.set_source("midi"),
     }
     if name in simple and not args:
         return simple[name]
@@ -171,5 +202,6 @@ def parse_command(text: str) -> Callable[[TempoClock, float], None]:
         return lambda c, t: c.set_manual(t, value)
     if name == "nudge" and value is not None and abs(value) <= 1.0:
         return lambda c, t: c.nudge(t, value)
-    raise ValueError(f"{text.strip()!r}: commands are tap, resync, nudge BEATS (-1..1), x2, "
-                     f"/2, lock, unlock, bpm N ({MIN_BPM:g}-{MAX_BPM:g}), audio")
+    raise ValueError(f"{text.strip()!r}: commands are tap, resync, autobar, nudge BEATS "
+                     f"(-1..1), x2, /2, lock, unlock, bpm N ({MIN_BPM:g}-{MAX_BPM:g}), "
+                     f"audio, midi")

@@ -185,14 +185,16 @@ class LatentMotion:
         rng = np.random.Generator(np.random.PCG64(derive_seed(self.seed, f"flicker:{step}")))
         return rng.uniform(-fl.max_step, fl.max_step, self.latent_dim)
 
-    def jumps_before(self, beats: float, jump_beats: Sequence[float]) -> int:
-        """How many triggered jumps (already quantised beat positions) have landed."""
-        return int(sum(1 for j in jump_beats if j <= beats))
+    def jumps_before(self, beats: float, jumps: Sequence[tuple[float, int]]) -> int:
+        """Keyframes skipped by the triggered jumps that have landed: each is (the quantised
+        beat it lands on, keyframes to move: +1 next, -1 previous, any for a random one)."""
+        return int(sum(step for at, step in jumps if at <= beats))
 
-    def z_at(self, beats: float, jump_beats: Sequence[float] = (), oscillate_amount: float = 1.0,
-             flicker_amount: float = 1.0, push: float = 0.0) -> np.ndarray:
+    def z_at(self, beats: float, jumps: Sequence[tuple[float, int]] = (),
+             oscillate_amount: float = 1.0, flicker_amount: float = 1.0,
+             push: float = 0.0) -> np.ndarray:
         """The latent vector at ``beats`` (the modulatable amounts scale the layers)."""
-        z = self.base(beats, self.jumps_before(beats, jump_beats))
+        z = self.base(beats, self.jumps_before(beats, jumps))
         if oscillate_amount:
             z = z + oscillate_amount * self.oscillation(beats)
         if flicker_amount:

@@ -10,6 +10,7 @@ them. Errors come back as data on the frame; the worker keeps running.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections import deque
@@ -19,7 +20,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from app.core.mailbox import Mailbox
+from app.core.params import ParamStore
 from app.core.types import AnalysisFrame, RenderedFrame, TimedFrame
+from app.engine.motion import quantize_up
 from app.engine.renderer import FrameRenderer
 
 
@@ -44,6 +47,11 @@ HEADROOM = 0.45       # "lots": the next size up would still fit (area ratio ~1.
 ALIGN_AFTER_S = 0.005  # a beat-aligned tick lands this long after the predicted crossing:
                        # phase corrections between the decision and the tick must not push
                        # the crossing past it (the flash would go out a frame late)
+FLASH_BEATS = 0.5      # a triggered flash fades out over this many beats
+WORKER_TRIGGERS = ("flash", "freeze", "blackout", "next_keyframe", "previous_keyframe",
+                   "random_jump")
+ONSET_MIN_GAP = 1 / 3  # an onset draws a frame at once unless the last one is more recent
+ONSET_MIN_WAIT = 1 / 4  # than this (in periods) or the next tick is nearer than this
 
 
 class AutoResolution:
@@ -102,12 +110,22 @@ class RenderWorker:
     ``make_renderer(size)`` builds a FrameRenderer for an internal size; with
     auto-resolution on, frames render at a smaller internal size when they run over budget
     and are upscaled to ``size``, and the size comes back when there is headroom.
+
+    With ``onset_frames`` on, ``wake()`` (the analysis thread calls it on an onset) draws
+    the next frame at once and restarts the frame grid from it: a drum hit reaches the
+    screen one render after it is heard instead of waiting up to a frame for the tick.
+
+    ``params`` (optional) is the live ParamStore (knobs, MIDI): read once per frame.
+    ``trigger(name)`` (any thread) queues one of WORKER_TRIGGERS for the next frame:
+    a flash, freeze / blackout (panic; toggles), or a keyframe jump quantised to the
+    preset's beat or bar.
     """
 
     def __init__(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer],
                  size: tuple[int, int], analysis: Mailbox[TimedFrame], fps: float,
                  on_frame: Callable[[RenderedFrame], None] | None = None,
-                 auto_resolution: bool = True, beat_aligned: bool = True) -> None:
+                 auto_resolution: bool = True, beat_aligned: bool = True,
+                 onset_frames: bool = True, params: ParamStore | None = None) -> None:
         self.make_renderer = make_renderer
         self.size = size
         self.auto = AutoResolution(fps, auto_resolution)
@@ -116,6 +134,21 @@ class RenderWorker:
         self.fps = fps
         self.beat_aligned = beat_aligned
         self.aligned_ticks = 0
+        self.onset_frames = onset_frames
+        self.onset_ticks = 0
+        self._wake = threading.Event()
+        self._last_onset_seq = 0
+        self.params = params
+        self.frozen = False
+        self.blackout = False
+        self._triggers: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._jumps: list[tuple[float, int]] = []  # pending (landing beat, step)
+        self._jumped = 0                            # steps of the jumps that have landed
+        self._flash_beats: float | None = None
+        self._rng = np.random.default_rng()
+        self._last_frame: RenderedFrame | None = None
+        self._swap: queue.SimpleQueue[tuple[Callable[[tuple[int, int]], FrameRenderer],
+                                            FrameRenderer]] = queue.SimpleQueue()
         self.on_frame = on_frame
         self.frames: Mailbox[RenderedFrame] = Mailbox()
         self.rendered = 0
@@ -146,7 +179,93 @@ class RenderWorker:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join()
+
+    def wake(self) -> None:
+        """A new onset is in the analysis mailbox (any thread; never waits)."""
+        self._wake.set()
+
+    def load(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer]) -> None:
+        """Switch to another patch: its full-size renderer is built here, on the caller's
+        thread (bad input raises here, and the old patch keeps playing); the render thread
+        swaps it in at its next frame without waiting."""
+        renderer = make_renderer(self.internal_size(1.0))
+        self._swap.put((make_renderer, renderer))
+
+    def trigger(self, name: str) -> None:
+        """Queue a trigger (one of WORKER_TRIGGERS) for the next frame; any thread."""
+        if name not in WORKER_TRIGGERS:
+            raise ValueError(f"not a render trigger: {name!r}")
+        self._triggers.put(name)
+
+    def _take_triggers(self, analysis: AnalysisFrame, renderer: FrameRenderer) -> None:
+        while not self._triggers.empty():
+            name = self._triggers.get()
+            if name == "freeze":
+                self.frozen = not self.frozen
+            elif name == "blackout":
+                self.blackout = not self.blackout
+            elif name == "flash":
+                self._flash_beats = analysis.beats
+            else:
+                n = len(renderer.motion.keyframes)
+                step = {"next_keyframe": 1, "previous_keyframe": -1}.get(name) or \
+                    int(self._rng.integers(1, max(2, n)))
+                at = quantize_up(analysis.beats, renderer.patch.motion.quantize,
+                                 analysis.beats_per_bar)
+                self._jumps.append((at, step))
+        landed = [step for at, step in self._jumps if at <= analysis.beats]
+        if landed:
+            self._jumped += sum(landed)
+            self._jumps = [(at, step) for at, step in self._jumps if at > analysis.beats]
+
+    def _base_params(self, analysis: AnalysisFrame,
+                     renderer: FrameRenderer) -> dict[str, float] | None:
+        """This frame's knob positions (the store, else the preset's), with a triggered
+        flash on top; None when neither changes anything."""
+        if self.params is None and self._flash_beats is None:
+            return None
+        base = dict(self.params.snapshot().values) if self.params is not None \
+            else dict(renderer.base_params)
+        if self._flash_beats is not None:
+            fade = 1.0 - (analysis.beats - self._flash_beats) / FLASH_BEATS
+            if fade <= 0.0:
+                self._flash_beats = None
+            base["fx.flash"] = max(base.get("fx.flash", 0.0), min(1.0, fade))
+        return base
+
+    def _render(self, analysis: AnalysisFrame, scale: float) -> RenderedFrame:
+        while not self._swap.empty():
+            self.make_renderer, renderer = self._swap.get()
+            self._renderers = {1.0: (renderer, renderer.new_state())}
+            self._jumps, self._jumped = [], 0
+        renderer, state = self._renderer_for(scale)
+        self._take_triggers(analysis, renderer)
+        if self.blackout:
+            w, h = self.size
+            return RenderedFrame(seq=self.rendered, t_s=analysis.t_s,
+                                 image=np.zeros((h, w, 3), np.uint8), beats=analysis.beats)
+        if self.frozen and self._last_frame is not None:
+            return replace(self._last_frame, seq=self.rendered, t_s=analysis.t_s)
+        jumps = [(float("-inf"), self._jumped)] + self._jumps if self._jumped or self._jumps \
+            else ()
+        frame = renderer.render(analysis, state, self.fps, self._base_params(analysis, renderer),
+                                jumps, output_size=self.size)
+        self._last_frame = frame
+        return frame
+
+    def _onset_due(self, now: float, last_tick: float, next_tick: float,
+                   period: float) -> bool:
+        """An onset arrived since the last frame, and drawing now keeps frames at least a
+        third of a period apart and is worth it (the next tick is not about to come)."""
+        seq, timed = self.analysis.get()
+        if not self.onset_frames or timed is None or not timed.frame.is_onset \
+                or seq == self._last_onset_seq:
+            return False
+        self._last_onset_seq = seq
+        return now - last_tick >= ONSET_MIN_GAP * period \
+            and next_tick - now >= ONSET_MIN_WAIT * period
 
     def _analysis_now(self, now: float) -> tuple[AnalysisFrame, float]:
         """The analysis for a frame at ``now`` and its age in seconds."""
@@ -162,11 +281,18 @@ class RenderWorker:
     def _run(self) -> None:
         period = 1.0 / self.fps
         next_tick = time.monotonic()
+        last_tick = next_tick - period
         while not self._stop.is_set():
             now = time.monotonic()
             if now < next_tick:
-                self._stop.wait(next_tick - now)
-                continue
+                if self._onset_due(now, last_tick, next_tick, period):
+                    self.onset_ticks += 1
+                    next_tick = now  # the grid restarts from this frame
+                else:
+                    self._wake.wait(next_tick - now)
+                    self._wake.clear()
+                    continue
+            last_tick = now
             late = int((now - next_tick) / period)
             if late:  # missed ticks are skipped, never rendered late: the beat stays put
                 self.skipped += late
@@ -178,8 +304,7 @@ class RenderWorker:
                 next_tick = self._align_to_beat(analysis, now, next_tick, period)
             scale = self.auto.scale
             try:
-                renderer, state = self._renderer_for(scale)
-                frame = renderer.render(analysis, state, self.fps, output_size=self.size)
+                frame = self._render(analysis, scale)
                 frame.timings["analysis_age_ms"] = 1e3 * age
                 frame.timings["scale"] = scale
             except Exception as exc:

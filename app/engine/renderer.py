@@ -99,8 +99,8 @@ class FrameRenderer:
         return self.modulator.evaluate(base or self.base_params, analysis, state.modulation)
 
     def latent(self, analysis: AnalysisFrame, params: Mapping[str, float],
-               jump_beats: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray | None]:
-        z = self.motion.z_at(analysis.beats, jump_beats,
+               jumps: Sequence[tuple[float, int]] = ()) -> tuple[np.ndarray, np.ndarray | None]:
+        z = self.motion.z_at(analysis.beats, jumps,
                              oscillate_amount=params["motion.oscillate.amount"],
                              flicker_amount=params["motion.flicker.amount"],
                              push=params["motion.push"])
@@ -108,13 +108,14 @@ class FrameRenderer:
 
     @torch.inference_mode()
     def render(self, analysis: AnalysisFrame, state: RenderState, fps: float,
-               base: Mapping[str, float] | None = None, jump_beats: Sequence[float] = (),
+               base: Mapping[str, float] | None = None,
+               jumps: Sequence[tuple[float, int]] = (),
                output_size: tuple[int, int] | None = None) -> RenderedFrame:
         """One frame at ``analysis.t_s``; advances ``state``. ``output_size`` upscales the
         finished frame (auto-resolution renders small and shows it at the output size)."""
         t0 = time.perf_counter()
         params = self.effective_params(analysis, state, base)
-        z, y = self.latent(analysis, params, jump_beats)
+        z, y = self.latent(analysis, params, jumps)
         t1 = time.perf_counter()
         zt = torch.from_numpy(z).float().unsqueeze(0)
         yt = torch.from_numpy(y).float().unsqueeze(0) if y is not None else None

@@ -83,9 +83,11 @@ def test_triggered_jumps_land_quantised():
     assert quantize_up(5.2, "bar", 4) == 8.0
     assert quantize_up(8.0, "bar", 4) == 8.0
     m = motion(path="hold", keyframes=3)
-    landed = [quantize_up(5.2, "bar", 4)]
+    landed = [(quantize_up(5.2, "bar", 4), 1)]
     np.testing.assert_allclose(m.z_at(7.9, landed), m.keyframes[0])
     np.testing.assert_allclose(m.z_at(8.0, landed), m.keyframes[1])
+    back = landed + [(quantize_up(9.0, "beat", 4), -1)]  # previous keyframe at beat 9
+    np.testing.assert_allclose(m.z_at(9.0, back), m.keyframes[0])
 
 
 def test_oscillation_stays_within_amplitude_and_starts_at_the_point():

@@ -31,7 +31,7 @@ class ScriptedRenderer:
     def new_state(self):
         return None
 
-    def render(self, analysis, state, fps, output_size=None):
+    def render(self, analysis, state, fps, base=None, jumps=(), output_size=None):
         n = len(self.calls)
         self.calls.append(analysis)
         if n in self.stall_on:
@@ -129,7 +129,7 @@ def test_worker_renders_smaller_and_upscales_when_frames_are_slow():
             super().__init__()
             self.size = size
 
-        def render(self, analysis, state, fps, output_size=None):
+        def render(self, analysis, state, fps, base=None, jumps=(), output_size=None):
             sizes.append(self.size)
             _time.sleep(0.060 * (self.size[0] * self.size[1]) / (160 * 90))  # the work
             w, h = output_size or self.size
@@ -168,3 +168,80 @@ def test_each_distinct_error_is_printed_once():
     reporter.report("analyzer: ValueError: bad", "render: RuntimeError: boom")
     assert out.getvalue().splitlines() == ["latentvj live: render: RuntimeError: boom",
                                            "latentvj live: analyzer: ValueError: bad"]
+
+
+def test_an_onset_draws_a_frame_at_once_instead_of_at_the_next_tick(monkeypatch):
+    """At 2 fps the next tick is 500 ms after the first frame; an onset put in the mailbox
+    with a wake() right after that frame is drawn well before it."""
+    import dataclasses
+    import time
+
+    import app.engine.render_worker as rw
+
+    monkeypatch.setattr(rw, "ONSET_MIN_GAP", 0.0)  # no minimum gap after the first frame
+    box: Mailbox[TimedFrame] = Mailbox()
+    box.put(TimedFrame(frame(), time.monotonic()))
+    first, second = threading.Event(), threading.Event()
+    renderer = ScriptedRenderer()
+    worker = RenderWorker(lambda size: renderer, (16, 16), box, fps=2.0, beat_aligned=False)
+    worker.on_frame = lambda f: (second if first.is_set() else first).set()
+    worker.start()
+    try:
+        assert first.wait(timeout=5)
+        woken = time.monotonic()
+        box.put(TimedFrame(dataclasses.replace(frame(), is_onset=True), woken))
+        worker.wake()
+        assert second.wait(timeout=5)
+        assert time.monotonic() - woken < 0.25  # the tick would have come at ~0.5 s
+    finally:
+        worker.stop()
+    assert worker.onset_ticks == 1
+
+
+def test_triggers_flash_panic_and_keyframe_jumps(registry, cpu):
+    """Through the worker's own frame path with the real renderer (not started: frames are
+    drawn by calling it directly, so every step is deterministic)."""
+    from app.core.params import ParamStore
+    from app.core.presets import load_preset
+    from app.engine.renderer import FrameRenderer
+
+    patch, path = load_preset("cell-strobe", registry)  # hard cuts: keyframes held per bar
+    store = ParamStore(registry, patch.params)
+    worker = RenderWorker(lambda size: FrameRenderer(patch, registry, size, cpu,
+                                                     preset_dir=path.parent),
+                          (32, 18), Mailbox(), fps=30.0, auto_resolution=False, params=store)
+    at = frame(beats=1.5, bar_phase=0.4)
+    plain = worker._render(at, 1.0).image
+    worker.trigger("flash")
+    flashed = worker._render(at, 1.0).image
+    assert flashed.mean() > plain.mean() + 10
+    worker.trigger("blackout")
+    assert worker._render(at, 1.0).image.max() == 0
+    worker.trigger("blackout")
+    worker.trigger("freeze")
+    frozen = worker._render(at, 1.0).image
+    assert np.array_equal(worker._render(frame(beats=2.9), 1.0).image, frozen)
+    worker.trigger("freeze")
+    renderer, _ = worker._renderer_for(1.0)
+    worker.trigger("next_keyframe")  # lands on the next bar line (beat 4)
+    worker._render(frame(beats=3.0), 1.0)
+    assert worker._jumps == [(4.0, 1)]
+    worker._render(frame(beats=4.0), 1.0)
+    assert worker._jumps == [] and worker._jumped == 1
+    with pytest.raises(ValueError):
+        worker.trigger("explode")
+
+
+def test_store_values_reach_the_next_frame(registry, cpu):
+    from app.core.params import ParamStore
+    from app.core.presets import load_preset
+    from app.engine.renderer import FrameRenderer
+
+    patch, path = load_preset("nebula-drift", registry)
+    store = ParamStore(registry, patch.params)
+    worker = RenderWorker(lambda size: FrameRenderer(patch, registry, size, cpu,
+                                                     preset_dir=path.parent),
+                          (32, 18), Mailbox(), fps=30.0, auto_resolution=False, params=store)
+    before = worker._render(frame(), 1.0).image
+    store.set("fx.brightness", 0.0, source="midi")
+    assert worker._render(frame(), 1.0).image.max() < before.max() / 4

@@ -94,3 +94,17 @@ def test_bad_commands_are_refused_by_name(text):
 
     with pytest.raises(ValueError):
         parse_command(text)
+
+
+def test_bar_follows_audio_downbeats_until_the_performer_resyncs():
+    clock = TempoClock(bpm=120.0)
+    assert clock.align_bar(6)  # beat 6 is a downbeat: beat 6 is at 3.0 s
+    assert clock.bar_phase_at(3.0) == pytest.approx(0.0)
+    clock.resync(3.2)  # the performer: beat 7 is the downbeat
+    assert not clock.align_bar(6)
+    assert clock.bar_phase_at(3.5) == pytest.approx(0.0)
+    clock.autobar()
+    clock.double(4.0)  # at x2 the clock's beats are not the audio's: the bar stays put
+    assert not clock.align_bar(6)
+    clock.halve(4.0)
+    assert clock.align_bar(6)

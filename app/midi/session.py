@@ -1,0 +1,100 @@
+"""MIDI for the live engine: ports, the controller map, learn, and MIDI clock as a tempo
+source, wired together on the MIDI dispatcher thread.
+
+Parameter values go into the ParamStore (the render thread reads them at its next frame);
+tempo work (MIDI clock, tap, resync) is submitted to the analyzer thread, the tempo clock's
+only writer; other triggers go to ``on_trigger`` (the render worker's, for flash, panic and
+keyframe jumps). Nothing here waits on another thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+from app.core.params import ParamStore
+from app.core.tempo import BeatObservation, TempoClock
+
+from .clock import ClockReading, MidiClockFollower
+from .controls import ControlRouter, Trigger
+from .learn import LearnSession
+from .mapping import ControllerMap
+from .messages import MidiMessage
+from .ports import RESCAN_S, Api, MidiInputs
+
+TempoCommand = Callable[[TempoClock, float], None]
+CLOCK_KINDS = {"clock", "start", "stop", "continue", "song_position"}
+TEMPO_TRIGGERS = {"tap": lambda c, t: c.tap(t), "resync": lambda c, t: c.resync(t)}
+
+
+def apply_clock_reading(reading: ClockReading) -> TempoCommand:
+    """A tempo command placing a MIDI clock reading (wall times) on the tempo clock (stream
+    time): the analyzer runs it with its stream time ``t`` right after the hop it analysed
+    at wall time ~now, the same mapping the render worker uses to place frames."""
+
+    def command(clock: TempoClock, t: float) -> None:
+        shift = t - time.monotonic()
+        obs = reading.observation
+        clock.observe(BeatObservation(t_s=obs.t_s + shift, bpm=obs.bpm,
+                                      last_beat_s=obs.last_beat_s + shift), source="midi")
+        beat_on_clock = clock.beat_number_at(obs.last_beat_s + shift)
+        clock.align_bar(beat_on_clock - reading.beat % clock.beats_per_bar, source="midi")
+    return command
+
+
+class MidiSession:
+    """Owns the MIDI inputs; ``learn`` (a LearnSession) is set while learning."""
+
+    def __init__(self, patterns: list[str], store: ParamStore, controller_map: ControllerMap,
+                 submit_tempo: Callable[[TempoCommand], None],
+                 on_trigger: Callable[[Trigger], None] = lambda trigger: None,
+                 api: Api = "auto", rescan_s: float = RESCAN_S) -> None:
+        self.store = store
+        self.submit_tempo = submit_tempo
+        self.on_trigger = on_trigger
+        self.router = ControlRouter(controller_map, store, on_trigger=self._trigger)
+        self.clock = MidiClockFollower()
+        self.learn: LearnSession | None = None
+        self.applied_at: deque[tuple[float, float]] = deque(maxlen=1000)  # (arrival, applied)
+        self.inputs = MidiInputs(patterns, self._on_message, api, rescan_s)
+
+    def start(self) -> "MidiSession":
+        self.inputs.start()
+        return self
+
+    def stop(self) -> None:
+        self.inputs.stop()
+
+    def start_learning(self) -> LearnSession:
+        self.learn = LearnSession(self.router.controller_map, self.store.registry)
+        return self.learn
+
+    def finish_learning(self, commit: bool) -> ControllerMap:
+        """Commit or cancel the learned bindings; returns the map now playing."""
+        assert self.learn is not None, "not learning"
+        cmap = self.learn.commit() if commit else self.learn.cancel()
+        self.router.set_map(cmap)
+        self.learn = None
+        return cmap
+
+    def _trigger(self, trigger: Trigger) -> None:
+        command = TEMPO_TRIGGERS.get(trigger.name)
+        if command is not None:
+            self.submit_tempo(command)
+        else:
+            self.on_trigger(trigger)
+
+    def _on_message(self, port: str, message: MidiMessage, arrival: float) -> None:
+        if message.kind in CLOCK_KINDS:
+            reading = self.clock.handle(message, arrival)
+            if reading is not None:
+                self.submit_tempo(apply_clock_reading(reading))
+            return
+        if self.learn is not None:
+            learned = self.learn.offer(port, message)
+            if learned is not None:
+                self.router.set_map(self.learn.preview())
+                return
+        if self.router.handle(port, message):
+            self.applied_at.append((arrival, time.monotonic()))
