@@ -199,48 +199,16 @@ class ErrorReporter:
                 print(f"latentvj live: {error}", file=self.stream, flush=True)
 
 
-def start_command_reader(analyzer, worker, midi) -> None:
-    """Commands typed on stdin, one per line: tempo commands go to the analyzer's tempo
-    clock; ``flash``, ``freeze``, ``blackout``, ``next``, ``previous``, ``random`` to the
-    render worker; ``learn PARAM|trigger:NAME``, ``commit``, ``cancel``, ``unbind PARAM``
-    and ``save-map FILE`` to MIDI learn."""
+def start_command_reader(engine) -> None:
+    """Commands typed on stdin (one per line) go to the engine (LiveEngine.command)."""
     import threading
-
-    from app.core.tempo import parse_command
-    from app.midi.mapping import save_map
-
-    worker_words = {"flash": "flash", "freeze": "freeze", "blackout": "blackout",
-                    "next": "next_keyframe", "previous": "previous_keyframe",
-                    "random": "random_jump"}
-
-    def run(line: str) -> None:
-        words = line.split()
-        name, rest = words[0].lower(), words[1:]
-        if name in worker_words and not rest:
-            worker.trigger(worker_words[name])
-        elif name in ("learn", "commit", "cancel", "unbind", "save-map"):
-            if midi is None:
-                raise ValueError(f"{line!r}: MIDI learn needs --midi PORT")
-            if name == "learn" and len(rest) == 1:
-                (midi.learn or midi.start_learning()).arm(rest[0])
-            elif name in ("commit", "cancel") and not rest and midi.learn is not None:
-                midi.finish_learning(commit=name == "commit")
-            elif name == "unbind" and len(rest) == 1:
-                (midi.learn or midi.start_learning()).unbind(rest[0])
-            elif name == "save-map" and len(rest) == 1:
-                save_map(midi.router.controller_map, Path(rest[0]))
-            else:
-                raise ValueError(f"{line!r}: learn PARAM, commit, cancel (while learning), "
-                                 f"unbind PARAM, save-map FILE")
-        else:
-            analyzer.submit(parse_command(line))
 
     def read() -> None:
         for line in sys.stdin:
             if not line.strip():
                 continue
             try:
-                run(line.strip())
+                engine.command(line.strip())
                 print(f"command: {line.strip()}", flush=True)
             except (ValueError, UserError) as exc:
                 print(f"latentvj live: {exc}", file=sys.stderr, flush=True)
@@ -250,104 +218,34 @@ def start_command_reader(analyzer, worker, midi) -> None:
 def cmd_live(args: argparse.Namespace) -> int:
     import time
 
-    from app.audio.analysis_thread import AnalysisThread
-    from app.audio.demo_track import demo_clip
-    from app.audio.file_player import FilePlayer
-    from app.audio.live_input import InputSupervisor, LiveInput
-    from app.audio.loading import load_audio_file
-    from app.audio.online import OnlineAnalyzer
-    from app.core.params import ParamStore
-    from app.core.presets import load_preset
-    from app.engine.device import resolve_placement
-    from app.engine.param_specs import build_registry
-    from app.engine.render_worker import RenderWorker
-    from app.engine.renderer import FrameRenderer
+    from app.engine.live_engine import LiveEngine, LiveOptions
 
     if not args.headless:
         raise UserError("live: the desktop window is not built yet; run with --headless")
-    registry = build_registry()
-    patch, preset_path = load_preset(args.preset, registry)
-    placement = resolve_placement(args.device)
-    def make_renderer(size: tuple[int, int]) -> FrameRenderer:
-        return FrameRenderer(patch, registry, size, placement, preset_dir=preset_path.parent)
-
-    live_input = player = supervisor = None
-    if args.play is None:
-        try:
-            live_input = LiveInput(args.audio_device, args.samplerate, args.channels).start()
-            supervisor = InputSupervisor(live_input).start()
-        except UserError:
-            if args.audio_device is not None:
-                raise
-            args.play = "demo"  # no input device: play the demo track instead
-    if args.play is not None:
-        clip = demo_clip() if args.play == "demo" else load_audio_file(args.play)
-        player = FilePlayer(clip).start()
-        ring, sr, to_mono = player.ring, player.sr, (lambda block: block.mean(axis=1))
-        where = (f"playing '{clip.name}' to {player.output_name}" if player.output_name
-                 else f"playing '{clip.name}' on the internal clock (no output device)")
-    else:
-        ring, sr, to_mono = live_input.ring, live_input.samplerate, live_input.mono
-        where = f"input '{live_input.device.name}' at {sr} Hz (capture process)"
-    analyzer = OnlineAnalyzer(sr, beats_per_bar=patch.beats_per_bar,
-                              lookahead_s=args.latency_ms / 1000.0)
-    analysis = AnalysisThread(ring, analyzer, to_mono).start()
-    store = ParamStore(registry, patch.params)
-    worker = RenderWorker(make_renderer, args.size, analysis.latest, args.fps,
-                          auto_resolution=not args.no_auto_resolution, params=store).start()
-    analysis.on_onset = worker.wake
-
-    def load_patch(name: str) -> None:
-        new_patch, new_path = load_preset(name, registry)
-
-        def make(size: tuple[int, int]) -> FrameRenderer:
-            return FrameRenderer(new_patch, registry, size, placement,
-                                 preset_dir=new_path.parent)
-        worker.load(make)
-        for pid, value in {**registry.defaults(), **new_patch.params}.items():
-            store.set(pid, value, source="preset")
-        if midi:
-            midi.router.set_map(map_for(new_patch))
-    midi = map_for = None
-    if args.midi:
-        midi, map_for = start_midi(args, registry, store, patch, analyzer, worker, load_patch)
-    print(f"latentvj live: '{patch.name}', {where}; {args.size[0]}x{args.size[1]} @ "
-          f"{args.fps:g} fps, {placement.label}", flush=True)
-    start_command_reader(analyzer, worker, midi)
+    engine = LiveEngine(LiveOptions(
+        preset=args.preset, audio_device=args.audio_device, play=args.play,
+        channels=args.channels, samplerate=args.samplerate, fps=args.fps, size=args.size,
+        latency_ms=args.latency_ms, device=args.device,
+        auto_resolution=not args.no_auto_resolution, midi=args.midi, midi_map=args.midi_map,
+        midi_api=args.midi_api))
+    engine.start()
+    print(f"latentvj live: '{engine.patch.name}', {engine.where}; {args.size[0]}x"
+          f"{args.size[1]} @ {args.fps:g} fps, {engine.placement.label}", flush=True)
+    start_command_reader(engine)
     start = time.monotonic()
     errors = ErrorReporter()
     try:
         while args.seconds is None or time.monotonic() - start < args.seconds:
             time.sleep(min(1.0, max(0.0, (args.seconds or 1e9) - (time.monotonic() - start))))
-            stats = worker.stats()
-            overflows = live_input.overflows if live_input else 0
-            state = supervisor.state if supervisor else "file"
-            reconnects = supervisor.reconnects if supervisor else 0
-            errors.report(analysis.error, worker.last_error,
-                          supervisor.last_error if supervisor and state != "ok" else None)
-            print(f"t={time.monotonic() - start:6.1f}s bpm={analyzer.clock.bpm:6.1f} "
-                  f"src={analyzer.clock.source}{'/lock' if analyzer.clock.locked else ''} "
-                  f"conf={analyzer.tempo.confidence:4.2f} fps={stats.fps:5.1f} "
-                  f"render={stats.render_ms:5.1f}ms latency={stats.analysis_age_ms:5.1f}ms "
-                  f"res={stats.internal_size[0]}x{stats.internal_size[1]} "
-                  f"drops={stats.skipped} input={state} reconnects={reconnects} "
-                  f"overflows={overflows} "
-                  f"lost={analysis.lost_samples}"
-                  + (f" midi={len(midi.inputs.open_ports())}ports/{midi.inputs.events}msgs"
-                     if midi else ""), flush=True)
+            for problem, notice in engine.take_notices():
+                print(f"latentvj live: {notice}" if problem else notice,
+                      file=sys.stderr if problem else sys.stdout, flush=True)
+            errors.report(*engine.errors())
+            print(f"t={time.monotonic() - start:6.1f}s {engine.status().line()}", flush=True)
     except KeyboardInterrupt:
         pass
     finally:
-        if midi:
-            midi.stop()
-        worker.stop()
-        analysis.stop()
-        if supervisor:
-            supervisor.stop()
-        if player:
-            player.stop()
-        if live_input:
-            live_input.stop()
+        engine.stop()
     return 0
 
 
@@ -378,44 +276,6 @@ def cmd_midi(args: argparse.Namespace) -> int:
     finally:
         inputs.stop()
     return 0
-
-
-def start_midi(args: argparse.Namespace, registry, store, patch, analyzer, worker, load_patch):
-    """MIDI for ``live``: the controller map (with the preset's own bindings on top), and
-    triggers wired to the engine. Returns the session and a function giving the map for a
-    patch (preset recall swaps it)."""
-    from app.engine.render_worker import WORKER_TRIGGERS
-    from app.midi.mapping import CONTROLLER_MAPS_DIR, load_map, with_overrides
-    from app.midi.session import MidiSession
-
-    map_path = Path(args.midi_map)
-    if not map_path.suffix:
-        map_path = CONTROLLER_MAPS_DIR / f"{args.midi_map}.json"
-    controller_map, problems = load_map(map_path, registry)
-
-    def map_for(p):
-        merged, more = with_overrides(controller_map, p.midi, registry, f"preset {p.name}: midi")
-        for problem in more:
-            print(f"latentvj live: {problem}", file=sys.stderr, flush=True)
-        return merged
-    for problem in problems:
-        print(f"latentvj live: {problem}", file=sys.stderr, flush=True)
-
-    def on_trigger(trigger) -> None:
-        if trigger.name in WORKER_TRIGGERS:
-            worker.trigger(trigger.name)
-        elif trigger.name == "preset":
-            try:
-                load_patch(trigger.argument)
-                print(f"preset: {trigger.argument}", flush=True)
-            except UserError as exc:  # a bad preset leaves the current one playing
-                print(f"latentvj live: {exc}", file=sys.stderr, flush=True)
-        else:
-            print(f"latentvj live: MIDI trigger '{trigger.name}' is not available in "
-                  f"headless mode", file=sys.stderr, flush=True)
-    session = MidiSession(args.midi, store, map_for(patch), analyzer.submit, on_trigger,
-                          args.midi_api).start()
-    return session, map_for
 
 
 def cmd_default() -> int:

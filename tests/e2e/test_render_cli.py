@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -138,8 +139,6 @@ def _bytes(path: Path, data: bytes) -> Path:
 
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
 def test_bad_input_gives_one_clear_line_exit_2_and_no_output(tmp_path, case):
-    import re
-
     import torch
 
     if case == "no such device" and torch.cuda.is_available():
@@ -243,3 +242,23 @@ def test_live_tempo_source_switches_from_typed_commands():
     assert manual and all(b == 90.0 for b in manual)
     assert statuses[-1][2] == "audio" and abs(statuses[-1][1] - 124.0) <= 2.0, statuses
     assert "'bogus': commands are" in proc.stderr.read()
+
+
+BAD_MIDI_INPUTS = {
+    "unknown shipped map": (["--midi-map", "nope"], r"--midi-map 'nope': no such shipped map"),
+    "missing map file": (["--midi-map", "{t}/gone.json"], r"gone.json: cannot be read"),
+    "map that is not JSON": (["--midi-map", "{t}/bad.json"], r"bad.json: not valid JSON"),
+    "map with a bad header": (["--midi-map", "{t}/header.json"], r"header.json: name: "),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_MIDI_INPUTS))
+def test_bad_midi_input_is_one_line_and_exit_2(tmp_path, case):
+    (tmp_path / "bad.json").write_text("{'name':")
+    (tmp_path / "header.json").write_text('{"name": 3, "bindings": []}')
+    args, pattern = BAD_MIDI_INPUTS[case]
+    result = run_cli("live", "--headless", "--play", "--seconds", "1", "--midi", "x",
+                     *[a.format(t=tmp_path) for a in args])
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert re.search(pattern, lines[0]), lines[0]

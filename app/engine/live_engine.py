@@ -1,0 +1,297 @@
+"""The live engine as one object: audio in (a device, or a file played as input), the
+analyzer thread, the render worker, the parameter store and MIDI, wired as DESIGN §3 says.
+
+``live --headless`` prints its status; the desktop window pulls its frames and status on a
+display timer. No Qt here: both front ends drive the same engine through ``command`` (the
+performer's words), ``load_preset`` and the mailboxes.
+"""
+
+from __future__ import annotations
+
+import queue
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.core.errors import UserError
+from app.core.mailbox import Mailbox
+from app.core.params import ParamStore
+from app.core.patch import Patch
+from app.core.types import RenderedFrame
+
+PICTURE_WORDS = {"flash": "flash", "freeze": "freeze", "blackout": "blackout",
+                 "next": "next_keyframe", "previous": "previous_keyframe",
+                 "random": "random_jump"}
+LEARN_WORDS = ("learn", "commit", "cancel", "unbind", "save-map")
+
+
+@dataclass
+class LiveOptions:
+    """What ``live`` was asked for; validated when the engine is built."""
+
+    preset: str = "nebula-drift"
+    audio_device: str | None = None     # index or name substring; None: the default input
+    play: str | None = None             # a file to play as input, or "demo"
+    channels: list[int] | None = None
+    samplerate: int | None = None
+    fps: float = 30.0
+    size: tuple[int, int] = (640, 360)
+    latency_ms: float = 0.0
+    device: str = "auto"
+    auto_resolution: bool = True
+    midi: list[str] = field(default_factory=list)
+    midi_map: str | Path = "8-knobs-8-faders"
+    midi_api: str = "auto"
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """One look at the engine (the status line, the HUD)."""
+
+    bpm: float
+    source: str
+    locked: bool
+    confidence: float
+    fps: float
+    render_ms: float
+    latency_ms: float
+    internal_size: tuple[int, int]
+    drops: int
+    input: str
+    reconnects: int
+    overflows: int
+    lost: int
+    midi_ports: int
+    midi_messages: int
+    frozen: bool
+    blackout: bool
+
+    def line(self) -> str:
+        midi = f" midi={self.midi_ports}ports/{self.midi_messages}msgs" \
+            if self.midi_ports or self.midi_messages else ""
+        return (f"bpm={self.bpm:6.1f} src={self.source}{'/lock' if self.locked else ''} "
+                f"conf={self.confidence:4.2f} fps={self.fps:5.1f} "
+                f"render={self.render_ms:5.1f}ms latency={self.latency_ms:5.1f}ms "
+                f"res={self.internal_size[0]}x{self.internal_size[1]} drops={self.drops} "
+                f"input={self.input} reconnects={self.reconnects} "
+                f"overflows={self.overflows} lost={self.lost}{midi}")
+
+
+def load_controller_map(name_or_path: str | Path, registry):
+    """A shipped map by name or a map file; (map, problems). Unusable files raise UserError."""
+    from app.midi.mapping import CONTROLLER_MAPS_DIR, load_map
+
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = CONTROLLER_MAPS_DIR / f"{name_or_path}.json"
+        if not path.exists():
+            shipped = ", ".join(sorted(p.stem for p in CONTROLLER_MAPS_DIR.glob("*.json")))
+            raise UserError(f"--midi-map {str(name_or_path)!r}: no such shipped map "
+                            f"(shipped: {shipped})")
+    return load_map(path, registry)
+
+
+class LiveEngine:
+    """Build (validates everything, starts nothing), ``start``, ``stop``.
+
+    ``take_notices()`` hands out one-line messages for the user, as (is_problem, text): bad
+    map entries, a preset recalled or refused from MIDI, an unavailable trigger."""
+
+    def __init__(self, options: LiveOptions) -> None:
+        from app.core.presets import load_preset
+        from app.engine.device import resolve_placement
+        from app.engine.param_specs import build_registry
+
+        self.options = options
+        self.registry = build_registry()
+        self.patch, self._preset_path = load_preset(options.preset, self.registry)
+        self.placement = resolve_placement(options.device)
+        self._notices: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
+        self.controller_map = None
+        if options.midi:
+            from app.midi.ports import resolve_api
+
+            self.controller_map, problems = load_controller_map(options.midi_map,
+                                                                self.registry)
+            self._notify(problems)
+            options.midi_api = resolve_api(options.midi_api)  # no MIDI system: fail now
+        self.store = ParamStore(self.registry, self.patch.params)
+        self.where = ""
+        self.live_input = self.player = self.supervisor = None
+        self.analyzer = self.analysis = self.worker = self.midi = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> "LiveEngine":
+        from app.audio.analysis_thread import AnalysisThread
+        from app.audio.online import OnlineAnalyzer
+        from app.engine.render_worker import RenderWorker
+
+        o = self.options
+        ring, sr, to_mono = self._start_audio()
+        self.analyzer = OnlineAnalyzer(sr, beats_per_bar=self.patch.beats_per_bar,
+                                       lookahead_s=o.latency_ms / 1000.0)
+        self.analysis = AnalysisThread(ring, self.analyzer, to_mono).start()
+        self.worker = RenderWorker(self._renderer_factory(self.patch, self._preset_path),
+                                   o.size, self.analysis.latest, o.fps,
+                                   auto_resolution=o.auto_resolution, params=self.store).start()
+        self.analysis.on_onset = self.worker.wake
+        if o.midi:
+            from app.midi.session import MidiSession
+
+            self.midi = MidiSession(o.midi, self.store, self._map_for(self.patch),
+                                    self.analyzer.submit, self._on_trigger,
+                                    o.midi_api).start()
+        return self
+
+    def stop(self) -> None:
+        for part in (self.midi, self.worker, self.analysis, self.supervisor, self.player,
+                     self.live_input):
+            if part is not None:
+                part.stop()
+
+    def _start_audio(self):
+        from app.audio.demo_track import demo_clip
+        from app.audio.file_player import FilePlayer
+        from app.audio.live_input import InputSupervisor, LiveInput
+        from app.audio.loading import load_audio_file
+
+        o = self.options
+        play = o.play
+        if play is None:
+            try:
+                self.live_input = LiveInput(o.audio_device, o.samplerate, o.channels).start()
+                self.supervisor = InputSupervisor(self.live_input).start()
+            except UserError:
+                if o.audio_device is not None:
+                    raise
+                play = "demo"  # no input device: play the demo track instead
+        if play is not None:
+            clip = demo_clip() if play == "demo" else load_audio_file(play)
+            self.player = FilePlayer(clip).start()
+            self.where = (f"playing '{clip.name}' to {self.player.output_name}"
+                          if self.player.output_name else
+                          f"playing '{clip.name}' on the internal clock (no output device)")
+            return self.player.ring, self.player.sr, (lambda block: block.mean(axis=1))
+        li = self.live_input
+        self.where = f"input '{li.device.name}' at {li.samplerate} Hz (capture process)"
+        return li.ring, li.samplerate, li.mono
+
+    # -- reading ---------------------------------------------------------------------------
+    def _notify(self, lines: list[str], problem: bool = True) -> None:
+        for line in lines:
+            self._notices.put((problem, line))
+
+    def take_notices(self) -> list[tuple[bool, str]]:
+        lines = []
+        while not self._notices.empty():
+            lines.append(self._notices.get())
+        return lines
+
+    @property
+    def frames(self) -> Mailbox[RenderedFrame]:
+        return self.worker.frames
+
+    def status(self) -> LiveStatus:
+        stats = self.worker.stats()
+        clock = self.analyzer.clock
+        sup = self.supervisor
+        state = sup.state if sup else "file"
+        return LiveStatus(
+            bpm=clock.bpm, source=clock.source, locked=clock.locked,
+            confidence=self.analyzer.tempo.confidence, fps=stats.fps,
+            render_ms=stats.render_ms, latency_ms=stats.analysis_age_ms,
+            internal_size=stats.internal_size, drops=stats.skipped, input=state,
+            reconnects=sup.reconnects if sup else 0,
+            overflows=self.live_input.overflows if self.live_input else 0,
+            lost=self.analysis.lost_samples,
+            midi_ports=len(self.midi.inputs.open_ports()) if self.midi else 0,
+            midi_messages=self.midi.inputs.events if self.midi else 0,
+            frozen=self.worker.frozen, blackout=self.worker.blackout)
+
+    def errors(self) -> list[str | None]:
+        """The latest error of each part (None where there is none)."""
+        sup = self.supervisor
+        return [self.analysis.error, self.worker.last_error,
+                sup.last_error if sup and sup.state != "ok" else None,
+                self.midi.inputs.error if self.midi else None]
+
+    # -- playing ---------------------------------------------------------------------------
+    def _renderer_factory(self, patch: Patch, preset_path: Path):
+        from app.engine.renderer import FrameRenderer
+
+        def make(size: tuple[int, int]) -> FrameRenderer:
+            return FrameRenderer(patch, self.registry, size, self.placement,
+                                 preset_dir=preset_path.parent)
+        return make
+
+    def _map_for(self, patch: Patch):
+        from app.midi.mapping import with_overrides
+
+        merged, problems = with_overrides(self.controller_map, patch.midi, self.registry,
+                                          f"preset {patch.name}: midi")
+        self._notify(problems)
+        return merged
+
+    def load_preset(self, name_or_path: str | Path) -> Patch:
+        """Switch presets: built on the calling thread (a bad preset raises UserError and the
+        current one keeps playing), swapped in by the render thread at its next frame."""
+        from app.core.presets import load_preset
+
+        patch, path = load_preset(name_or_path, self.registry)
+        self.worker.load(self._renderer_factory(patch, path))
+        for pid, value in {**self.registry.defaults(), **patch.params}.items():
+            self.store.set(pid, value, source="preset")
+        if self.midi:
+            self.midi.router.set_map(self._map_for(patch))
+        self.patch, self._preset_path = patch, path
+        return patch
+
+    def _on_trigger(self, trigger) -> None:
+        from app.engine.render_worker import WORKER_TRIGGERS
+
+        if trigger.name in WORKER_TRIGGERS:
+            self.worker.trigger(trigger.name)
+        elif trigger.name == "preset":
+            try:
+                self.load_preset(trigger.argument)
+                self._notify([f"preset: {trigger.argument}"], problem=False)
+            except UserError as exc:  # the current preset keeps playing
+                self._notify([str(exc)])
+        else:
+            self._notify([f"MIDI trigger '{trigger.name}' is not available yet"])
+
+    def command(self, line: str) -> None:
+        """A performer's command (stdin, or the window's controls): tempo commands go to
+        the tempo clock's own thread, picture words (``flash``, ``freeze``, ``blackout``,
+        ``next``, ``previous``, ``random``) to the render worker, ``learn PARAM``,
+        ``commit``, ``cancel``, ``unbind PARAM``, ``save-map FILE`` to MIDI learn. Raises
+        ValueError naming the command when it is not one."""
+        from app.core.tempo import parse_command
+
+        words = line.split()
+        if not words:
+            raise ValueError("empty command")
+        name, rest = words[0].lower(), words[1:]
+        if name in PICTURE_WORDS and not rest:
+            self.worker.trigger(PICTURE_WORDS[name])
+        elif name in LEARN_WORDS:
+            self._learn_command(line, name, rest)
+        else:
+            self.analyzer.submit(parse_command(line))
+
+    def _learn_command(self, line: str, name: str, rest: list[str]) -> None:
+        from app.midi.mapping import save_map
+
+        midi = self.midi
+        if midi is None:
+            raise ValueError(f"{line!r}: MIDI learn needs a MIDI input (--midi PORT)")
+        if name == "learn" and len(rest) == 1:
+            (midi.learn or midi.start_learning()).arm(rest[0])
+        elif name in ("commit", "cancel") and not rest and midi.learn is not None:
+            midi.finish_learning(commit=name == "commit")
+        elif name == "unbind" and len(rest) == 1:
+            (midi.learn or midi.start_learning()).unbind(rest[0])
+        elif name == "save-map" and len(rest) == 1:
+            save_map(midi.router.controller_map, Path(rest[0]))
+        else:
+            raise ValueError(f"{line!r}: learn PARAM, commit, cancel (while learning), "
+                             f"unbind PARAM, save-map FILE")
