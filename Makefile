@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh Debian/Ubuntu machine with Python 3.11:
-#   make run   - install into .venv, then start latentvj (no display: renders the demo clip)
+#   make run   - install into .venv, then open latentvj's window (no display: renders the demo clip)
 #   make test  - install test dependencies (apt packages too when root), then run the suite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -7,9 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 TORCH_PIN := torch==2.13.0
-# Debian packages the test suite uses: a JACK server (its dummy driver gives real audio ports
-# on a machine without a sound card) and PortAudio with its JACK host API.
-APT_TEST_PACKAGES := jackd2 libportaudio2
+# Debian packages the test suite uses: a JACK server (its dummy driver gives real audio and
+# MIDI ports on a machine without a sound card), PortAudio with its JACK host API, and an
+# X server with a screen grabber for end-to-end tests of the real window.
+APT_TEST_PACKAGES := jackd2 libportaudio2 xvfb imagemagick
 
 .PHONY: run test install install-test apt-test lint clean
 

@@ -87,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     live = sub.add_parser(
         "live", help="run the live engine (audio in, beat tracking, rendering)",
-        description="Run the live engine. --headless prints one status line per second.")
+        description="Run the live engine in the performance window, or with --headless "
+                    "without one, printing a status line per second.")
     live.add_argument("--headless", action="store_true",
                       help="no window: print a status line per second")
     source = live.add_mutually_exclusive_group()
@@ -220,14 +221,20 @@ def cmd_live(args: argparse.Namespace) -> int:
 
     from app.engine.live_engine import LiveEngine, LiveOptions
 
-    if not args.headless:
-        raise UserError("live: the desktop window is not built yet; run with --headless")
-    engine = LiveEngine(LiveOptions(
+    options = LiveOptions(
         preset=args.preset, audio_device=args.audio_device, play=args.play,
         channels=args.channels, samplerate=args.samplerate, fps=args.fps, size=args.size,
         latency_ms=args.latency_ms, device=args.device,
         auto_resolution=not args.no_auto_resolution, midi=args.midi, midi_map=args.midi_map,
-        midi_api=args.midi_api))
+        midi_api=args.midi_api)
+    if not args.headless:
+        from app.ui.app import display_available, run_app
+
+        if not display_available():
+            raise UserError("live: no display to open the window on (no DISPLAY); use "
+                            "--headless")
+        return run_app(options, args.seconds)
+    engine = LiveEngine(options)
     engine.start()
     print(f"latentvj live: '{engine.patch.name}', {engine.where}; {args.size[0]}x"
           f"{args.size[1]} @ {args.fps:g} fps, {engine.placement.label}", flush=True)
@@ -279,11 +286,17 @@ def cmd_midi(args: argparse.Namespace) -> int:
 
 
 def cmd_default() -> int:
-    """``python main.py`` with no command: the desktop window is not built yet, so render
-    the demo clip with the default preset and say where it is."""
+    """``python main.py`` with no command: the performance window with the default preset,
+    on the live input or else the demo track. With no display to open it on, render the
+    demo clip instead and say where it is."""
+    from app.ui.app import display_available
+
+    if display_available():
+        return cmd_live(build_parser().parse_args(["live"]))
     DEMO_OUTPUT.parent.mkdir(exist_ok=True)
     args = build_parser().parse_args(["render", "-o", str(DEMO_OUTPUT), "--duration", "20"])
-    print("latentvj: no desktop window yet; rendering the demo clip instead", file=sys.stderr)
+    print("latentvj: no display to open the window on; rendering the demo clip instead",
+          file=sys.stderr)
     code = cmd_render(args)
     print(f"demo clip: {DEMO_OUTPUT.resolve()}")
     return code

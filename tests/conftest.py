@@ -8,6 +8,7 @@ import tempfile
 
 _CACHE = tempfile.mkdtemp(prefix="latentvj-test-cache-")
 os.environ["LATENTVJ_CACHE_DIR"] = _CACHE  # before app imports; subprocesses inherit it
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # widget tests need no display
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -61,25 +61,9 @@ def log_mel(mel_magnitude: np.ndarray) -> np.ndarray:
     return np.log1p(100.0 * mel_magnitude)
 
 
-WHITEN_S = 1.0  # the spectrum is shown to the network relative to its own recent average
-
-
-def network_input(logmel: np.ndarray, previous: np.ndarray,
-                  mean: np.ndarray | None = None) -> np.ndarray:
-    """Per hop: the log-mel spectrum (minus its running ``mean`` when given: whitened, so
-    the network sees changes of timbre and level rather than a mix's own colour) and its
-    rise since the previous hop (the onset cue)."""
-    level = logmel if mean is None else logmel - mean
-    return np.concatenate([level, np.maximum(logmel - previous, 0.0)], axis=-1)
-
-
-def running_mean(logmel: np.ndarray, hop_s: float) -> np.ndarray:
-    """The causal per-band running mean ``network_input`` subtracts, for a whole [T, M]
-    signal; starts at the first frame, like the streaming state."""
-    from scipy.signal import lfilter
-
-    k = float(np.exp(-hop_s / WHITEN_S))
-    return lfilter([1.0 - k], [1.0, -k], logmel, axis=0, zi=k * logmel[:1])[0]
+def network_input(logmel: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """Per hop: the log-mel spectrum and its rise since the previous hop (the onset cue)."""
+    return np.concatenate([logmel, np.maximum(logmel - previous, 0.0)], axis=-1)
 
 
 @dataclass
@@ -91,7 +75,7 @@ class BeatProbabilities:
 class BeatActivation:
     """Streaming inference of the shipped network: ``step(logmel)`` once per hop."""
 
-    def __init__(self, path: Path = MODEL_PATH, hop_s: float = HOP / 44_100) -> None:
+    def __init__(self, path: Path = MODEL_PATH) -> None:
         try:
             with np.load(path) as weights:
                 self._w = {k: weights[k].astype(np.float32) for k in weights.files
@@ -101,24 +85,16 @@ class BeatActivation:
             raise UserError(f"beat model {path}: cannot be read ({exc})") from exc
         self.layers = int(self.meta["layers"])
         self.hidden = int(self.meta["hidden"])
-        self.whitened = self.meta.get("features") == "whitened"
-        self._k = float(np.exp(-hop_s / WHITEN_S))
         self.reset()
 
     def reset(self) -> None:
         self._h = [np.zeros(self.hidden, np.float32) for _ in range(self.layers)]
         self._previous: np.ndarray | None = None
-        self._mean: np.ndarray | None = None
 
     def step(self, logmel: np.ndarray) -> BeatProbabilities:
         previous = logmel if self._previous is None else self._previous
         self._previous = logmel
-        mean = None
-        if self.whitened:
-            self._mean = logmel if self._mean is None else \
-                self._k * self._mean + (1.0 - self._k) * logmel
-            mean = self._mean
-        x = network_input(logmel, previous, mean).astype(np.float32)
+        x = network_input(logmel, previous).astype(np.float32)
         w = self._w
         x = x @ w["in.weight"].T + w["in.bias"]
         x = np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))  # ELU

@@ -182,7 +182,7 @@ class OnlineAnalyzer:
         self.beats_per_bar = beats_per_bar
         self.clock = clock or TempoClock(beats_per_bar=beats_per_bar)
         self._front = LogMelFrontEnd(sr)
-        self._network = (beat_model or BeatActivation(hop_s=self.hop_s)) if learned else None
+        self._network = (beat_model or BeatActivation()) if learned else None
         self._delay_s = NETWORK_DELAY_S if learned else ONSET_DELAY_S
         self._chroma = librosa.filters.chroma(sr=sr, n_fft=N_FFT).astype(np.float32)
         freqs = np.fft.rfftfreq(N_FFT, 1.0 / sr)
@@ -204,6 +204,7 @@ class OnlineAnalyzer:
         self._last_beats = self.clock.beats_at(self.lookahead_s)
         self.beat_times: list[float] = []   # announced beats, in stream time
         self.tempo = TempoEstimate(self.clock.bpm, 0.0)
+        self.level_db = -180.0
         self._commands: queue.SimpleQueue[Callable[[TempoClock, float], None]] = \
             queue.SimpleQueue()
 
@@ -248,6 +249,7 @@ class OnlineAnalyzer:
             self._down_env = np.roll(self._down_env, -1)
             self._down_env[-1] = p.downbeat
         rms = float(np.sqrt(np.mean(hop * hop)))
+        self.level_db = 20.0 * math.log10(rms + 1e-9)  # raw input level, before auto-gain
         bands = [float(np.log1p(100.0 * power[m].mean())) for m in self._bands]
         chroma = self._chroma @ power
         chroma = chroma / (chroma.max() + 1e-12)

@@ -47,8 +47,9 @@ class TimedFrame:
 
 @dataclass(frozen=True, slots=True)
 class RenderedFrame:
-    """One output frame: an HxWx3 uint8 image (read-only), the musical position it shows and
-    its timings in milliseconds."""
+    """One output frame: an HxWx3 uint8 image (read-only), the musical position it shows,
+    its timings in milliseconds, and the parameter values it was drawn with (modulation
+    applied: what the window's ghost bars show)."""
 
     seq: int
     t_s: float
@@ -56,6 +57,7 @@ class RenderedFrame:
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     beats: float = 0.0
+    params: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.image.setflags(write=False)

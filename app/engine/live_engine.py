@@ -64,6 +64,7 @@ class LiveStatus:
     midi_messages: int
     frozen: bool
     blackout: bool
+    level_db: float = -180.0
 
     def line(self) -> str:
         midi = f" midi={self.midi_ports}ports/{self.midi_messages}msgs" \
@@ -205,7 +206,8 @@ class LiveEngine:
             lost=self.analysis.lost_samples,
             midi_ports=len(self.midi.inputs.open_ports()) if self.midi else 0,
             midi_messages=self.midi.inputs.events if self.midi else 0,
-            frozen=self.worker.frozen, blackout=self.worker.blackout)
+            frozen=self.worker.frozen, blackout=self.worker.blackout,
+            level_db=self.analyzer.level_db)
 
     def errors(self) -> list[str | None]:
         """The latest error of each part (None where there is none)."""

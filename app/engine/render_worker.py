@@ -138,6 +138,7 @@ class RenderWorker:
         self.onset_ticks = 0
         self._wake = threading.Event()
         self._last_onset_seq = 0
+        self._beat_tick_pending = False  # the next tick was moved onto a predicted beat
         self.params = params
         self.frozen = False
         self.blackout = False
@@ -258,13 +259,14 @@ class RenderWorker:
     def _onset_due(self, now: float, last_tick: float, next_tick: float,
                    period: float) -> bool:
         """An onset arrived since the last frame, and drawing now keeps frames at least a
-        third of a period apart and is worth it (the next tick is not about to come)."""
+        third of a period apart and is worth it (the next tick is not about to come, and is
+        not a tick placed on a predicted beat: that one is kept, the flash lands on it)."""
         seq, timed = self.analysis.get()
         if not self.onset_frames or timed is None or not timed.frame.is_onset \
                 or seq == self._last_onset_seq:
             return False
         self._last_onset_seq = seq
-        return now - last_tick >= ONSET_MIN_GAP * period \
+        return not self._beat_tick_pending and now - last_tick >= ONSET_MIN_GAP * period \
             and next_tick - now >= ONSET_MIN_WAIT * period
 
     def _analysis_now(self, now: float) -> tuple[AnalysisFrame, float]:
@@ -300,6 +302,7 @@ class RenderWorker:
             next_tick += period
             t0 = time.perf_counter()
             analysis, age = self._analysis_now(now)
+            self._beat_tick_pending = False
             if self.beat_aligned and age > 0:
                 next_tick = self._align_to_beat(analysis, now, next_tick, period)
             scale = self.auto.scale
@@ -333,6 +336,7 @@ class RenderWorker:
         beat_at = now + to_beat + ALIGN_AFTER_S  # just after: that frame shows the new beat
         if abs(beat_at - next_tick) < period / 2 and beat_at > now + period / 4:
             self.aligned_ticks += 1
+            self._beat_tick_pending = True
             return beat_at
         return next_tick
 

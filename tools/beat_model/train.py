@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 from app.audio.beat_model import (HOP, MODEL_PATH, N_MELS, LogMelFrontEnd,  # noqa: E402
-                                  network_input, running_mean)
+                                  network_input)
 
 CROP = 800          # frames per training sequence (~9 s)
 VALIDATION = 0.05   # share of songs held out
@@ -77,7 +77,6 @@ def build_dataset(n_songs: int, work: Path) -> list[dict[str, np.ndarray]]:
     for p in paths:
         with np.load(p) as f:
             data.append({k: f[k] for k in ("mel", "beat", "downbeat")})
-            data[-1]["hop_s"] = HOP / song_sr(int(Path(p).stem.removeprefix("song")))
     return data
 
 
@@ -99,7 +98,7 @@ def make_model(hidden: int, layers: int):
     return BeatNet()
 
 
-def batch(data, rng, size: int, whitened: bool):
+def batch(data, rng, size: int):
     import torch
 
     xs, ys = [], []
@@ -109,13 +108,12 @@ def batch(data, rng, size: int, whitened: bool):
         mel = song["mel"][start:start + CROP] * 10 ** rng.uniform(-2.0, 1.0)
         logmel = np.log1p(100.0 * mel)
         previous = np.concatenate([logmel[:1], logmel[:-1]])
-        mean = running_mean(logmel, float(song["hop_s"])) if whitened else None
-        xs.append(network_input(logmel, previous, mean))
+        xs.append(network_input(logmel, previous))
         ys.append(np.stack([song["beat"], song["downbeat"]], axis=1)[start:start + CROP])
     return torch.from_numpy(np.stack(xs)).float(), torch.from_numpy(np.stack(ys)).float()
 
 
-def train(data, epochs: int, hidden: int, layers: int, seed: int, whitened: bool = False):
+def train(data, epochs: int, hidden: int, layers: int, seed: int):
     import torch
     from tqdm import tqdm
 
@@ -131,12 +129,12 @@ def train(data, epochs: int, hidden: int, layers: int, seed: int, whitened: bool
     # beats are a few per cent of hops: weight them up so the network does not learn silence
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([4.0, 8.0]))
     val_rng = np.random.default_rng(0)
-    val_x, val_y = batch(val_set, val_rng, 64, whitened)
+    val_x, val_y = batch(val_set, val_rng, 64)
     for epoch in range(epochs):
         model.train()
         total = 0.0
         for _ in tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{epochs}", leave=False):
-            x, y = batch(train_set, rng, 16, whitened)
+            x, y = batch(train_set, rng, 16)
             loss = loss_fn(model(x), y)
             opt.zero_grad()
             loss.backward()
@@ -169,7 +167,6 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2, help="torch threads for training")
-    parser.add_argument("--features", choices=["plain", "whitened"], default="plain")
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "beat_model")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args()
@@ -178,10 +175,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     started = time.time()
     data = build_dataset(args.songs, args.work)
-    model = train(data, args.epochs, args.hidden, args.layers, args.seed,
-                  args.features == "whitened")
+    model = train(data, args.epochs, args.hidden, args.layers, args.seed)
     export(model, args.out, {"hidden": args.hidden, "layers": args.layers,
-                             "features": args.features,
                              "songs": args.songs, "epochs": args.epochs, "seed": args.seed,
                              "hop": HOP, "n_mels": N_MELS,
                              "trained_s": round(time.time() - started)})

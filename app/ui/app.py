@@ -1,0 +1,43 @@
+"""Starting the desktop app: a QApplication, the live engine, the performance window."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from app.engine.live_engine import LiveEngine, LiveOptions
+
+
+def display_available() -> bool:
+    """Whether Qt can open windows here (a desktop session, or a platform set explicitly)."""
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("darwin", "win32"))
+
+
+def run_app(options: LiveOptions, seconds: float | None = None) -> int:
+    """Open the window on a started engine; returns when it closes (or after ``seconds``).
+    Bad options raise UserError before any window or audio exists."""
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication
+
+    from .main_window import MainWindow
+
+    engine = LiveEngine(options)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("latentvj")
+    # Ctrl-C and SIGTERM close the window like Quit does (Python runs the handler the next
+    # time the display timer gives it control)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    engine.start()
+    try:
+        window = MainWindow(engine)
+        window.show()
+        window.show_notice(f"'{engine.patch.name}', {engine.where}")
+        print(f"latentvj: window open, '{engine.patch.name}', {engine.where}", flush=True)
+        if seconds is not None:
+            QTimer.singleShot(int(seconds * 1000), window.close)
+        return app.exec()
+    finally:
+        engine.stop()

@@ -1,0 +1,210 @@
+"""The performance window: a large live preview, the transport bar, the parameter panel,
+and the fullscreen output window on a chosen screen.
+
+A display timer (60 Hz) pulls the newest frame and the engine status; controls call the
+engine's own command words (the same ones ``live --headless`` reads on stdin) or write the
+ParamStore, so nothing here blocks the engine's threads, and the engine never calls Qt.
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtGui import QAction, QGuiApplication, QKeySequence
+from PyQt6.QtWidgets import (QComboBox, QDockWidget, QLabel, QMainWindow, QToolBar,
+                             QWidget)
+
+from app.core.errors import UserError
+from app.engine.live_engine import LiveEngine
+
+from .frame_view import FrameView
+
+DISPLAY_MS = 16
+TEMPO_SOURCES = ("audio", "tap", "manual", "midi")
+
+
+class OutputWindow(FrameView):
+    """The clean output: borderless, fullscreen on one screen, no HUD."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(None)
+        self.main = window
+        self.setWindowTitle("latentvj output")
+        self.setWindowFlag(Qt.WindowType.FramelessWindowHint)
+        self.setCursor(Qt.CursorShape.BlankCursor)
+
+    def show_on(self, screen) -> None:
+        self.setScreen(screen)
+        self.setGeometry(screen.geometry())
+        self.showFullScreen()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Escape:
+            self.hide()
+        else:  # the performer's keys work on the output too
+            self.main.keyPressEvent(event)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, engine: LiveEngine) -> None:
+        super().__init__()
+        self.engine = engine
+        self.setWindowTitle(f"latentvj - {engine.patch.name}")
+        self.preview = FrameView()
+        self.setCentralWidget(self.preview)
+        self.output = OutputWindow(self)
+        self.notices = QLabel()
+        self.statusBar().addPermanentWidget(self.notices, 1)
+        self._build_transport()
+        self._build_panel()
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start(DISPLAY_MS)
+        self.resize(1100, 640)
+
+    # -- building --------------------------------------------------------------------------
+    def _action(self, bar: QToolBar, text: str, shortcut: str, slot, tip: str,
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"{tip} ({shortcut})")
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        bar.addAction(action)
+        self.addAction(action)  # shortcuts work whichever widget has focus
+        return action
+
+    def _build_transport(self) -> None:
+        bar = QToolBar("Transport")
+        bar.setObjectName("transport")
+        self.addToolBar(bar)
+        self.bpm_label = QLabel("--- BPM")
+        self.bpm_label.setObjectName("bpm")
+        self.bpm_label.setMinimumWidth(110)
+        bar.addWidget(self.bpm_label)
+        self.tap = self._action(bar, "Tap", "T", lambda: self.command("tap"), "tap tempo")
+        self._action(bar, "x2", "*", lambda: self.command("x2"), "double the tempo")
+        self._action(bar, "/2", "/", lambda: self.command("/2"), "halve the tempo")
+        self._action(bar, "Resync", "R", lambda: self.command("resync"),
+                     "the next beat is a downbeat")
+        self.lock = self._action(bar, "Lock", "L", self._toggle_lock, "hold the tempo",
+                                 checkable=True)
+        self.source = QComboBox()
+        self.source.setObjectName("tempo-source")
+        self.source.addItems(TEMPO_SOURCES)
+        self.source.setToolTip("tempo source")
+        self.source.textActivated.connect(self._choose_source)
+        bar.addWidget(self.source)
+        bar.addSeparator()
+        self._action(bar, "Flash", "X", lambda: self.command("flash"), "flash")
+        self._action(bar, "Next", "Right", lambda: self.command("next"), "next keyframe")
+        self._action(bar, "Prev", "Left", lambda: self.command("previous"),
+                     "previous keyframe")
+        self.freeze = self._action(bar, "Freeze", "Z", lambda: self.command("freeze"),
+                                   "panic: freeze the picture", checkable=True)
+        self.blackout = self._action(bar, "Blackout", "B", lambda: self.command("blackout"),
+                                     "panic: black output", checkable=True)
+        bar.addSeparator()
+        self.hud = self._action(bar, "HUD", "H", self._toggle_hud, "show fps, render time, "
+                                "latency, drops and input level", checkable=True)
+        self.screens = QComboBox()
+        self.screens.setObjectName("screens")
+        self.screens.setToolTip("screen for the output window")
+        bar.addWidget(self.screens)
+        self._list_screens()
+        QGuiApplication.instance().screenAdded.connect(lambda _: self._list_screens())
+        QGuiApplication.instance().screenRemoved.connect(lambda _: self._list_screens())
+        self.output_action = self._action(bar, "Output", "F", self.toggle_output,
+                                          "fullscreen output on the chosen screen",
+                                          checkable=True)
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+
+    def _build_panel(self) -> None:
+        from .param_panel import ParamPanel
+
+        midi = self.engine.midi is not None
+        self.params = ParamPanel(
+            self.engine.store, lambda: {**self.engine.registry.defaults(),
+                                        **self.engine.patch.params},
+            on_learn=(lambda pid: self.command(f"learn {pid}")) if midi else None,
+            on_unbind=(lambda pid: self.command(f"unbind {pid}")) if midi else None)
+        dock = QDockWidget("Parameters", self)
+        dock.setObjectName("parameters")
+        dock.setWidget(self.params)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+
+    def _list_screens(self) -> None:
+        screens = QGuiApplication.screens()
+        self.screens.clear()
+        for i, screen in enumerate(screens):
+            g = screen.geometry()
+            self.screens.addItem(f"{i + 1}: {screen.name()} {g.width()}x{g.height()}")
+        # the output goes to another screen than this window's when there is one
+        self.screens.setCurrentIndex(1 if len(screens) > 1 else 0)
+
+    # -- acting ----------------------------------------------------------------------------
+    def command(self, words: str) -> None:
+        try:
+            self.engine.command(words)
+        except (ValueError, UserError) as exc:
+            self.show_notice(str(exc))
+
+    def show_notice(self, text: str) -> None:
+        self.notices.setText(text)  # non-modal: the show never stops for a dialog
+
+    def _toggle_lock(self, checked: bool) -> None:
+        self.command("lock" if checked else "unlock")
+
+    def _choose_source(self, source: str) -> None:
+        if source == "manual":
+            self.command(f"bpm {self.engine.analyzer.clock.bpm:.2f}")
+        elif source == "tap":
+            self.show_notice("tap (T) twice or more to set the tempo")
+        else:
+            self.command(source)
+
+    def _toggle_hud(self, checked: bool) -> None:
+        self.preview.show_hud = checked
+        self.preview.update()
+
+    def toggle_output(self) -> None:
+        if self.output.isVisible():
+            self.output.hide()
+        else:
+            screens = QGuiApplication.screens()
+            self.output.show_on(screens[min(self.screens.currentIndex(), len(screens) - 1)])
+        self.output_action.setChecked(self.output.isVisible())
+
+    # -- the display timer -----------------------------------------------------------------
+    def refresh(self) -> None:
+        _, frame = self.engine.frames.get()
+        if frame is not None:
+            self.preview.show_frame(frame)
+            if self.output.isVisible():
+                self.output.show_frame(frame)
+            self.params.sync(frame.params or None)
+        status = self.engine.status()
+        self.bpm_label.setText(f"{status.bpm:6.1f} BPM")
+        if self.source.currentText() != status.source and not self.source.view().isVisible():
+            self.source.setCurrentText(status.source)
+        self.freeze.setChecked(status.frozen)
+        self.blackout.setChecked(status.blackout)
+        if self.preview.show_hud:
+            self.preview.hud_lines = [
+                f"{status.fps:5.1f} fps  render {status.render_ms:5.1f} ms",
+                f"latency {status.latency_ms:5.1f} ms  drops {status.drops}",
+                f"res {status.internal_size[0]}x{status.internal_size[1]}  "
+                f"input {status.input} {status.level_db:5.1f} dBFS"]
+        for problem, text in self.engine.take_notices():
+            self.show_notice(text)
+        for error in self.engine.errors():
+            if error:
+                self.show_notice(error)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.timer.stop()
+        self.output.close()
+        super().closeEvent(event)

@@ -1,0 +1,97 @@
+"""The performance window (pytest-qt, offscreen) on a real live engine playing the demo
+track: frames reach the preview, controls reach the engine, and the engine's state reaches
+the controls."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import Qt
+
+from app.engine.live_engine import LiveEngine, LiveOptions
+from app.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def window(qtbot):
+    engine = LiveEngine(LiveOptions(play="demo", size=(160, 90), fps=30.0)).start()
+    win = MainWindow(engine)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: win.preview.image() is not None, timeout=20_000)
+        yield win
+    finally:
+        win.close()
+        engine.stop()
+
+
+def pixels(view) -> np.ndarray:
+    image = view.image()
+    ptr = image.constBits()
+    ptr.setsize(image.sizeInBytes())
+    return np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine())[
+        :, :image.width() * 3].reshape(image.height(), image.width(), 3).copy()
+
+
+def wait_frames(qtbot, win, n: int) -> None:
+    start = win.preview.seq
+    qtbot.waitUntil(lambda: win.preview.seq >= start + n, timeout=10_000)
+
+
+def test_preview_shows_moving_pictures(qtbot, window):
+    first = pixels(window.preview)
+    wait_frames(qtbot, window, 15)
+    later = pixels(window.preview)
+    assert first.std() > 5 and later.std() > 5  # not blank
+    assert np.abs(first.astype(int) - later).mean() > 1  # not frozen
+
+
+def test_a_slider_moves_the_parameter_and_the_picture(qtbot, window):
+    slider = window.params.sliders["fx.brightness"]
+    slider.setValue(0)
+    assert window.engine.store.get("fx.brightness") == 0.0
+    qtbot.waitUntil(lambda: pixels(window.preview).max() < 8, timeout=10_000)
+    qtbot.mouseDClick(slider, Qt.MouseButton.LeftButton)  # back to the preset's value
+    preset = window.engine.patch.params.get("fx.brightness", 1.0)
+    assert window.engine.store.get("fx.brightness") == pytest.approx(preset)
+
+
+def test_store_changes_from_elsewhere_move_the_slider(qtbot, window):
+    window.engine.store.set("fx.saturation", 2.0, source="midi")
+    slider = window.params.sliders["fx.saturation"]
+    qtbot.waitUntil(lambda: slider.value() == slider.maximum(), timeout=5_000)
+    qtbot.waitUntil(lambda: slider.ghost is not None, timeout=5_000)  # the drawn value
+
+
+def test_keys_play_tempo_and_panic(qtbot, window):
+    qtbot.keyClick(window, Qt.Key.Key_T)
+    qtbot.keyClick(window, Qt.Key.Key_T)
+    qtbot.waitUntil(lambda: window.engine.analyzer.clock.source == "tap", timeout=5_000)
+    qtbot.waitUntil(lambda: window.source.currentText() == "tap", timeout=5_000)
+    qtbot.keyClick(window, Qt.Key.Key_B)
+    qtbot.waitUntil(lambda: pixels(window.preview).max() == 0, timeout=5_000)
+    assert window.blackout.isChecked()
+    qtbot.keyClick(window, Qt.Key.Key_B)
+    qtbot.waitUntil(lambda: pixels(window.preview).max() > 0, timeout=5_000)
+
+
+def test_output_window_fills_the_chosen_screen_and_escape_hides_it(qtbot, window):
+    from PyQt6.QtGui import QGuiApplication
+
+    qtbot.keyClick(window, Qt.Key.Key_F)
+    screen = QGuiApplication.screens()[window.screens.currentIndex()]
+    qtbot.waitUntil(window.output.isVisible, timeout=5_000)
+    assert window.output.screen() == screen
+    assert window.output.geometry() == screen.geometry()
+    qtbot.waitUntil(lambda: window.output.image() is not None, timeout=5_000)
+    qtbot.keyClick(window.output, Qt.Key.Key_Escape)
+    assert not window.output.isVisible()
+
+
+def test_hud_shows_engine_numbers(qtbot, window):
+    qtbot.keyClick(window, Qt.Key.Key_H)
+    qtbot.waitUntil(lambda: len(window.preview.hud_lines) == 3, timeout=5_000)
+    assert "fps" in window.preview.hud_lines[0] and "dBFS" in window.preview.hud_lines[2]
