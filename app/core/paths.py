@@ -1,4 +1,4 @@
-"""Where latentvj keeps caches: $LATENTVJ_CACHE_DIR, else $XDG_CACHE_HOME/latentvj."""
+"""Where latentvj keeps caches and the user's presets (environment overrides for tests)."""
 
 from __future__ import annotations
 
@@ -13,5 +13,17 @@ def cache_dir(kind: str) -> Path:
         xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
         root = os.path.join(xdg, "latentvj")
     path = Path(root) / kind
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def user_presets_dir() -> Path:
+    """Where the user's own presets live: $LATENTVJ_PRESETS_DIR, else
+    $XDG_DATA_HOME/latentvj/presets (created on first use)."""
+    root = os.environ.get("LATENTVJ_PRESETS_DIR")
+    if not root:
+        xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+        root = os.path.join(xdg, "latentvj", "presets")
+    path = Path(root)
     path.mkdir(parents=True, exist_ok=True)
     return path

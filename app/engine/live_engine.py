@@ -247,6 +247,39 @@ class LiveEngine:
         self.patch, self._preset_path = patch, path
         return patch
 
+    @property
+    def preset_path(self) -> Path:
+        """The file the current preset came from (or was last saved to)."""
+        return Path(self._preset_path)
+
+    def preset_values(self) -> dict[str, float]:
+        """The parameter values the current preset starts from."""
+        return {**self.registry.defaults(), **self.patch.params}
+
+    def is_dirty(self) -> bool:
+        """Whether the knobs differ from the current preset's values."""
+        saved = self.preset_values()
+        return any(abs(v - saved[k]) > 1e-9 for k, v in self.store.snapshot().values.items())
+
+    def save_preset(self, path: Path, name: str | None = None) -> Patch:
+        """The current preset with the knobs' values, written atomically to ``path``; it
+        becomes the current preset (no longer dirty)."""
+        from app.core.presets import save_preset
+
+        values = self.store.snapshot().values
+        defaults = self.registry.defaults()
+        params = {k: v for k, v in values.items() if abs(v - defaults[k]) > 1e-12}
+        patch = self.patch.model_copy(update={"params": params,
+                                              "name": name or self.patch.name})
+        save_preset(patch, path)
+        self.patch, self._preset_path = patch, Path(path)
+        return patch
+
+    def renamed(self, path: Path, name: str) -> None:
+        """The current preset's file was renamed (the knobs stay as they are)."""
+        self.patch = self.patch.model_copy(update={"name": name})
+        self._preset_path = Path(path)
+
     def _on_trigger(self, trigger) -> None:
         from app.engine.render_worker import WORKER_TRIGGERS
 

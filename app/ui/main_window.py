@@ -136,6 +136,26 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.params)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
+        from .preset_panel import PresetPanel
+
+        self.presets = PresetPanel(self.engine, self.show_notice, self._preset_loaded)
+        presets_dock = QDockWidget("Presets", self)
+        presets_dock.setObjectName("presets-dock")
+        presets_dock.setWidget(self.presets)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, presets_dock)
+        self.tabifyDockWidget(presets_dock, dock)
+        dock.raise_()
+        undo = self.params.undo.createUndoAction(self, "Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.params.undo.createRedoAction(self, "Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        self.addActions([undo, redo])
+
+    def _preset_loaded(self) -> None:
+        """A preset was loaded, saved or renamed: its edits are no longer undoable."""
+        self.params.undo.clear()
+        self.params.sync()
+
     def _list_screens(self) -> None:
         screens = QGuiApplication.screens()
         self.screens.clear()
@@ -187,6 +207,9 @@ class MainWindow(QMainWindow):
                 self.output.show_frame(frame)
             self.params.sync(frame.params or None)
         status = self.engine.status()
+        title = f"latentvj - {self.engine.patch.name}{' *' if self.engine.is_dirty() else ''}"
+        if self.windowTitle() != title:
+            self.setWindowTitle(title)
         self.bpm_label.setText(f"{status.bpm:6.1f} BPM")
         if self.source.currentText() != status.source and not self.source.view().isVisible():
             self.source.setCurrentText(status.source)

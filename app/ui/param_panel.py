@@ -3,8 +3,9 @@ grouped by section, each with a ghost bar showing the value the last frame was d
 (modulation applied). Double-click resets to the preset's value; right-click offers MIDI
 learn and unbinding when MIDI is on.
 
-Sliders write the ParamStore directly (thread-safe; the render thread reads it next frame)
-and follow it when something else (MIDI, a preset) moves a value.
+Sliders write the ParamStore (thread-safe; the render thread reads it next frame) through
+an undo stack (one step per slider gesture), and follow the store when something else
+(MIDI, a preset) moves a value.
 """
 
 from __future__ import annotations
@@ -12,13 +13,35 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from PyQt6.QtCore import QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QPainter
+from PyQt6.QtGui import QColor, QPainter, QUndoCommand, QUndoStack
 from PyQt6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QMenu, QScrollArea, QSlider,
                              QVBoxLayout, QWidget)
 
 from app.core.params import ParamSpec, ParamStore
 
 STEPS = 1000  # slider resolution
+
+
+class ParamEdit(QUndoCommand):
+    """One parameter edit; consecutive edits of the same parameter merge into one step
+    (a slider drag is one undo step, not a hundred)."""
+
+    def __init__(self, store: ParamStore, param_id: str, old: float, new: float) -> None:
+        super().__init__(f"change {param_id}")
+        self.store, self.param_id, self.old, self.new = store, param_id, old, new
+
+    def absorb(self, other: "ParamEdit") -> bool:
+        """Take ``other``'s end value when it edits the same parameter."""
+        if other.param_id != self.param_id:
+            return False
+        self.new = other.new
+        return True
+
+    def redo(self) -> None:
+        self.store.set(self.param_id, self.new, source="ui")
+
+    def undo(self) -> None:
+        self.store.set(self.param_id, self.old, source="ui")
 
 
 class ParamSlider(QSlider):
@@ -69,6 +92,8 @@ class ParamPanel(QScrollArea):
         self.store = store
         self.preset_values = preset_values
         self.on_learn, self.on_unbind = on_learn, on_unbind
+        self.undo = QUndoStack(self)
+        self._gesture_open = False
         self.sliders: dict[str, ParamSlider] = {}
         self.labels: dict[str, QLabel] = {}
         body = QWidget()
@@ -86,6 +111,7 @@ class ParamPanel(QScrollArea):
             slider.setObjectName(spec.id)
             slider.setToolTip(f"{spec.id} ({spec.min:g} to {spec.max:g} {spec.unit})".strip())
             slider.valueChanged.connect(lambda pos, s=slider: self._moved(s, pos))
+            slider.sliderPressed.connect(self._new_gesture)
             slider.reset_requested.connect(lambda s=slider: self.reset(s.spec.id))
             slider.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             slider.customContextMenuRequested.connect(
@@ -105,19 +131,37 @@ class ParamPanel(QScrollArea):
         self.setWidgetResizable(True)
         self.sync()
 
+    def _new_gesture(self) -> None:
+        """A new press starts a new undo step even on the same slider."""
+        self._gesture_open = False
+
     def _moved(self, slider: ParamSlider, position: int) -> None:
         if slider.signalsBlocked():
             return
-        value = self.store.set(slider.spec.id, slider.to_value(position), source="ui")
-        self._label(slider.spec, value)
+        self.edit(slider.spec.id, slider.to_value(position), merge=self._gesture_open)
+        self._gesture_open = slider.isSliderDown()
+
+    def edit(self, param_id: str, value: float, merge: bool = False) -> None:
+        """Set a parameter as one undoable step (merged into the previous one during a
+        drag)."""
+        command = ParamEdit(self.store, param_id, self.store.get(param_id),
+                            self.store.registry[param_id].clamp(value))
+        if merge and self.undo.count():
+            previous = self.undo.command(self.undo.index() - 1)
+            if isinstance(previous, ParamEdit) and previous.absorb(command):
+                self.store.set(param_id, command.new, source="ui")
+                self._label(self.store.registry[param_id], command.new)
+                return
+        self.undo.push(command)
+        self._label(self.store.registry[param_id], command.new)
 
     def _label(self, spec: ParamSpec, value: float) -> None:
         self.labels[spec.id].setText(f"{value:.3g} {spec.unit}".strip())
 
     def reset(self, param_id: str) -> None:
-        """Back to the preset's value (double-click)."""
+        """Back to the preset's value (double-click); undoable."""
         spec = self.store.registry[param_id]
-        self.store.set(param_id, self.preset_values().get(param_id, spec.default), source="ui")
+        self.edit(param_id, self.preset_values().get(param_id, spec.default))
         self.sync()
 
     def sync(self, drawn: Mapping[str, float] | None = None) -> None:
