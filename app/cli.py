@@ -233,7 +233,9 @@ def cmd_live(args: argparse.Namespace) -> int:
         if not display_available():
             raise UserError("live: no display to open the window on (no DISPLAY); use "
                             "--headless")
-        return run_app(options, args.seconds)
+        defaults = LiveOptions()
+        explicit = frozenset(k for k, v in vars(options).items() if v != getattr(defaults, k))
+        return run_app(options, args.seconds, explicit)
     engine = LiveEngine(options)
     engine.start()
     print(f"latentvj live: '{engine.patch.name}', {engine.where}; {args.size[0]}x"

@@ -9,6 +9,9 @@ import tempfile
 _CACHE = tempfile.mkdtemp(prefix="latentvj-test-cache-")
 os.environ["LATENTVJ_CACHE_DIR"] = _CACHE  # before app imports; subprocesses inherit it
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # widget tests need no display
+# the window's remembered settings and the user's presets: per run, never the real home
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="latentvj-test-config-")
+os.environ["LATENTVJ_PRESETS_DIR"] = tempfile.mkdtemp(prefix="latentvj-test-presets-")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

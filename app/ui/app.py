@@ -15,24 +15,27 @@ def display_available() -> bool:
                 or os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("darwin", "win32"))
 
 
-def run_app(options: LiveOptions, seconds: float | None = None) -> int:
+def run_app(options: LiveOptions, seconds: float | None = None,
+            explicit: frozenset[str] = frozenset()) -> int:
     """Open the window on a started engine; returns when it closes (or after ``seconds``).
-    Bad options raise UserError before any window or audio exists."""
+    Options not in ``explicit`` (given on the command line) come from the last run where
+    remembered. Bad options raise UserError before any window or audio exists."""
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
 
     from .main_window import MainWindow
+    from .settings import restore
 
-    engine = LiveEngine(options)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("latentvj")
+    engine = _start_engine(options, set(explicit))
     # Ctrl-C and SIGTERM close the window like Quit does (Python runs the handler the next
     # time the display timer gives it control)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: app.quit())
-    engine.start()
     try:
         window = MainWindow(engine)
+        restore(window)
         window.show()
         window.show_notice(f"'{engine.patch.name}', {engine.where}")
         print(f"latentvj: window open, '{engine.patch.name}', {engine.where}", flush=True)
@@ -41,3 +44,20 @@ def run_app(options: LiveOptions, seconds: float | None = None) -> int:
         return app.exec()
     finally:
         engine.stop()
+
+
+
+def _start_engine(options: LiveOptions, explicit: set[str]) -> LiveEngine:
+    """The engine started on remembered choices; where one is unusable now (a device
+    unplugged, a preset deleted), on what was asked for instead."""
+    from app.core.errors import UserError
+
+    from .settings import remembered_options
+
+    remembered = remembered_options(options, explicit)
+    if remembered != options:
+        try:
+            return LiveEngine(remembered).start()
+        except UserError:
+            pass
+    return LiveEngine(options).start()

@@ -228,6 +228,9 @@ class MainWindow(QMainWindow):
                 self.show_notice(error)
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        from .settings import remember
+
+        remember(self)
         self.timer.stop()
         self.output.close()
         super().closeEvent(event)

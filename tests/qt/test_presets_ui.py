@@ -102,3 +102,20 @@ def test_switching_presets_never_stalls_the_window(qtbot, window):
     gaps_ms = 1e3 * (max(b - a for a, b in zip(ticks, ticks[1:])))
     print(f"longest event-loop gap while switching presets: {gaps_ms:.1f} ms")
     assert gaps_ms <= 50.0
+
+
+def test_the_window_remembers_its_preset_and_layout(qtbot, window, tmp_path):
+    from app.ui.settings import remembered_options, restore
+
+    window.presets.name.setText("keeper")
+    window.presets.buttons["Save as"].click()
+    window.resize(700, 450)
+    window.close()  # remembers
+    options = remembered_options(LiveOptions(), explicit=set())
+    assert options.preset == str(tmp_path / "mine" / "keeper.json")
+    assert remembered_options(LiveOptions(preset="cell-strobe"), {"preset"}).preset == \
+        "cell-strobe"  # the command line wins
+    again = MainWindow(window.engine)
+    qtbot.addWidget(again)
+    restore(again)
+    assert (again.size().width(), again.size().height()) == (700, 450)
