@@ -136,12 +136,32 @@ class LiveEngine:
                                    auto_resolution=o.auto_resolution, params=self.store).start()
         self.analysis.on_onset = self.worker.wake
         if o.midi:
-            from app.midi.session import MidiSession
-
-            self.midi = MidiSession(o.midi, self.store, self._map_for(self.patch),
-                                    self.analyzer.submit, self._on_trigger,
-                                    o.midi_api).start()
+            self._start_midi()
         return self
+
+    def _start_midi(self) -> None:
+        from app.midi.session import MidiSession
+
+        o = self.options
+        self.midi = MidiSession(o.midi, self.store, self._map_for(self.patch),
+                                self.analyzer.submit, self._on_trigger, o.midi_api).start()
+
+    def open_midi(self, pattern: str) -> None:
+        """Also listen to ports matching ``pattern`` (``*``: all), starting MIDI if it was
+        off. Raises UserError when this machine has no MIDI system."""
+        if self.midi is None:
+            from app.midi.ports import resolve_api
+
+            self.options.midi_api = resolve_api(self.options.midi_api)
+            if self.controller_map is None:
+                self.controller_map, problems = load_controller_map(self.options.midi_map,
+                                                                    self.registry)
+                self._notify(problems)
+            self.options.midi = [pattern]
+            self._start_midi()
+        elif pattern not in self.midi.inputs.patterns:
+            self.midi.inputs.patterns.append(pattern)
+            self.midi.inputs.rescan()
 
     def stop(self) -> None:
         for part in (self.midi, self.worker, self.analysis, self.supervisor, self.player,

@@ -9,6 +9,7 @@ keyframe jumps). Nothing here waits on another thread.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -57,6 +58,9 @@ class MidiSession:
         self.clock = MidiClockFollower()
         self.learn: LearnSession | None = None
         self.applied_at: deque[tuple[float, float]] = deque(maxlen=1000)  # (arrival, applied)
+        self._recent: deque[tuple[int, str, MidiMessage, float]] = deque(maxlen=200)
+        self._recent_lock = threading.Lock()
+        self._received = 0
         self.inputs = MidiInputs(patterns, self._on_message, api, rescan_s)
 
     def start(self) -> "MidiSession":
@@ -85,7 +89,18 @@ class MidiSession:
         else:
             self.on_trigger(trigger)
 
+    def recent(self, after: int = 0) -> list[tuple[int, str, MidiMessage, float]]:
+        """Messages received (number, port, message, arrival), newest last, numbered from 1;
+        ``after``: only those numbered above it (the monitor's cursor). Clock ticks are left
+        out: 24 a beat would bury everything else."""
+        with self._recent_lock:
+            return [item for item in self._recent if item[0] > after]
+
     def _on_message(self, port: str, message: MidiMessage, arrival: float) -> None:
+        if message.kind != "clock":
+            with self._recent_lock:
+                self._received += 1
+                self._recent.append((self._received, port, message, arrival))
         if message.kind in CLOCK_KINDS:
             reading = self.clock.handle(message, arrival)
             if reading is not None:

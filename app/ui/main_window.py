@@ -125,12 +125,10 @@ class MainWindow(QMainWindow):
     def _build_panel(self) -> None:
         from .param_panel import ParamPanel
 
-        midi = self.engine.midi is not None
         self.params = ParamPanel(
-            self.engine.store, lambda: {**self.engine.registry.defaults(),
-                                        **self.engine.patch.params},
-            on_learn=(lambda pid: self.command(f"learn {pid}")) if midi else None,
-            on_unbind=(lambda pid: self.command(f"unbind {pid}")) if midi else None)
+            self.engine.store, self.engine.preset_values,
+            on_learn=lambda pid: self.command(f"learn {pid}"),
+            on_unbind=lambda pid: self.command(f"unbind {pid}"))
         dock = QDockWidget("Parameters", self)
         dock.setObjectName("parameters")
         dock.setWidget(self.params)
@@ -144,6 +142,15 @@ class MainWindow(QMainWindow):
         presets_dock.setWidget(self.presets)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, presets_dock)
         self.tabifyDockWidget(presets_dock, dock)
+
+        from .midi_panel import MidiPanel
+
+        self.midi_panel = MidiPanel(self.engine, self.show_notice)
+        midi_dock = QDockWidget("MIDI", self)
+        midi_dock.setObjectName("midi-dock")
+        midi_dock.setWidget(self.midi_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, midi_dock)
+        self.tabifyDockWidget(presets_dock, midi_dock)
         dock.raise_()
         undo = self.params.undo.createUndoAction(self, "Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
@@ -221,6 +228,7 @@ class MainWindow(QMainWindow):
                 f"latency {status.latency_ms:5.1f} ms  drops {status.drops}",
                 f"res {status.internal_size[0]}x{status.internal_size[1]}  "
                 f"input {status.input} {status.level_db:5.1f} dBFS"]
+        self.midi_panel.refresh()
         for problem, text in self.engine.take_notices():
             self.show_notice(text)
         for error in self.engine.errors():

@@ -1,0 +1,206 @@
+"""The MIDI panel: open ports, learn (arm a target, move a control, commit or cancel), the
+mapping table (editable: every edit re-reads the table as a controller map; bad rows are a
+notice and are skipped, the rest keep playing), saving the map, and a live monitor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PyQt6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+                             QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from app.core.errors import UserError
+from app.core.paths import user_presets_dir
+from app.engine.live_engine import LiveEngine
+from app.midi.mapping import TRIGGERS, Binding, parse_map, save_map
+from app.midi.messages import describe
+
+# table column -> Binding field; empty cells mean the field's default
+COLUMNS = ("device", "channel", "control", "number", "target", "min", "max", "curve",
+           "invert", "soft_takeover", "encoding", "sensitivity", "button", "argument")
+NUMBERS = {"channel": int, "number": int, "min": float, "max": float, "sensitivity": float}
+FLAGS = ("invert", "soft_takeover")
+
+
+def binding_row(binding: Binding) -> list[str]:
+    values = binding.model_dump()
+    cells = []
+    for name in COLUMNS:
+        value = values[name]
+        if name in FLAGS:
+            cells.append("yes" if value else "no")
+        else:
+            cells.append("" if value is None else f"{value:g}" if isinstance(value, float)
+                         else str(value))
+    return cells
+
+
+def row_entry(cells: list[str]) -> dict:
+    """A table row as a map entry (text converted; a cell that does not convert is passed
+    through as text, so the map's own validation names it)."""
+    entry: dict = {}
+    for name, text in zip(COLUMNS, cells):
+        text = text.strip()
+        if not text:
+            continue
+        if name in NUMBERS:
+            try:
+                entry[name] = NUMBERS[name](text)
+            except ValueError:
+                entry[name] = text
+        elif name in FLAGS:
+            entry[name] = text.lower() in ("yes", "true", "1", "on")
+        else:
+            entry[name] = text
+    return entry
+
+
+class MidiPanel(QWidget):
+    def __init__(self, engine: LiveEngine, notify: Callable[[str], None]) -> None:
+        super().__init__()
+        self.engine = engine
+        self.notify = notify
+        self._cursor = 0
+        self._ports: list[str] | None = None
+        self._map_shown = None
+        layout = QVBoxLayout(self)
+
+        self.ports = QLabel()
+        self.ports.setWordWrap(True)
+        open_all = QPushButton("Open all ports")
+        open_all.clicked.connect(lambda: self._open("*"))
+        row = QHBoxLayout()
+        row.addWidget(self.ports, 1)
+        row.addWidget(open_all)
+        layout.addLayout(row)
+
+        self.target = QComboBox()
+        self.target.setObjectName("learn-target")
+        self.target.addItems([spec.id for spec in engine.registry if spec.learnable] +
+                             [f"trigger:{t}" for t in TRIGGERS])
+        learn = QHBoxLayout()
+        learn.addWidget(self.target, 1)
+        self.buttons = {}
+        arm = "learn {}".format
+        for label, slot in (("Learn", lambda: self._command(arm(self.target.currentText()))),
+                            ("Commit", lambda: self._command("commit")),
+                            ("Cancel", lambda: self._command("cancel"))):
+            button = QPushButton(label)
+            button.clicked.connect(slot)
+            learn.addWidget(button)
+            self.buttons[label] = button
+        layout.addLayout(learn)
+        self.learn_state = QLabel()
+        layout.addWidget(self.learn_state)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("mapping")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.cellChanged.connect(self._edited)
+        layout.addWidget(self.table, 2)
+        edit = QHBoxLayout()
+        for label, slot in (("Add row", self._add_row), ("Delete row", self._delete_row)):
+            button = QPushButton(label)
+            button.clicked.connect(slot)
+            edit.addWidget(button)
+            self.buttons[label] = button
+        self.map_name = QLineEdit()
+        self.map_name.setPlaceholderText("map name")
+        save = QPushButton("Save map")
+        save.clicked.connect(self._save)
+        self.buttons["Save map"] = save
+        edit.addWidget(self.map_name, 1)
+        edit.addWidget(save)
+        layout.addLayout(edit)
+
+        self.monitor = QPlainTextEdit()
+        self.monitor.setObjectName("monitor")
+        self.monitor.setReadOnly(True)
+        self.monitor.setMaximumBlockCount(500)
+        layout.addWidget(self.monitor, 1)
+
+    # -- actions -----------------------------------------------------------------------
+    def _command(self, words: str) -> None:
+        try:
+            self.engine.command(words)
+        except (ValueError, UserError) as exc:
+            self.notify(str(exc))
+
+    def _open(self, pattern: str) -> None:
+        try:
+            self.engine.open_midi(pattern)
+        except UserError as exc:
+            self.notify(str(exc))
+
+    def _add_row(self) -> None:
+        self.table.insertRow(self.table.rowCount())
+
+    def _delete_row(self) -> None:
+        if self.table.currentRow() >= 0:
+            self.table.removeRow(self.table.currentRow())
+            self._edited()
+
+    def _edited(self, *_) -> None:
+        """Re-read the whole table as the map now playing."""
+        midi = self.engine.midi
+        if midi is None:
+            return
+        entries = [row_entry([(self.table.item(r, c).text() if self.table.item(r, c) else "")
+                              for c in range(len(COLUMNS))])
+                   for r in range(self.table.rowCount())]
+        entries = [e for e in entries if e]  # a new, still empty row is not an error
+        current = midi.router.controller_map
+        cmap, problems = parse_map({"name": current.name, "description": current.description,
+                                    "bindings": entries}, self.engine.registry, "mapping table")
+        midi.router.set_map(cmap)
+        self._map_shown = cmap
+        self.notify(problems[0] if problems else f"mapping: {len(cmap.bindings)} bindings")
+
+    def _save(self) -> None:
+        midi = self.engine.midi
+        name = self.map_name.text().strip()
+        if midi is None or not name:
+            self.notify("Save map: open MIDI and type a name first")
+            return
+        folder = user_presets_dir() / "controllers"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{''.join(c if c.isalnum() or c in '-_' else '-' for c in name)}.json"
+        try:
+            save_map(midi.router.controller_map.model_copy(update={"name": name}), path)
+        except UserError as exc:
+            self.notify(str(exc))
+            return
+        self.notify(f"saved {path}")
+
+    # -- the display timer -------------------------------------------------------------
+    def refresh(self) -> None:
+        midi = self.engine.midi
+        if midi is None:
+            if self._ports != []:
+                self.ports.setText("MIDI off: open ports here or start with --midi PORT")
+                self._ports = []
+            return
+        ports = midi.inputs.open_ports()
+        if ports != self._ports:
+            self._ports = ports
+            self.ports.setText("open: " + (", ".join(ports) or "none (waiting for "
+                                           f"{', '.join(midi.inputs.patterns)})"))
+        learn = midi.learn
+        self.learn_state.setText(
+            "" if learn is None else f"learning: move a control for {learn.armed}"
+            if learn.armed else f"learned {len(learn.pending)}: Commit or Cancel")
+        cmap = midi.router.controller_map
+        if cmap is not self._map_shown:
+            self._show_map(cmap)
+        for number, port, message, _ in midi.recent(self._cursor):
+            self._cursor = number
+            self.monitor.appendPlainText(f"{port}  {describe(message)}")
+
+    def _show_map(self, cmap) -> None:
+        self._map_shown = cmap
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(cmap.bindings))
+        for r, binding in enumerate(cmap.bindings):
+            for c, text in enumerate(binding_row(binding)):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.table.blockSignals(False)
