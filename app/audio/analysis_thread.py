@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
 from app.core.mailbox import Mailbox
-from app.core.types import TimedFrame
+from app.core.types import AnalysisFrame, TimedFrame
 
 from .online import OnlineAnalyzer
 from .ring import AudioRing
 
 POLL_S = 0.005  # how often the thread looks for new audio (half a 512-sample hop at 48 kHz)
+HISTORY = 1024  # analysis frames kept for scopes (~11 s at 48 kHz)
 
 
 class AnalysisThread:
@@ -35,6 +37,9 @@ class AnalysisThread:
         self._thread = threading.Thread(target=self._run, name="analyzer", daemon=True)
         self.error: str | None = None
         self.on_onset: Callable[[], None] | None = None
+        self._history: deque[tuple[int, AnalysisFrame]] = deque(maxlen=HISTORY)
+        self._history_lock = threading.Lock()
+        self._count = 0
 
     def start(self) -> "AnalysisThread":
         self._thread.start()
@@ -52,6 +57,10 @@ class AnalysisThread:
                     self.error = f"analyzer: {type(exc).__name__}: {exc}"
                     frames = []
                 if frames:
+                    with self._history_lock:
+                        for frame in frames:
+                            self._count += 1
+                            self._history.append((self._count, frame))
                     newest = frames[-1]
                     onset = any(f.is_onset for f in frames)
                     if onset and not newest.is_onset:  # an onset in an earlier hop of the
@@ -60,6 +69,12 @@ class AnalysisThread:
                     if onset and self.on_onset is not None:
                         self.on_onset()
             self._stop.wait(POLL_S)
+
+    def history(self, after: int = 0) -> list[tuple[int, AnalysisFrame]]:
+        """Every analysis frame (numbered from 1) newer than ``after``, as far back as
+        HISTORY: the audio panel's scopes read here, each with its own cursor."""
+        with self._history_lock:
+            return [item for item in self._history if item[0] > after]
 
     def stop(self) -> None:
         self._stop.set()

@@ -118,19 +118,16 @@ class LiveEngine:
         self.store = ParamStore(self.registry, self.patch.params)
         self.where = ""
         self.live_input = self.player = self.supervisor = None
+        self.input_gain = 1.0  # applied before analysis (the audio panel's gain knob)
+        self.ring = None
         self.analyzer = self.analysis = self.worker = self.midi = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> "LiveEngine":
-        from app.audio.analysis_thread import AnalysisThread
-        from app.audio.online import OnlineAnalyzer
         from app.engine.render_worker import RenderWorker
 
         o = self.options
-        ring, sr, to_mono = self._start_audio()
-        self.analyzer = OnlineAnalyzer(sr, beats_per_bar=self.patch.beats_per_bar,
-                                       lookahead_s=o.latency_ms / 1000.0)
-        self.analysis = AnalysisThread(ring, self.analyzer, to_mono).start()
+        self._start_analysis(*self._start_audio())
         self.worker = RenderWorker(self._renderer_factory(self.patch, self._preset_path),
                                    o.size, self.analysis.latest, o.fps,
                                    auto_resolution=o.auto_resolution, params=self.store).start()
@@ -143,8 +140,10 @@ class LiveEngine:
         from app.midi.session import MidiSession
 
         o = self.options
+        # tempo commands go to whichever analyzer is current (switch_input replaces it)
         self.midi = MidiSession(o.midi, self.store, self._map_for(self.patch),
-                                self.analyzer.submit, self._on_trigger, o.midi_api).start()
+                                lambda command: self.analyzer.submit(command),
+                                self._on_trigger, o.midi_api).start()
 
     def open_midi(self, pattern: str) -> None:
         """Also listen to ports matching ``pattern`` (``*``: all), starting MIDI if it was
@@ -166,6 +165,38 @@ class LiveEngine:
     def stop(self) -> None:
         for part in (self.midi, self.worker, self.analysis, self.supervisor, self.player,
                      self.live_input):
+            if part is not None:
+                part.stop()
+
+    def _start_analysis(self, ring, sr: int, to_mono) -> None:
+        from app.audio.analysis_thread import AnalysisThread
+        from app.audio.online import OnlineAnalyzer
+
+        self.ring, self.samplerate = ring, sr
+        self.analyzer = OnlineAnalyzer(sr, beats_per_bar=self.patch.beats_per_bar,
+                                       lookahead_s=self.options.latency_ms / 1000.0)
+        self.analysis = AnalysisThread(ring, self.analyzer,
+                                       lambda block: self.input_gain * to_mono(block)).start()
+
+    def switch_input(self, audio_device: str | None = None, play: str | None = None) -> None:
+        """Listen to another input (or play a file, ``"demo"``) while the picture goes on:
+        the new audio and analyzer start first (a bad device raises UserError and changes
+        nothing), then the render worker follows the new analysis and the old parts stop.
+        The tempo is tracked afresh from the new audio."""
+        old = (self.supervisor, self.live_input, self.player, self.analysis)
+        previous = (self.options.audio_device, self.options.play)
+        self.options.audio_device, self.options.play = audio_device, play
+        self.live_input = self.player = self.supervisor = None
+        try:
+            audio = self._start_audio()
+        except UserError:
+            self.supervisor, self.live_input, self.player, _ = old
+            self.options.audio_device, self.options.play = previous
+            raise
+        self._start_analysis(*audio)
+        self.worker.analysis = self.analysis.latest
+        self.analysis.on_onset = self.worker.wake
+        for part in old:
             if part is not None:
                 part.stop()
 

@@ -151,6 +151,15 @@ class MainWindow(QMainWindow):
         midi_dock.setWidget(self.midi_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, midi_dock)
         self.tabifyDockWidget(presets_dock, midi_dock)
+
+        from .audio_panel import AudioPanel
+
+        self.audio_panel = AudioPanel(self.engine, self.show_notice)
+        self.audio_dock = QDockWidget("Audio", self)
+        self.audio_dock.setObjectName("audio-dock")
+        self.audio_dock.setWidget(self.audio_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.audio_dock)
+        self.tabifyDockWidget(presets_dock, self.audio_dock)
         dock.raise_()
         undo = self.params.undo.createUndoAction(self, "Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
@@ -229,6 +238,8 @@ class MainWindow(QMainWindow):
                 f"res {status.internal_size[0]}x{status.internal_size[1]}  "
                 f"input {status.input} {status.level_db:5.1f} dBFS"]
         self.midi_panel.refresh()
+        if self.audio_panel.isVisible():  # scopes cost drawing time only when shown
+            self.audio_panel.refresh()
         for problem, text in self.engine.take_notices():
             self.show_notice(text)
         for error in self.engine.errors():

@@ -95,3 +95,15 @@ def test_hud_shows_engine_numbers(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_H)
     qtbot.waitUntil(lambda: len(window.preview.hud_lines) == 3, timeout=5_000)
     assert "fps" in window.preview.hud_lines[0] and "dBFS" in window.preview.hud_lines[2]
+
+
+def test_audio_panel_scopes_follow_the_music_and_gain_reaches_the_analyzer(qtbot, window):
+    window.audio_dock.raise_()
+    panel = window.audio_panel
+    qtbot.waitUntil(lambda: panel.isVisible() and panel.beats_shown() >= 2, timeout=15_000)
+    assert panel.peak_shown() > 0.05  # the demo track's waveform
+    assert "BPM" in panel.tempo.text()
+    before = window.engine.status().level_db
+    panel.gain.setValue(-24)
+    assert window.engine.input_gain == pytest.approx(10 ** (-24 / 20))
+    qtbot.waitUntil(lambda: window.engine.status().level_db < before - 12, timeout=5_000)

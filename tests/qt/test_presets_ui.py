@@ -109,7 +109,7 @@ def test_the_window_remembers_its_preset_and_layout(qtbot, window, tmp_path):
 
     window.presets.name.setText("keeper")
     window.presets.buttons["Save as"].click()
-    window.resize(700, 450)
+    window.resize(760, 560)
     window.close()  # remembers
     options = remembered_options(LiveOptions(), explicit=set())
     assert options.preset == str(tmp_path / "mine" / "keeper.json")
@@ -118,4 +118,4 @@ def test_the_window_remembers_its_preset_and_layout(qtbot, window, tmp_path):
     again = MainWindow(window.engine)
     qtbot.addWidget(again)
     restore(again)
-    assert (again.size().width(), again.size().height()) == (700, 450)
+    assert (again.size().width(), again.size().height()) == (760, 560)
