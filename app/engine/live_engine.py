@@ -105,6 +105,7 @@ class LiveEngine:
         self.options = options
         self.registry = build_registry()
         self.patch, self._preset_path = load_preset(options.preset, self.registry)
+        self._saved_routes = self.patch.routes
         self.placement = resolve_placement(options.device)
         self._notices: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
         self.controller_map = None
@@ -296,6 +297,7 @@ class LiveEngine:
         if self.midi:
             self.midi.router.set_map(self._map_for(patch))
         self.patch, self._preset_path = patch, path
+        self._saved_routes = patch.routes
         return patch
 
     @property
@@ -308,9 +310,38 @@ class LiveEngine:
         return {**self.registry.defaults(), **self.patch.params}
 
     def is_dirty(self) -> bool:
-        """Whether the knobs differ from the current preset's values."""
+        """Whether the knobs or the modulation routes differ from the preset as loaded or
+        last saved."""
         saved = self.preset_values()
-        return any(abs(v - saved[k]) > 1e-9 for k, v in self.store.snapshot().values.items())
+        return self.patch.routes != self._saved_routes or any(
+            abs(v - saved[k]) > 1e-9 for k, v in self.store.snapshot().values.items())
+
+    def set_routes(self, entries: list[dict]) -> list[str]:
+        """Replace the modulation routes (the modulation matrix editor): each entry is
+        checked on its own, bad ones are reported and left out, the rest play from the next
+        frame (the renderer is rebuilt on this thread). Returns the problems."""
+        from pydantic import ValidationError
+
+        from app.core.modulation import ModRoute
+
+        routes, problems = [], []
+        for i, entry in enumerate(entries):
+            where = f"route {i + 1} ({entry.get('source', '?')} -> {entry.get('target', '?')})"
+            try:
+                route = ModRoute.model_validate(entry)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                problems.append(f"{where}: {'.'.join(map(str, err['loc']))}: "
+                                f"{err['msg'].removeprefix('Value error, ')}")
+                continue
+            if route.target not in self.registry:
+                problems.append(f"{where}: unknown parameter {route.target!r}")
+                continue
+            routes.append(route)
+        patch = self.patch.model_copy(update={"routes": routes})
+        self.worker.load(self._renderer_factory(patch, self.preset_path))
+        self.patch = patch
+        return problems
 
     def save_preset(self, path: Path, name: str | None = None) -> Patch:
         """The current preset with the knobs' values, written atomically to ``path``; it
@@ -324,6 +355,7 @@ class LiveEngine:
                                               "name": name or self.patch.name})
         save_preset(patch, path)
         self.patch, self._preset_path = patch, Path(path)
+        self._saved_routes = patch.routes
         return patch
 
     def renamed(self, path: Path, name: str) -> None:

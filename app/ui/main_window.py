@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
         self.notices = QLabel()
         self.statusBar().addPermanentWidget(self.notices, 1)
         self._build_transport()
-        self._build_panel()
+        self._build_panels()
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self.refresh)
@@ -122,50 +122,48 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         self.addAction(quit_action)
 
-    def _build_panel(self) -> None:
+    def _build_panels(self) -> None:
+        """The tabs on the right: parameters, presets, modulation, audio, MIDI."""
+        from .audio_panel import AudioPanel
+        from .midi_panel import MidiPanel
+        from .modulation_panel import ModulationPanel
         from .param_panel import ParamPanel
+        from .preset_panel import PresetPanel
 
         self.params = ParamPanel(
             self.engine.store, self.engine.preset_values,
             on_learn=lambda pid: self.command(f"learn {pid}"),
-            on_unbind=lambda pid: self.command(f"unbind {pid}"))
-        dock = QDockWidget("Parameters", self)
-        dock.setObjectName("parameters")
-        dock.setWidget(self.params)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-
-        from .preset_panel import PresetPanel
-
+            on_unbind=lambda pid: self.command(f"unbind {pid}"),
+            on_add_route=self._add_route)
         self.presets = PresetPanel(self.engine, self.show_notice, self._preset_loaded)
-        presets_dock = QDockWidget("Presets", self)
-        presets_dock.setObjectName("presets-dock")
-        presets_dock.setWidget(self.presets)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, presets_dock)
-        self.tabifyDockWidget(presets_dock, dock)
-
-        from .midi_panel import MidiPanel
-
         self.midi_panel = MidiPanel(self.engine, self.show_notice)
-        midi_dock = QDockWidget("MIDI", self)
-        midi_dock.setObjectName("midi-dock")
-        midi_dock.setWidget(self.midi_panel)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, midi_dock)
-        self.tabifyDockWidget(presets_dock, midi_dock)
-
-        from .audio_panel import AudioPanel
-
         self.audio_panel = AudioPanel(self.engine, self.show_notice)
-        self.audio_dock = QDockWidget("Audio", self)
-        self.audio_dock.setObjectName("audio-dock")
-        self.audio_dock.setWidget(self.audio_panel)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.audio_dock)
-        self.tabifyDockWidget(presets_dock, self.audio_dock)
-        dock.raise_()
+        self.modulation = ModulationPanel(self.engine, self.show_notice)
+        docks = [self._dock(title, widget) for title, widget in (
+            ("Parameters", self.params), ("Presets", self.presets),
+            ("Modulation", self.modulation), ("Audio", self.audio_panel),
+            ("MIDI", self.midi_panel))]
+        for other in docks[1:]:
+            self.tabifyDockWidget(docks[0], other)
+        self.audio_dock, self.modulation_dock = docks[3], docks[2]
+        docks[0].raise_()
         undo = self.params.undo.createUndoAction(self, "Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.params.undo.createRedoAction(self, "Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         self.addActions([undo, redo])
+
+    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
+        """A tab on the right (the layout is remembered by its object name)."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{title.lower()}-dock")
+        dock.setWidget(widget)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
+    def _add_route(self, param_id: str) -> None:
+        self.modulation.add_route_to(param_id)
+        self.modulation_dock.raise_()
 
     def _preset_loaded(self) -> None:
         """A preset was loaded, saved or renamed: its edits are no longer undoable."""
@@ -238,6 +236,7 @@ class MainWindow(QMainWindow):
                 f"res {status.internal_size[0]}x{status.internal_size[1]}  "
                 f"input {status.input} {status.level_db:5.1f} dBFS"]
         self.midi_panel.refresh()
+        self.modulation.refresh()
         if self.audio_panel.isVisible():  # scopes cost drawing time only when shown
             self.audio_panel.refresh()
         for problem, text in self.engine.take_notices():

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PyQt6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-                             QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                             QPushButton, QVBoxLayout, QWidget)
 
 from app.core.errors import UserError
 from app.core.paths import user_presets_dir
@@ -15,44 +15,11 @@ from app.engine.live_engine import LiveEngine
 from app.midi.mapping import TRIGGERS, Binding, parse_map, save_map
 from app.midi.messages import describe
 
-# table column -> Binding field; empty cells mean the field's default
+from .model_table import ModelTable
+from .widgets import button_row
+
 COLUMNS = ("device", "channel", "control", "number", "target", "min", "max", "curve",
            "invert", "soft_takeover", "encoding", "sensitivity", "button", "argument")
-NUMBERS = {"channel": int, "number": int, "min": float, "max": float, "sensitivity": float}
-FLAGS = ("invert", "soft_takeover")
-
-
-def binding_row(binding: Binding) -> list[str]:
-    values = binding.model_dump()
-    cells = []
-    for name in COLUMNS:
-        value = values[name]
-        if name in FLAGS:
-            cells.append("yes" if value else "no")
-        else:
-            cells.append("" if value is None else f"{value:g}" if isinstance(value, float)
-                         else str(value))
-    return cells
-
-
-def row_entry(cells: list[str]) -> dict:
-    """A table row as a map entry (text converted; a cell that does not convert is passed
-    through as text, so the map's own validation names it)."""
-    entry: dict = {}
-    for name, text in zip(COLUMNS, cells):
-        text = text.strip()
-        if not text:
-            continue
-        if name in NUMBERS:
-            try:
-                entry[name] = NUMBERS[name](text)
-            except ValueError:
-                entry[name] = text
-        elif name in FLAGS:
-            entry[name] = text.lower() in ("yes", "true", "1", "on")
-        else:
-            entry[name] = text
-    return entry
 
 
 class MidiPanel(QWidget):
@@ -78,39 +45,25 @@ class MidiPanel(QWidget):
         self.target.setObjectName("learn-target")
         self.target.addItems([spec.id for spec in engine.registry if spec.learnable] +
                              [f"trigger:{t}" for t in TRIGGERS])
-        learn = QHBoxLayout()
-        learn.addWidget(self.target, 1)
-        self.buttons = {}
-        arm = "learn {}".format
-        for label, slot in (("Learn", lambda: self._command(arm(self.target.currentText()))),
+        self.buttons: dict = {}
+        learn = button_row((("Learn", lambda: self._command(
+                                f"learn {self.target.currentText()}")),
                             ("Commit", lambda: self._command("commit")),
-                            ("Cancel", lambda: self._command("cancel"))):
-            button = QPushButton(label)
-            button.clicked.connect(slot)
-            learn.addWidget(button)
-            self.buttons[label] = button
+                            ("Cancel", lambda: self._command("cancel"))), self.buttons)
+        learn.insertWidget(0, self.target, 1)
         layout.addLayout(learn)
         self.learn_state = QLabel()
         layout.addWidget(self.learn_state)
 
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.table = ModelTable(Binding, COLUMNS)
         self.table.setObjectName("mapping")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.cellChanged.connect(self._edited)
         layout.addWidget(self.table, 2)
-        edit = QHBoxLayout()
-        for label, slot in (("Add row", self._add_row), ("Delete row", self._delete_row)):
-            button = QPushButton(label)
-            button.clicked.connect(slot)
-            edit.addWidget(button)
-            self.buttons[label] = button
         self.map_name = QLineEdit()
         self.map_name.setPlaceholderText("map name")
-        save = QPushButton("Save map")
-        save.clicked.connect(self._save)
-        self.buttons["Save map"] = save
-        edit.addWidget(self.map_name, 1)
-        edit.addWidget(save)
+        edit = button_row((("Add row", self._add_row), ("Delete row", self._delete_row),
+                           ("Save map", self._save)), self.buttons)
+        edit.insertWidget(2, self.map_name, 1)
         layout.addLayout(edit)
 
         self.monitor = QPlainTextEdit()
@@ -133,11 +86,10 @@ class MidiPanel(QWidget):
             self.notify(str(exc))
 
     def _add_row(self) -> None:
-        self.table.insertRow(self.table.rowCount())
+        self.table.add_row()
 
     def _delete_row(self) -> None:
-        if self.table.currentRow() >= 0:
-            self.table.removeRow(self.table.currentRow())
+        if self.table.delete_current_row():
             self._edited()
 
     def _edited(self, *_) -> None:
@@ -145,13 +97,10 @@ class MidiPanel(QWidget):
         midi = self.engine.midi
         if midi is None:
             return
-        entries = [row_entry([(self.table.item(r, c).text() if self.table.item(r, c) else "")
-                              for c in range(len(COLUMNS))])
-                   for r in range(self.table.rowCount())]
-        entries = [e for e in entries if e]  # a new, still empty row is not an error
         current = midi.router.controller_map
         cmap, problems = parse_map({"name": current.name, "description": current.description,
-                                    "bindings": entries}, self.engine.registry, "mapping table")
+                                    "bindings": self.table.entries()}, self.engine.registry,
+                                   "mapping table")
         midi.router.set_map(cmap)
         self._map_shown = cmap
         self.notify(problems[0] if problems else f"mapping: {len(cmap.bindings)} bindings")
@@ -198,9 +147,4 @@ class MidiPanel(QWidget):
 
     def _show_map(self, cmap) -> None:
         self._map_shown = cmap
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(cmap.bindings))
-        for r, binding in enumerate(cmap.bindings):
-            for c, text in enumerate(binding_row(binding)):
-                self.table.setItem(r, c, QTableWidgetItem(text))
-        self.table.blockSignals(False)
+        self.table.show_models(cmap.bindings)

@@ -1,7 +1,7 @@
 """The parameter panel, generated from the parameter registry: one slider per parameter,
 grouped by section, each with a ghost bar showing the value the last frame was drawn with
 (modulation applied). Double-click resets to the preset's value; right-click offers MIDI
-learn and unbinding when MIDI is on.
+learn, unbinding, and a new modulation route aimed at the parameter.
 
 Sliders write the ParamStore (thread-safe; the render thread reads it next frame) through
 an undo stack (one step per slider gesture), and follow the store when something else
@@ -87,11 +87,13 @@ class ParamPanel(QScrollArea):
 
     def __init__(self, store: ParamStore, preset_values: Callable[[], Mapping[str, float]],
                  on_learn: Callable[[str], None] | None = None,
-                 on_unbind: Callable[[str], None] | None = None) -> None:
+                 on_unbind: Callable[[str], None] | None = None,
+                 on_add_route: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.store = store
         self.preset_values = preset_values
         self.on_learn, self.on_unbind = on_learn, on_unbind
+        self.on_add_route = on_add_route
         self.undo = QUndoStack(self)
         self._gesture_open = False
         self.sliders: dict[str, ParamSlider] = {}
@@ -184,6 +186,7 @@ class ParamPanel(QScrollArea):
         reset = menu.addAction("Reset to preset value")
         learn = menu.addAction("MIDI learn") if self.on_learn else None
         unbind = menu.addAction("Clear MIDI mapping") if self.on_unbind else None
+        route = menu.addAction("Add modulation route") if self.on_add_route else None
         chosen = menu.exec(slider.mapToGlobal(point))
         if chosen is reset:
             self.reset(slider.spec.id)
@@ -191,3 +194,5 @@ class ParamPanel(QScrollArea):
             self.on_learn(slider.spec.id)
         elif chosen is not None and chosen is unbind:
             self.on_unbind(slider.spec.id)
+        elif chosen is not None and chosen is route:
+            self.on_add_route(slider.spec.id)

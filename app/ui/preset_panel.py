@@ -12,13 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
-from PyQt6.QtWidgets import (QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem,
-                             QPushButton, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.core.errors import UserError
 from app.core.paths import user_presets_dir
 from app.core.presets import SHIPPED_PRESETS_DIR, load_preset, save_preset
 from app.engine.live_engine import LiveEngine
+
+from .widgets import button_row
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
@@ -50,15 +51,10 @@ class PresetPanel(QWidget):
         self.name = QLineEdit()
         self.name.setObjectName("preset-name")
         self.name.setPlaceholderText("name for Save as / Rename")
-        buttons = QHBoxLayout()
-        self.buttons = {}
-        for label, slot in (("Load", lambda: self.load(self.list.currentItem())),
-                            ("Save", self.save), ("Save as", self.save_as),
-                            ("Rename", self.rename), ("Delete", self.delete)):
-            button = QPushButton(label)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-            self.buttons[label] = button
+        self.buttons: dict = {}
+        buttons = button_row((("Load", lambda: self.load(self.list.currentItem())),
+                              ("Save", self.save), ("Save as", self.save_as),
+                              ("Rename", self.rename), ("Delete", self.delete)), self.buttons)
         layout = QVBoxLayout(self)
         layout.addWidget(self.list)
         layout.addWidget(self.name)

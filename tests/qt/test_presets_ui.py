@@ -119,3 +119,32 @@ def test_the_window_remembers_its_preset_and_layout(qtbot, window, tmp_path):
     qtbot.addWidget(again)
     restore(again)
     assert (again.size().width(), again.size().height()) == (760, 560)
+
+
+def test_modulation_matrix_edits_play_and_save_with_the_preset(qtbot, window, tmp_path):
+    from PyQt6.QtWidgets import QTableWidgetItem
+
+    panel = window.modulation
+    start = len(window.engine.patch.routes)
+    assert panel.table.rowCount() == start
+    window.params.on_add_route("fx.kaleido.rotate")  # the slider's right-click entry
+    row = panel.table.rowCount() - 1
+    panel.table.setItem(row, 0, QTableWidgetItem("lfo.saw"))
+    panel.table.setItem(row, 2, QTableWidgetItem("1"))
+    panel.table.add_row()  # and a bad one
+    panel.table.setItem(row + 1, 0, QTableWidgetItem("audio.wobble"))
+    panel.table.setItem(row + 1, 1, QTableWidgetItem("fx.hue.shift"))
+    panel.buttons["Apply"].click()
+    qtbot.waitUntil(lambda: len(window.engine.patch.routes) == start + 1, timeout=10_000)
+    qtbot.waitUntil(lambda: "unknown source 'audio.wobble'" in window.notices.text(),
+                    timeout=5_000)
+    qtbot.waitUntil(lambda: window.windowTitle().endswith(" *"), timeout=5_000)
+    # the drawn kaleido angle now moves with the LFO
+    seen = set()
+    qtbot.waitUntil(lambda: seen.add(round(window.engine.frames.get()[1].params.get(
+        "fx.kaleido.rotate", 0), 1)) or len(seen) > 3, timeout=10_000)
+    window.presets.name.setText("with saw")
+    window.presets.buttons["Save as"].click()
+    saved = json.loads((tmp_path / "mine" / "with-saw.json").read_text())
+    assert saved["routes"][-1]["source"] == "lfo.saw"
+    assert saved["routes"][-1]["target"] == "fx.kaleido.rotate"
