@@ -269,13 +269,41 @@ class LiveEngine:
                 self.midi.inputs.error if self.midi else None]
 
     # -- playing ---------------------------------------------------------------------------
-    def _renderer_factory(self, patch: Patch, preset_path: Path):
+    def _renderer_factory(self, patch: Patch, preset_path: Path, placement=None):
         from app.engine.renderer import FrameRenderer
 
+        placement = placement or self.placement
+
         def make(size: tuple[int, int]) -> FrameRenderer:
-            return FrameRenderer(patch, self.registry, size, self.placement,
+            return FrameRenderer(patch, self.registry, size, placement,
                                  preset_dir=preset_path.parent)
         return make
+
+    def set_generator(self, kind: str, look: str | None = None, path: str | None = None,
+                      device: str | None = None) -> Patch:
+        """Play another generator (the model picker): a built-in ``field`` look, or a
+        ``dcgan`` / ``torchscript`` file, on ``device``. It is built on this thread; a bad
+        file or device raises UserError and the current generator keeps playing."""
+        from pydantic import ValidationError
+
+        from app.core.patch import GeneratorSpec
+        from app.engine.device import resolve_placement
+
+        fields = {**self.patch.generator.model_dump(), "kind": kind}
+        if look is not None and look != fields["look"]:
+            fields["look"], fields["shape"] = look, {}  # overrides belong to the old look
+        fields["path"] = str(Path(path).resolve()) if path else None
+        if kind == "field":
+            fields["path"] = None
+        try:
+            spec = GeneratorSpec.model_validate(fields)
+        except ValidationError as exc:
+            raise UserError(f"model: {exc.errors()[0]['msg']}") from None
+        placement = resolve_placement(device) if device else self.placement
+        patch = self.patch.model_copy(update={"generator": spec})
+        self.worker.load(self._renderer_factory(patch, self.preset_path, placement))
+        self.patch, self.placement = patch, placement
+        return patch
 
     def _map_for(self, patch: Patch):
         from app.midi.mapping import with_overrides

@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         """The tabs on the right: parameters, presets, modulation, audio, MIDI."""
         from .audio_panel import AudioPanel
         from .midi_panel import MidiPanel
+        from .model_panel import ModelPanel
         from .modulation_panel import ModulationPanel
         from .param_panel import ParamPanel
         from .preset_panel import PresetPanel
@@ -139,10 +140,11 @@ class MainWindow(QMainWindow):
         self.midi_panel = MidiPanel(self.engine, self.show_notice)
         self.audio_panel = AudioPanel(self.engine, self.show_notice)
         self.modulation = ModulationPanel(self.engine, self.show_notice)
+        self.models = ModelPanel(self.engine, self.show_notice)
         docks = [self._dock(title, widget) for title, widget in (
             ("Parameters", self.params), ("Presets", self.presets),
             ("Modulation", self.modulation), ("Audio", self.audio_panel),
-            ("MIDI", self.midi_panel))]
+            ("MIDI", self.midi_panel), ("Model", self.models))]
         for other in docks[1:]:
             self.tabifyDockWidget(docks[0], other)
         self.audio_dock, self.modulation_dock = docks[3], docks[2]

@@ -5,24 +5,18 @@ ones are a notice and are left out. Saving the preset keeps them."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
-from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
 
 from app.core.modulation import ModRoute
 from app.engine.live_engine import LiveEngine
 
 from .model_table import ModelTable
-from .widgets import button_row
+from .widgets import Background, button_row
 
 COLUMNS = ("source", "target", "amount", "attack_ms", "release_ms", "curve", "period_beats",
            "phase", "decay_beats")
-
-
-class _Applied(QObject):
-    finished = pyqtSignal(list)  # the problems
 
 
 class ModulationPanel(QWidget):
@@ -30,8 +24,7 @@ class ModulationPanel(QWidget):
         super().__init__()
         self.engine = engine
         self.notify = notify
-        self._applied = _Applied()
-        self._applied.finished.connect(self._after_apply)
+        self._background = Background(self._after_apply)
         self._shown = None
         self.table = ModelTable(ModRoute, COLUMNS)
         self.table.setObjectName("routes")
@@ -57,12 +50,11 @@ class ModulationPanel(QWidget):
 
     def apply(self) -> None:
         entries = self.table.entries()
-        threading.Thread(target=lambda: self._applied.finished.emit(
-            self.engine.set_routes(entries)), name="routes", daemon=True).start()
+        self._background.run(lambda: self.engine.set_routes(entries), "routes")
 
-    def _after_apply(self, problems: list) -> None:
-        self.notify(problems[0] if problems else
-                    f"modulation: {len(self.engine.patch.routes)} routes playing")
+    def _after_apply(self, problems: list | None, error: str) -> None:
+        self.notify(error or (problems[0] if problems else
+                              f"modulation: {len(self.engine.patch.routes)} routes playing"))
         self.refresh()
 
     def refresh(self) -> None:

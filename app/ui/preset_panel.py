@@ -7,11 +7,10 @@ playing. Files are written atomically, so a crash mid-save never leaves half a p
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PyQt6.QtCore import QObject, Qt, pyqtSignal
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.core.errors import UserError
@@ -19,15 +18,9 @@ from app.core.paths import user_presets_dir
 from app.core.presets import SHIPPED_PRESETS_DIR, load_preset, save_preset
 from app.engine.live_engine import LiveEngine
 
-from .widgets import button_row
+from .widgets import Background, button_row
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
-
-
-class _Loaded(QObject):
-    """Carries a background load's outcome to the GUI thread ("" = loaded, else the error)."""
-
-    finished = pyqtSignal(str)
 
 
 def safe_file_name(name: str) -> str:
@@ -43,8 +36,7 @@ class PresetPanel(QWidget):
         self.engine = engine
         self.notify = notify
         self.on_loaded = on_loaded
-        self._loaded = _Loaded()
-        self._loaded.finished.connect(self._after_load)
+        self._background = Background(self._after_load)
         self.list = QListWidget()
         self.list.setObjectName("presets")
         self.list.itemDoubleClicked.connect(lambda item: self.load(item))
@@ -83,18 +75,10 @@ class PresetPanel(QWidget):
             return
         path = item.data(PATH_ROLE)
         self.notify(f"loading {Path(path).stem}...")
-        threading.Thread(target=self._load, args=(path,), name="preset-load",
-                         daemon=True).start()
+        self._background.run(lambda: self.engine.load_preset(path), "preset-load")
 
-    def _load(self, path: str) -> None:
-        try:
-            self.engine.load_preset(path)
-            self._loaded.finished.emit("")
-        except UserError as exc:  # the current preset keeps playing
-            self._loaded.finished.emit(str(exc))
-
-    def _after_load(self, error: str) -> None:
-        if error:
+    def _after_load(self, _patch, error: str) -> None:
+        if error:  # the current preset keeps playing
             self.notify(error)
             return
         self.notify(f"playing {self.engine.patch.name}")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 
+from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout, QPushButton
+
+from app.core.errors import UserError
 
 
 def button_row(specs: Sequence[tuple[str, Callable[[], object]]],
@@ -18,3 +22,23 @@ def button_row(specs: Sequence[tuple[str, Callable[[], object]]],
         row.addWidget(button)
         into[label] = button
     return row
+
+
+class Background(QObject):
+    """Runs work off the GUI thread (loading presets and models, rebuilding renderers) and
+    hands its outcome to ``on_done(result, error)`` on the GUI thread; ``error`` is the
+    UserError's line, or "" when the work succeeded."""
+
+    done = pyqtSignal(object, str)
+
+    def __init__(self, on_done: Callable[[object, str], None]) -> None:
+        super().__init__()
+        self.done.connect(on_done)
+
+    def run(self, work: Callable[[], object], name: str) -> None:
+        def target() -> None:
+            try:
+                self.done.emit(work(), "")
+            except UserError as exc:
+                self.done.emit(None, str(exc))
+        threading.Thread(target=target, name=name, daemon=True).start()
