@@ -313,13 +313,15 @@ class LiveEngine:
         self._notify(problems)
         return merged
 
-    def load_preset(self, name_or_path: str | Path) -> Patch:
+    def load_preset(self, name_or_path: str | Path, fade_beats: float = 0.0,
+                    quantize: str = "bar") -> Patch:
         """Switch presets: built on the calling thread (a bad preset raises UserError and the
-        current one keeps playing), swapped in by the render thread at its next frame."""
+        current one keeps playing), swapped in by the render thread at its next frame, or
+        crossfaded over ``fade_beats`` from the next beat or bar (``quantize``)."""
         from app.core.presets import load_preset
 
         patch, path = load_preset(name_or_path, self.registry)
-        self.worker.load(self._renderer_factory(patch, path))
+        self.worker.load(self._renderer_factory(patch, path), fade_beats, quantize)
         for pid, value in {**self.registry.defaults(), **patch.params}.items():
             self.store.set(pid, value, source="preset")
         if self.midi:

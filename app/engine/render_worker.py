@@ -95,6 +95,21 @@ class AutoResolution:
         return False
 
 
+@dataclass
+class _Fade:
+    """The outgoing patch's renderer during a crossfade, and where the fade lies in beats."""
+
+    renderer: FrameRenderer
+    state: object
+    start_beats: float
+    beats: float
+
+    def weight(self, beats: float) -> float:
+        """The new patch's share: 0 until the start, then a smoothstep to 1."""
+        x = min(1.0, max(0.0, (beats - self.start_beats) / self.beats))
+        return x * x * (3.0 - 2.0 * x) if beats >= self.start_beats else 0.0
+
+
 def advance(frame: AnalysisFrame, seconds: float) -> AnalysisFrame:
     """``frame`` moved ``seconds`` later on its own tempo (beat and bar phase follow)."""
     beats = frame.beats + seconds * frame.bpm / 60.0
@@ -149,7 +164,8 @@ class RenderWorker:
         self._rng = np.random.default_rng()
         self._last_frame: RenderedFrame | None = None
         self._swap: queue.SimpleQueue[tuple[Callable[[tuple[int, int]], FrameRenderer],
-                                            FrameRenderer]] = queue.SimpleQueue()
+                                            FrameRenderer, float, str]] = queue.SimpleQueue()
+        self._fade: _Fade | None = None
         self.on_frame = on_frame
         self.frames: Mailbox[RenderedFrame] = Mailbox()
         self.rendered = 0
@@ -187,12 +203,15 @@ class RenderWorker:
         """A new onset is in the analysis mailbox (any thread; never waits)."""
         self._wake.set()
 
-    def load(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer]) -> None:
+    def load(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer],
+             fade_beats: float = 0.0, quantize: str = "bar") -> None:
         """Switch to another patch: its full-size renderer is built here, on the caller's
         thread (bad input raises here, and the old patch keeps playing); the render thread
-        swaps it in at its next frame without waiting."""
+        swaps it in at its next frame without waiting. With ``fade_beats`` the old patch
+        plays on to the next beat or bar (``quantize``), then crossfades into the new one
+        over that many beats (both render meanwhile: twice the work for the fade)."""
         renderer = make_renderer(self.internal_size(1.0))
-        self._swap.put((make_renderer, renderer))
+        self._swap.put((make_renderer, renderer, fade_beats, quantize))
 
     def trigger(self, name: str) -> None:
         """Queue a trigger (one of WORKER_TRIGGERS) for the next frame; any thread."""
@@ -238,7 +257,12 @@ class RenderWorker:
 
     def _render(self, analysis: AnalysisFrame, scale: float) -> RenderedFrame:
         while not self._swap.empty():
-            self.make_renderer, renderer = self._swap.get()
+            make, renderer, fade_beats, quantize = self._swap.get()
+            if fade_beats > 0 and self._renderers:
+                old = self._renderers.get(scale) or next(iter(self._renderers.values()))
+                start = quantize_up(analysis.beats, quantize, analysis.beats_per_bar)
+                self._fade = _Fade(old[0], old[1], start, fade_beats)
+            self.make_renderer = make
             self._renderers = {1.0: (renderer, renderer.new_state())}
             self._jumps, self._jumped = [], 0
         renderer, state = self._renderer_for(scale)
@@ -251,8 +275,22 @@ class RenderWorker:
             return replace(self._last_frame, seq=self.rendered, t_s=analysis.t_s)
         jumps = [(float("-inf"), self._jumped)] + self._jumps if self._jumped or self._jumps \
             else ()
-        frame = renderer.render(analysis, state, self.fps, self._base_params(analysis, renderer),
-                                jumps, output_size=self.size)
+        fade = self._fade
+        weight = fade.weight(analysis.beats) if fade else 1.0
+        if weight >= 1.0:
+            self._fade = None
+        if weight <= 0.0:  # before the quantised start: the old patch plays on
+            frame = fade.renderer.render(analysis, fade.state, self.fps, output_size=self.size)
+        else:
+            frame = renderer.render(analysis, state, self.fps,
+                                    self._base_params(analysis, renderer), jumps,
+                                    output_size=self.size)
+        if fade and 0.0 < weight < 1.0:  # the old one on its own knobs, blended out
+            old = fade.renderer.render(analysis, fade.state, self.fps, output_size=self.size)
+            mixed = (1.0 - weight) * old.image.astype(np.float32) + weight * frame.image
+            frame = replace(frame, image=mixed.round().astype(np.uint8))
+        if fade:
+            frame.timings["fade"] = weight
         self._last_frame = frame
         return frame
 

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit,
+                             QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
 
 from app.core.errors import UserError
 from app.core.paths import user_presets_dir
@@ -47,8 +48,21 @@ class PresetPanel(QWidget):
         buttons = button_row((("Load", lambda: self.load(self.list.currentItem())),
                               ("Save", self.save), ("Save as", self.save_as),
                               ("Rename", self.rename), ("Delete", self.delete)), self.buttons)
+        self.fade = QDoubleSpinBox()
+        self.fade.setObjectName("crossfade-beats")
+        self.fade.setRange(0.0, 64.0)
+        self.fade.setSingleStep(1.0)
+        self.fade.setToolTip("crossfade into the next preset over this many beats (0: cut)")
+        self.quantize = QComboBox()
+        self.quantize.addItems(["bar", "beat"])
+        self.quantize.setToolTip("the switch (or fade) starts on the next bar or beat")
+        fade_row = QHBoxLayout()
+        for widget in (QLabel("Crossfade"), self.fade, QLabel("beats, from the next"),
+                       self.quantize):
+            fade_row.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.addWidget(self.list)
+        layout.addLayout(fade_row)
         layout.addWidget(self.name)
         layout.addLayout(buttons)
         self.refresh()
@@ -75,7 +89,9 @@ class PresetPanel(QWidget):
             return
         path = item.data(PATH_ROLE)
         self.notify(f"loading {Path(path).stem}...")
-        self._background.run(lambda: self.engine.load_preset(path), "preset-load")
+        fade, quantize = self.fade.value(), self.quantize.currentText()
+        self._background.run(lambda: self.engine.load_preset(path, fade, quantize),
+                             "preset-load")
 
     def _after_load(self, _patch, error: str) -> None:
         if error:  # the current preset keeps playing

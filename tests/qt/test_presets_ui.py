@@ -182,3 +182,17 @@ def test_modulation_matrix_edits_play_and_save_with_the_preset(qtbot, window, tm
     saved = json.loads((tmp_path / "mine" / "with-saw.json").read_text())
     assert saved["routes"][-1]["source"] == "lfo.saw"
     assert saved["routes"][-1]["target"] == "fx.kaleido.rotate"
+
+
+def test_loading_with_a_crossfade_blends_on_the_next_beat(qtbot, window):
+    window.presets.fade.setValue(2.0)
+    window.presets.quantize.setCurrentText("beat")
+    window.presets.list.itemDoubleClicked.emit(item_named(window, "plasma-tunnel"))
+    qtbot.waitUntil(lambda: window.notices.text() == "playing plasma-tunnel", timeout=10_000)
+    seen = set()
+
+    def fading() -> bool:
+        frame = window.engine.frames.get()[1]
+        seen.add(round(frame.timings.get("fade", -1.0), 2))
+        return any(0.0 < w < 1.0 for w in seen)
+    qtbot.waitUntil(fading, timeout=10_000)  # the demo track's beats carry it through

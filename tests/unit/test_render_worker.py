@@ -245,3 +245,22 @@ def test_store_values_reach_the_next_frame(registry, cpu):
     before = worker._render(frame(), 1.0).image
     store.set("fx.brightness", 0.0, source="midi")
     assert worker._render(frame(), 1.0).image.max() < before.max() / 4
+
+
+def test_preset_crossfade_starts_on_the_next_bar_and_blends_over_its_beats(registry, cpu):
+    from app.core.presets import load_preset
+    from app.engine.renderer import FrameRenderer
+
+    def factory(name):
+        patch, path = load_preset(name, registry)
+        return lambda size: FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent)
+
+    worker = RenderWorker(factory("nebula-drift"), (32, 18), Mailbox(), fps=30.0,
+                          auto_resolution=False)
+    worker._render(frame(beats=4.5), 1.0)
+    worker.load(factory("cell-strobe"), fade_beats=4.0, quantize="bar")
+    weights = [worker._render(frame(beats=b), 1.0).timings.get("fade")
+               for b in (5.0, 7.9, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0)]
+    assert weights[:3] == [0.0, 0.0, 0.0]          # the old preset plays to the bar line
+    assert 0.0 < weights[3] < weights[4] < weights[5] < 1.0  # then blends over 4 beats
+    assert weights[6] == 1.0 and weights[7] is None  # and the fade is over
