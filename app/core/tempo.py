@@ -175,7 +175,8 @@ class TempoClock:
 
 def parse_command(text: str) -> Callable[[TempoClock, float], None]:
     """A performer's tempo command as typed (``tap``, ``resync``, ``autobar``, ``nudge -0.05``,
-    ``x2``, ``/2``, ``lock``, ``unlock``, ``bpm 128``, ``audio``, ``midi``): a function of (clock, time).
+    ``x2``, ``/2``, ``lock``, ``unlock``, ``bpm 128``, ``audio``, ``midi``): a function of
+    (clock, time).
     Raises ValueError naming the command when it is not one of these."""
     words = text.strip().lower().split()
     if not words:

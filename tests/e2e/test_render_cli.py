@@ -210,8 +210,6 @@ def test_live_with_an_unknown_input_device_is_one_clear_line():
 
 def test_live_tempo_source_switches_from_typed_commands():
     """bpm N switches to a manual tempo, 'audio' back to the tracker, live."""
-    import re
-    import threading
 
     proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "live", "--headless",
                              "--play", "--seconds", "9", "--size", "160x90"], cwd=ROOT,

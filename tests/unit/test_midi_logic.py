@@ -11,7 +11,7 @@ from app.engine.param_specs import build_registry
 from app.midi.clock import PPQN, MidiClockFollower
 from app.midi.controls import ControlRouter, Trigger, decode_relative
 from app.midi.learn import LearnSession
-from app.midi.mapping import ControllerMap, device_name, load_map, parse_map, save_map
+from app.midi.mapping import device_name, load_map, parse_map, save_map
 from app.midi.messages import MidiMessage, decode, describe
 
 PORT = "nanoKONTROL2:nanoKONTROL2 MIDI 1 24:0"

@@ -315,7 +315,8 @@ def compose(rng: np.random.Generator) -> tuple[_Score, _Timeline, int, str, floa
 def _comp(score: _Score, line: _Timeline, rng: np.random.Generator, style: str,
           chord: list[int], b0: int, meter: int, steps: int) -> None:
     """The chord instrument's rhythm for one bar."""
-    beat_s = float(line.beats[min(b0 + 1, len(line.beats) - 1)] - line.beats[min(b0, len(line.beats) - 2)])
+    last = len(line.beats) - 1
+    beat_s = float(line.beats[min(b0 + 1, last)] - line.beats[min(b0, last - 1)])
     if style == "pad":
         hits = [(0.0, meter)]
     elif style == "comp8":
