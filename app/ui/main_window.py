@@ -154,6 +154,11 @@ class MainWindow(QMainWindow):
         redo = self.params.undo.createRedoAction(self, "Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         self.addActions([undo, redo])
+        for key, offset in (("PgDown", 1), ("PgUp", -1)):  # next / previous preset
+            action = QAction(self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(lambda _=False, o=offset: self.presets.step(o))
+            self.addAction(action)
 
     def _dock(self, title: str, widget: QWidget) -> QDockWidget:
         """A tab on the right (the layout is remembered by its object name)."""

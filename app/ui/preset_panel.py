@@ -79,6 +79,15 @@ class PresetPanel(QWidget):
             if Path(path) == Path(current):
                 self.list.setCurrentItem(item)
 
+    def step(self, offset: int) -> None:
+        """Load the preset ``offset`` rows from the current one (the Page Up / Page Down
+        keys), wrapping around the list."""
+        count = self.list.count()
+        if count:
+            row = (max(self.list.currentRow(), 0) + offset) % count
+            self.list.setCurrentRow(row)
+            self.load(self.list.item(row))
+
     def _is_user(self, path: Path) -> bool:
         return path.parent == user_presets_dir()
 

@@ -196,3 +196,11 @@ def test_loading_with_a_crossfade_blends_on_the_next_beat(qtbot, window):
         seen.add(round(frame.timings.get("fade", -1.0), 2))
         return any(0.0 < w < 1.0 for w in seen)
     qtbot.waitUntil(fading, timeout=10_000)  # the demo track's beats carry it through
+
+
+def test_page_keys_step_through_the_presets(qtbot, window):
+    window.presets.list.setCurrentItem(item_named(window, "bloom-chroma"))
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    qtbot.waitUntil(lambda: window.engine.patch.name == "cell-strobe", timeout=10_000)
+    qtbot.keyClick(window, Qt.Key.Key_PageUp)
+    qtbot.waitUntil(lambda: window.engine.patch.name == "bloom-chroma", timeout=10_000)
