@@ -29,13 +29,11 @@ GAP_S = 0.5            # a pause this long between ticks starts a new fit (tempo
 
 @dataclass(frozen=True)
 class ClockReading:
-    """What the clock says at a tick: an observation for the TempoClock, the beat number
-    (whole beats since song position 0) of the observation's ``last_beat_s``, and whether
-    the transport is running."""
+    """What the clock says at a tick: an observation for the TempoClock, and the beat number
+    (whole beats since song position 0) of the observation's ``last_beat_s``."""
 
     observation: BeatObservation
     beat: int
-    running: bool
 
 
 class MidiClockFollower:
@@ -81,4 +79,4 @@ class MidiClockFollower:
         beat_tick = beat * PPQN
         last_beat_s = intercept + slope * (beat_tick - ticks[-1])
         return ClockReading(BeatObservation(t_s=t_s, bpm=self.bpm, last_beat_s=last_beat_s,
-                                            confidence=1.0), beat, self.running)
+                                            confidence=1.0), beat)

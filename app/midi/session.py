@@ -57,7 +57,6 @@ class MidiSession:
         self.router = ControlRouter(controller_map, store, on_trigger=self._trigger)
         self.clock = MidiClockFollower()
         self.learn: LearnSession | None = None
-        self.applied_at: deque[tuple[float, float]] = deque(maxlen=1000)  # (arrival, applied)
         self._recent: deque[tuple[int, str, MidiMessage, float]] = deque(maxlen=200)
         self._recent_lock = threading.Lock()
         self._received = 0
@@ -111,5 +110,4 @@ class MidiSession:
             if learned is not None:
                 self.router.set_map(self.learn.preview())
                 return
-        if self.router.handle(port, message):
-            self.applied_at.append((arrival, time.monotonic()))
+        self.router.handle(port, message)
