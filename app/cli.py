@@ -62,7 +62,7 @@ _seed = ranged(int, 0, 2**63 - 1)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.engine.video_writer import QUALITY_PRESETS
+    from app.engine.video_writer import CODECS, QUALITY_PRESETS
 
     parser = _Parser(prog="latentvj", description="A video synthesizer played by music: "
                      "a generator network's latent space as the instrument.")
@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--quality", default="standard", choices=sorted(QUALITY_PRESETS),
                         help="encoder quality/speed (standard)")
     render.add_argument("--no-progress", action="store_true", help="no progress bar")
+    render.add_argument("--replay", type=Path, metavar="LOG",
+                        help="re-render a recorded performance (its .performance.jsonl); "
+                             "--audio defaults to the recording's own sound")
 
     live = sub.add_parser(
         "live", help="run the live engine (audio in, beat tracking, rendering)",
@@ -113,6 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="controller map: shipped name or JSON file "
                            f"(default {DEFAULT_CONTROLLER_MAP})")
     live.add_argument("--midi-api", default="auto", choices=["auto", "alsa", "jack"])
+    live.add_argument("--record", metavar="FILE",
+                      help="record the output with the input's sound to FILE (.mkv: "
+                           "survives a crash; .mp4 remuxed at the end; .mov)")
+    live.add_argument("--record-size", type=parse_size, metavar="WxH",
+                      help="recording size (default: --size)")
+    live.add_argument("--record-codec", default="h264", choices=list(CODECS),
+                      help="h264 (default), prores or hap (in .mkv or .mov)")
+    live.add_argument("--record-quality", default="standard", choices=sorted(QUALITY_PRESETS),
+                      help="encoder quality/speed (standard)")
 
     midi = sub.add_parser("midi", help="list MIDI inputs or print what one sends",
                           description="List MIDI input ports, or print the decoded messages "
@@ -152,9 +164,40 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_render(args: argparse.Namespace) -> int:
+def run_with_progress(job, n_frames: int, quiet: bool):
+    """Run a render or replay job under a progress bar with ETA."""
     from tqdm import tqdm
 
+    with tqdm(total=n_frames, unit="frame", desc="render", disable=quiet,
+              dynamic_ncols=True, mininterval=0.5) as bar:
+        return job.run(on_progress=lambda done, _total: bar.update(done - bar.n))
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from app.audio.loading import load_audio_file
+    from app.engine.device import resolve_placement
+    from app.engine.offline import check_output_path
+    from app.engine.param_specs import build_registry
+    from app.engine.replay import ReplayJob, ReplayRequest, load_performance
+    from app.engine.video_writer import QUALITY_PRESETS
+
+    check_output_path(args.output)
+    audio = args.audio or load_performance(args.replay).recording()
+    placement = resolve_placement(args.device, args.precision)
+    job = ReplayJob(ReplayRequest(
+        log=args.replay, registry=build_registry(), clip=load_audio_file(audio),
+        output=args.output, size=args.size, fps=args.fps, placement=placement,
+        encoder=QUALITY_PRESETS[args.quality]))
+    print(f"latentvj: replaying '{args.replay}' with the sound of '{audio}' -> {args.output} "
+          f"({args.size[0]}x{args.size[1]} @ {args.fps:g} fps, {placement.label}; "
+          f"{len(job.perf.events)} events)", file=sys.stderr)
+    result = run_with_progress(job, job.n_frames, args.no_progress)
+    print(f"wrote {result.output} ({result.frames} frames, {result.duration_s:.2f} s, "
+          f"{result.speed_x_realtime:.2f}x real time)")
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
     from app.audio.demo_track import demo_clip
     from app.audio.loading import load_audio_file
     from app.core.presets import load_preset
@@ -177,9 +220,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     print(f"latentvj: '{patch.name}' on '{clip.name}' -> {args.output} "
           f"({args.size[0]}x{args.size[1]} @ {args.fps:g} fps, {placement.label}; "
           f"{job.renderer.generator.description})", file=sys.stderr)
-    with tqdm(total=job.n_frames, unit="frame", desc="render", disable=args.no_progress,
-              dynamic_ncols=True, mininterval=0.5) as bar:
-        result = job.run(on_progress=lambda done, _total: bar.update(done - bar.n))
+    result = run_with_progress(job, job.n_frames, args.no_progress)
     print(f"wrote {result.output} ({result.frames} frames, {result.duration_s:.2f} s at "
           f"{result.bpm:.1f} BPM, {result.speed_x_realtime:.2f}x real time)")
     return 0
@@ -226,7 +267,8 @@ def cmd_live(args: argparse.Namespace) -> int:
         channels=args.channels, samplerate=args.samplerate, fps=args.fps, size=args.size,
         latency_ms=args.latency_ms, device=args.device,
         auto_resolution=not args.no_auto_resolution, midi=args.midi, midi_map=args.midi_map,
-        midi_api=args.midi_api)
+        midi_api=args.midi_api, record=args.record, record_size=args.record_size,
+        record_codec=args.record_codec, record_quality=args.record_quality)
     if not args.headless:
         from app.ui.app import display_available, run_app
 
@@ -240,6 +282,8 @@ def cmd_live(args: argparse.Namespace) -> int:
     engine.start()
     print(f"latentvj live: '{engine.patch.name}', {engine.where}; {args.size[0]}x"
           f"{args.size[1]} @ {args.fps:g} fps, {engine.placement.label}", flush=True)
+    if engine.recording:
+        print(f"recording to '{engine.recorder.path}'", flush=True)
     start_command_reader(engine)
     start = time.monotonic()
     errors = ErrorReporter()
@@ -255,6 +299,9 @@ def cmd_live(args: argparse.Namespace) -> int:
         pass
     finally:
         engine.stop()
+        for problem, notice in engine.take_notices():  # how the recording ended
+            print(f"latentvj live: {notice}" if problem else notice,
+                  file=sys.stderr if problem else sys.stdout, flush=True)
     return 0
 
 
@@ -319,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.command == "render":
-            return cmd_render(args)
+            return cmd_replay(args) if args.replay else cmd_render(args)
         if args.command == "keyframes":
             return cmd_keyframes(args)
         if args.command == "live":

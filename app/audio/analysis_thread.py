@@ -40,13 +40,15 @@ class AnalysisThread:
         self._history: deque[tuple[int, AnalysisFrame]] = deque(maxlen=HISTORY)
         self._history_lock = threading.Lock()
         self._count = 0
+        self.origin = 0
 
     def start(self) -> "AnalysisThread":
-        self._thread.start()
+        self.origin = self.ring.written  # the ring index of analysis time 0 (a recorder
+        self._thread.start()             # reads the audio under a frame's t_s from here)
         return self
 
     def _run(self) -> None:
-        cursor = self.ring.written
+        cursor = self.origin
         while not self._stop.is_set():
             block, cursor, lost = self.ring.read(cursor)
             self.lost_samples += lost

@@ -1,4 +1,4 @@
-"""Loading music files (wav, flac, ogg, mp3) into memory, with user errors that name the file."""
+"""Loading music files (wav, flac, ogg, mp3; the sound of mkv, mp4, mov) into memory, with user errors that name the file."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import numpy as np
 
 from app.core.errors import UserError, describe
 from app.core.native import native_stderr_silenced
+
+VIDEO_SUFFIXES = (".mkv", ".mp4", ".mov")  # their sound is read through ffmpeg
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ def load_audio_file(path: str | Path) -> AudioClip:
         digest = file_digest(path)
     except OSError as exc:
         raise UserError(f"audio file '{path}': cannot be read ({exc.strerror})") from None
+    if path.suffix.lower() in VIDEO_SUFFIXES:
+        return _load_video_sound(path, digest)
     import librosa  # slow import (numba): only when a file is really loaded
 
     try:
@@ -63,12 +67,38 @@ def load_audio_file(path: str | Path) -> AudioClip:
         reason = ("unrecognised format or corrupt data" if type(exc).__name__ == "NoBackendError"
                   else describe(exc))
         raise UserError(f"audio file '{path}': not a readable audio file ({reason})") from None
+    return _checked_clip(path, samples, int(sr), digest)
+
+
+def _checked_clip(path: Path, samples: np.ndarray, sr: int, digest: str) -> AudioClip:
     samples = np.atleast_2d(np.asarray(samples, dtype=np.float32))
     if samples.shape[1] == 0:
         raise UserError(f"audio file '{path}': contains no audio samples")
     if not np.all(np.isfinite(samples)):
         raise UserError(f"audio file '{path}': contains invalid (NaN or infinite) samples")
-    return AudioClip(samples=samples, sr=int(sr), digest=digest, name=path.name)
+    return AudioClip(samples=samples, sr=sr, digest=digest, name=path.name)
+
+
+def _load_video_sound(path: Path, digest: str) -> AudioClip:
+    """The sound track of a video file (a latentvj recording), decoded by the bundled
+    ffmpeg at its own rate and channel count."""
+    import subprocess
+
+    import imageio_ffmpeg
+    import soundfile as sf
+
+    out = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin",
+                          "-i", str(path), "-map", "0:a:0", "-c:a", "pcm_f32le", "-f", "wav",
+                          "-"], capture_output=True, check=False)
+    if out.returncode != 0 or not out.stdout:
+        said = out.stderr.decode(errors="replace").strip().splitlines()
+        reason = "it has no sound track" if "matches no streams" in "".join(said) else \
+            (said[-1] if said else "ffmpeg could not read it")
+        raise UserError(f"audio file '{path}': no readable sound ({reason})")
+    import io
+
+    samples, sr = sf.read(io.BytesIO(out.stdout), dtype="float32", always_2d=True)
+    return _checked_clip(path, samples.T, int(sr), digest)
 
 
 def clip_from_array(samples: np.ndarray, sr: int, name: str) -> AudioClip:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from .errors import UserError
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> Iterator[Path]:
@@ -31,6 +34,7 @@ def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> It
         raise UserError(f"'{target}': cannot be written ({exc.strerror})") from None
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; the file is the user's own
     try:
         yield tmp
         os.replace(tmp, target)

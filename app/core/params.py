@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -111,6 +111,7 @@ class ParamStore:
         self._values = registry.defaults()
         self._version = 0
         self._last_source: dict[str, str] = {}
+        self._listeners: list[Callable[[str, float, str], None]] = []
         if values:
             for pid, value in values.items():
                 self.set(pid, value, source="preset")
@@ -127,7 +128,20 @@ class ParamStore:
             self._values[param_id] = stored
             self._last_source[param_id] = source
             self._version += 1
+            listeners = tuple(self._listeners)
+        for listener in listeners:
+            listener(param_id, stored, source)
         return stored
+
+    def add_listener(self, listener: Callable[[str, float, str], None]) -> None:
+        """Hear every change as (id, value, source), on the setter's thread (the
+        performance log); a listener must not block."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[str, float, str], None]) -> None:
+        with self._lock:
+            self._listeners.remove(listener)
 
     def get(self, param_id: str) -> float:
         with self._lock:

@@ -1,4 +1,4 @@
-"""Where latentvj keeps caches and the user's presets (environment overrides for tests)."""
+"""Where latentvj keeps caches, the user's presets and recordings (environment overrides for tests)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,16 @@ def user_presets_dir() -> Path:
     if not root:
         xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
         root = os.path.join(xdg, "latentvj", "presets")
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def user_recordings_dir() -> Path:
+    """Where recordings go when no file is named: $LATENTVJ_RECORDINGS_DIR, else
+    ~/Videos/latentvj (created on first use)."""
+    root = os.environ.get("LATENTVJ_RECORDINGS_DIR") or os.path.join(Path.home(), "Videos",
+                                                                      "latentvj")
     path = Path(root)
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -47,7 +47,8 @@ class TimedFrame:
 
 @dataclass(frozen=True, slots=True)
 class RenderedFrame:
-    """One output frame: an HxWx3 uint8 image (read-only), the musical position it shows,
+    """One output frame: an HxWx3 uint8 image (read-only), the musical position it shows
+    (``t_s`` on the audio clock, ``beats``, ``bpm``, ``bar_phase``),
     its timings in milliseconds, and the parameter values it was drawn with (modulation
     applied: what the window's ghost bars show)."""
 
@@ -58,6 +59,8 @@ class RenderedFrame:
     error: str | None = None
     beats: float = 0.0
     params: dict[str, float] = field(default_factory=dict)
+    bpm: float = 0.0
+    bar_phase: float = 0.0
 
     def __post_init__(self) -> None:
         self.image.setflags(write=False)

@@ -8,6 +8,7 @@ performer's words), ``load_preset`` and the mailboxes.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,10 @@ class LiveOptions:
     midi: list[str] = field(default_factory=list)
     midi_map: str | Path = "8-knobs-8-faders"
     midi_api: str = "auto"
+    record: str | None = None           # record to this file from the start
+    record_size: tuple[int, int] | None = None
+    record_codec: str = "h264"
+    record_quality: str = "standard"
 
 
 @dataclass(frozen=True)
@@ -65,10 +70,15 @@ class LiveStatus:
     frozen: bool
     blackout: bool
     level_db: float = -180.0
+    recording: str | None = None        # the file being recorded
+    record_s: float = 0.0
+    record_drops: int = 0
 
     def line(self) -> str:
         midi = f" midi={self.midi_ports}ports/{self.midi_messages}msgs" \
             if self.midi_ports or self.midi_messages else ""
+        if self.recording:
+            midi += f" rec={self.record_s:.1f}s/{self.record_drops}dropped"
         return (f"bpm={self.bpm:6.1f} src={self.source}{'/lock' if self.locked else ''} "
                 f"conf={self.confidence:4.2f} fps={self.fps:5.1f} "
                 f"render={self.render_ms:5.1f}ms latency={self.latency_ms:5.1f}ms "
@@ -122,6 +132,7 @@ class LiveEngine:
         self.input_gain = 1.0  # applied before analysis (the audio panel's gain knob)
         self.ring = None
         self.analyzer = self.analysis = self.worker = self.midi = None
+        self.recorder = self.capture = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> "LiveEngine":
@@ -130,11 +141,17 @@ class LiveEngine:
         o = self.options
         self._start_analysis(*self._start_audio())
         self.worker = RenderWorker(self._renderer_factory(self.patch, self._preset_path),
-                                   o.size, self.analysis.latest, o.fps,
+                                   o.size, self.analysis.latest, o.fps, on_frame=self._on_frame,
                                    auto_resolution=o.auto_resolution, params=self.store).start()
         self.analysis.on_onset = self.worker.wake
         if o.midi:
             self._start_midi()
+        if o.record:
+            try:
+                self.start_recording(Path(o.record))
+            except UserError:
+                self.stop()
+                raise
         return self
 
     def _start_midi(self) -> None:
@@ -164,6 +181,11 @@ class LiveEngine:
             self.midi.inputs.rescan()
 
     def stop(self) -> None:
+        """Stop everything; a recording is finished first (its sound comes from the input,
+        which must still be there) and waited for."""
+        if self.recorder is not None:
+            self.stop_recording()
+            self.recorder.wait()
         for part in (self.midi, self.worker, self.analysis, self.supervisor, self.player,
                      self.live_input):
             if part is not None:
@@ -183,7 +205,10 @@ class LiveEngine:
         """Listen to another input (or play a file, ``"demo"``) while the picture goes on:
         the new audio and analyzer start first (a bad device raises UserError and changes
         nothing), then the render worker follows the new analysis and the old parts stop.
-        The tempo is tracked afresh from the new audio."""
+        The tempo is tracked afresh from the new audio. Refused while recording (the
+        recording's sound and clock come from the current input)."""
+        if self.recording:
+            raise UserError("input: stop recording before switching the input")
         old = (self.supervisor, self.live_input, self.player, self.analysis)
         previous = (self.options.audio_device, self.options.play)
         self.options.audio_device, self.options.play = audio_device, play
@@ -259,7 +284,10 @@ class LiveEngine:
             midi_ports=len(self.midi.inputs.open_ports()) if self.midi else 0,
             midi_messages=self.midi.inputs.events if self.midi else 0,
             frozen=self.worker.frozen, blackout=self.worker.blackout,
-            level_db=self.analyzer.level_db)
+            level_db=self.analyzer.level_db,
+            recording=str(self.recorder.path) if self.recording else None,
+            record_s=self.recorder.elapsed_s if self.recording else 0.0,
+            record_drops=self.recorder.writer.frames_dropped if self.recording else 0)
 
     def errors(self) -> list[str | None]:
         """The latest error of each part (None where there is none)."""
@@ -301,7 +329,8 @@ class LiveEngine:
             raise UserError(f"model: {exc.errors()[0]['msg']}") from None
         placement = resolve_placement(device) if device else self.placement
         patch = self.patch.model_copy(update={"generator": spec})
-        self.worker.load(self._renderer_factory(patch, self.preset_path, placement))
+        self.worker.load(self._renderer_factory(patch, self.preset_path, placement),
+                         note=self._patch_note(patch, self.preset_path))
         self.patch, self.placement = patch, placement
         return patch
 
@@ -321,7 +350,8 @@ class LiveEngine:
         from app.core.presets import load_preset
 
         patch, path = load_preset(name_or_path, self.registry)
-        self.worker.load(self._renderer_factory(patch, path), fade_beats, quantize)
+        self.worker.load(self._renderer_factory(patch, path), fade_beats, quantize,
+                         note=self._patch_note(patch, path))
         for pid, value in {**self.registry.defaults(), **patch.params}.items():
             self.store.set(pid, value, source="preset")
         if self.midi:
@@ -369,7 +399,8 @@ class LiveEngine:
                 continue
             routes.append(route)
         patch = self.patch.model_copy(update={"routes": routes})
-        self.worker.load(self._renderer_factory(patch, self.preset_path))
+        self.worker.load(self._renderer_factory(patch, self.preset_path),
+                         note=self._patch_note(patch, self.preset_path))
         self.patch = patch
         return problems
 
@@ -398,21 +429,27 @@ class LiveEngine:
 
         if trigger.name in WORKER_TRIGGERS:
             self.worker.trigger(trigger.name)
-        elif trigger.name == "preset":
+        elif trigger.name in ("tap", "resync"):  # the MIDI session sent it to the clock
+            self._log_tempo(trigger.name, "midi")
+        elif trigger.name == "record":
+            try:
+                self.toggle_recording()
+            except UserError as exc:
+                self._notify([str(exc)])
+        else:  # "preset": the maps allow no other trigger names
             try:
                 self.load_preset(trigger.argument)
                 self._notify([f"preset: {trigger.argument}"], problem=False)
             except UserError as exc:  # the current preset keeps playing
                 self._notify([str(exc)])
-        else:
-            self._notify([f"MIDI trigger '{trigger.name}' is not available yet"])
 
     def command(self, line: str) -> None:
         """A performer's command (stdin, or the window's controls): tempo commands go to
         the tempo clock's own thread, picture words (``flash``, ``freeze``, ``blackout``,
         ``next``, ``previous``, ``random``) to the render worker, ``learn PARAM``,
-        ``commit``, ``cancel``, ``unbind PARAM``, ``save-map FILE`` to MIDI learn. Raises
-        ValueError naming the command when it is not one."""
+        ``commit``, ``cancel``, ``unbind PARAM``, ``save-map FILE`` to MIDI learn,
+        ``record [FILE]`` starts or stops a recording. Raises ValueError naming the
+        command when it is not one (UserError when a recording cannot start)."""
         from app.core.tempo import parse_command
 
         words = line.split()
@@ -423,8 +460,11 @@ class LiveEngine:
             self.worker.trigger(PICTURE_WORDS[name])
         elif name in LEARN_WORDS:
             self._learn_command(line, name, rest)
+        elif name == "record" and len(rest) <= 1:
+            self.toggle_recording(Path(rest[0]) if rest else None)
         else:
             self.analyzer.submit(parse_command(line))
+            self._log_tempo(line.strip(), "command")
 
     def _learn_command(self, line: str, name: str, rest: list[str]) -> None:
         from app.midi.mapping import save_map
@@ -443,3 +483,128 @@ class LiveEngine:
         else:
             raise ValueError(f"{line!r}: learn PARAM, commit, cancel (while learning), "
                              f"unbind PARAM, save-map FILE")
+
+    # -- recording -------------------------------------------------------------------------
+    @property
+    def recording(self) -> bool:
+        return self.recorder is not None and self.recorder.active
+
+    def stream_now(self) -> tuple[float, float]:
+        """(seconds, beats) on the audio clock now: the newest analysis moved forward by
+        its age, as the render worker places its frames."""
+        import time
+
+        _, timed = self.analysis.latest.get()
+        if timed is None:
+            return 0.0, 0.0
+        age = time.monotonic() - timed.wall_s
+        return timed.frame.t_s + age, timed.frame.beats + age * timed.frame.bpm / 60.0
+
+    def _audio_source(self):
+        from app.engine.recorder import AudioSource
+
+        if self.live_input is not None:
+            channels = tuple(c - 1 for c in self.live_input.channels)
+        else:
+            channels = tuple(range(self.ring.channels))
+        return AudioSource(self.ring, self.analysis.origin, self.samplerate, channels)
+
+    def recording_settings(self, path: Path | None = None):
+        """The recording the options ask for, to ``path`` or else a new file named after
+        the time in the user's recordings folder."""
+        import datetime
+
+        from app.core.paths import user_recordings_dir
+        from app.engine.recorder import RecordingSettings
+
+        o = self.options
+        if path is None:
+            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+            path = user_recordings_dir() / f"latentvj-{stamp}.mkv"
+        return RecordingSettings(Path(path), o.record_size, o.record_codec, o.record_quality)
+
+    def start_recording(self, path: Path | None = None):
+        """Record the output and the input's sound to ``path`` (see recording_settings),
+        with a performance log beside it. Raises UserError naming the file when it cannot
+        be recorded (the engine plays on either way)."""
+        from app.engine.capture import PerformanceLog
+        from app.engine.recorder import Recorder, performance_path
+
+        if self.recording:
+            raise UserError(f"record: already recording to '{self.recorder.path}'")
+        settings = self.recording_settings(path)
+        o = self.options
+        settings.check(o.size)
+        t0_s, _ = self.stream_now()
+        patch = self.patch.model_dump(mode="json")
+        capture = PerformanceLog(performance_path(settings.path), t0_s, {
+            "recording": settings.path.name, "fps": o.fps, "size": list(o.size),
+            "preset_dir": str(self.preset_path.parent.resolve()), "patch": patch,
+            "params": dict(self.store.snapshot().values), "samplerate": self.samplerate})
+        recorder = Recorder(settings, o.size, o.fps, self._audio_source(),
+                            {"preset": self.patch.name, "patch": patch, "input": self.where},
+                            on_finished=lambda result: self._recording_finished(result, capture))
+        self.capture = capture
+        self.store.add_listener(self._log_param)
+        self.worker.on_event = capture.add
+        try:
+            self.recorder = recorder.start(t0_s)
+        except UserError:
+            self._end_capture(capture)
+            raise
+        return recorder
+
+    def stop_recording(self) -> None:
+        """End the recording (returns at once; a notice says how it went)."""
+        if self.recorder is not None:
+            self.recorder.finish()
+
+    def toggle_recording(self, path: Path | None = None) -> None:
+        if self.recording:
+            self.stop_recording()
+        else:
+            self.start_recording(path)
+            self._notify([f"recording to '{self.recorder.path}'"], problem=False)
+
+    def _on_frame(self, frame: RenderedFrame) -> None:
+        """Every rendered frame (render thread): to the recorder and the clock log."""
+        recorder, capture = self.recorder, self.capture
+        if recorder is not None and recorder.active and frame.error is None:
+            recorder.submit(frame)
+            if capture is not None:
+                capture.frame(frame.t_s, frame.beats, frame.bpm, frame.bar_phase)
+
+    def _log_param(self, param_id: str, value: float, source: str) -> None:
+        capture = self.capture
+        if capture is not None:
+            t_s, beats = self.stream_now()
+            capture.add({"type": "param", "id": param_id, "value": value, "source": source,
+                         "beats": round(beats, 6)}, t_s)
+
+    def _log_tempo(self, command: str, source: str) -> None:
+        capture = self.capture
+        if capture is not None:
+            t_s, beats = self.stream_now()
+            capture.add({"type": "tempo", "command": command, "source": source,
+                         "beats": round(beats, 6)}, t_s)
+
+    def _patch_note(self, patch: Patch, path: Path) -> dict:
+        """What a patch swap logs: the patch itself and where its files are."""
+        return {"patch": patch.model_dump(mode="json"),
+                "preset_dir": str(Path(path).parent.resolve())}
+
+    def _end_capture(self, capture) -> None:
+        """Stop logging into ``capture`` (when it is the current one) and close it."""
+        if self.capture is capture:
+            with contextlib.suppress(ValueError):
+                self.store.remove_listener(self._log_param)
+            self.worker.on_event = None
+            self.capture = None
+        capture.close()
+        if capture.error:
+            self._notify([capture.error])
+
+    def _recording_finished(self, result, capture) -> None:
+        """The recorder's finisher thread: close its log, tell the user how it went."""
+        self._end_capture(capture)
+        self._notify([result.line()], problem=result.error is not None)

@@ -1,4 +1,4 @@
-"""The offline render job: a song (or the demo track) in, a music-synced H.264 MP4 out.
+"""The offline render job: a song (or the demo track) in, a music-synced video out.
 
 Frames are rendered in order on this thread while the writer thread feeds ffmpeg, so wall
 time approaches max(generate, encode). The file is written under a temporary name beside the
@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from app.core.atomic import atomic_path
 from app.core.errors import UserError
 from app.core.params import ParamRegistry
 from app.core.patch import Patch
+from app.core.types import RenderedFrame
 from app.engine.device import Placement
 from app.engine.renderer import FrameRenderer
 from app.engine.video_writer import QUALITY_PRESETS, EncoderSettings, VideoWriter, WriterError
@@ -128,32 +129,43 @@ class RenderJob:
         preroll = frame_count(min(PREROLL_S, self.start_s), req.fps)
         for analysis in self.track.frames(self.start_s - preroll / req.fps, preroll, req.fps):
             renderer.render(analysis, state, req.fps)
-        frames = self.track.frames(self.start_s, self.n_frames, req.fps)
+        frames = (renderer.render(analysis, state, req.fps)
+                  for analysis in self.track.frames(self.start_s, self.n_frames, req.fps))
         t_start = time.perf_counter()
-        generate_s = 0.0
-        try:
-            with atomic_path(req.output) as tmp_output, \
-                    tempfile.TemporaryDirectory(prefix="latentvj-") as tmp:
-                audio_path = Path(tmp) / "audio.wav"
-                write_audio_span(req.clip, self.start_s, self.duration_s, audio_path)
-                writer = VideoWriter(tmp_output, req.size, req.fps, audio_path,
-                                     req.encoder).start()
-                try:
-                    for i, analysis in enumerate(frames):
-                        g0 = time.perf_counter()
-                        frame = renderer.render(analysis, state, req.fps)
-                        generate_s += time.perf_counter() - g0
-                        writer.write(frame.image)
-                        if on_progress:
-                            on_progress(i + 1, self.n_frames)
-                except BaseException:
-                    with contextlib.suppress(WriterError):
-                        writer.close()
-                    raise
-                writer.close()
-        except WriterError as exc:
-            raise UserError(f"output '{req.output}': {exc}") from None
+        generate_s = encode_video(frames, self.n_frames, req.output, req.size, req.fps,
+                                  req.encoder, req.clip, self.start_s, on_progress)
         return RenderResult(output=req.output, frames=self.n_frames,
                             duration_s=self.duration_s, wall_s=time.perf_counter() - t_start,
                             generate_s=generate_s, bpm=self.track.bpm)
 
+
+def encode_video(frames: Iterator[RenderedFrame], n_frames: int, output: Path,
+                 size: tuple[int, int], fps: float, encoder: EncoderSettings, clip: AudioClip,
+                 start_s: float, on_progress: Callable[[int, int], None] | None = None
+                 ) -> float:
+    """Encode ``n_frames`` frames with the clip's audio from ``start_s`` into ``output``
+    (atomically: an error or Ctrl-C leaves no file); returns the seconds spent generating
+    (drawing the next frame) while the writer thread encoded."""
+    generate_s = 0.0
+    try:
+        with atomic_path(output) as tmp_output, \
+                tempfile.TemporaryDirectory(prefix="latentvj-") as tmp:
+            audio_path = Path(tmp) / "audio.wav"
+            write_audio_span(clip, start_s, n_frames / fps, audio_path)
+            writer = VideoWriter(tmp_output, size, fps, audio_path, encoder).start()
+            try:
+                for i in range(n_frames):
+                    g0 = time.perf_counter()
+                    frame = next(frames)
+                    generate_s += time.perf_counter() - g0
+                    writer.write(frame.image)
+                    if on_progress:
+                        on_progress(i + 1, n_frames)
+            except BaseException:
+                with contextlib.suppress(WriterError):
+                    writer.close()
+                raise
+            writer.close()
+    except WriterError as exc:
+        raise UserError(f"output '{output}': {exc}") from None
+    return generate_s

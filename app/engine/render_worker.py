@@ -133,7 +133,8 @@ class RenderWorker:
     ``params`` (optional) is the live ParamStore (knobs, MIDI): read once per frame.
     ``trigger(name)`` (any thread) queues one of WORKER_TRIGGERS for the next frame:
     a flash, freeze / blackout (panic; toggles), or a keyframe jump quantised to the
-    preset's beat or bar.
+    preset's beat or bar. At that frame it becomes an event (``replay`` applies one) that
+    ``on_event`` hears, as do patch swaps: the performance log records them.
     """
 
     def __init__(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer],
@@ -163,8 +164,8 @@ class RenderWorker:
         self._flash_beats: float | None = None
         self._rng = np.random.default_rng()
         self._last_frame: RenderedFrame | None = None
-        self._swap: queue.SimpleQueue[tuple[Callable[[tuple[int, int]], FrameRenderer],
-                                            FrameRenderer, float, str]] = queue.SimpleQueue()
+        self._swap: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self.on_event: Callable[[dict], None] | None = None
         self._fade: _Fade | None = None
         self.on_frame = on_frame
         self.frames: Mailbox[RenderedFrame] = Mailbox()
@@ -204,14 +205,17 @@ class RenderWorker:
         self._wake.set()
 
     def load(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer],
-             fade_beats: float = 0.0, quantize: str = "bar") -> None:
+             fade_beats: float = 0.0, quantize: str = "bar", start_beats: float | None = None,
+             note: dict | None = None) -> None:
         """Switch to another patch: its full-size renderer is built here, on the caller's
         thread (bad input raises here, and the old patch keeps playing); the render thread
         swaps it in at its next frame without waiting. With ``fade_beats`` the old patch
         plays on to the next beat or bar (``quantize``), then crossfades into the new one
-        over that many beats (both render meanwhile: twice the work for the fade)."""
+        over that many beats (both render meanwhile: twice the work for the fade), or from
+        ``start_beats`` when given (a replay). ``note`` (what the patch is) goes to
+        ``on_event`` with the swap."""
         renderer = make_renderer(self.internal_size(1.0))
-        self._swap.put((make_renderer, renderer, fade_beats, quantize))
+        self._swap.put((make_renderer, renderer, fade_beats, quantize, start_beats, note))
 
     def trigger(self, name: str) -> None:
         """Queue a trigger (one of WORKER_TRIGGERS) for the next frame; any thread."""
@@ -221,24 +225,48 @@ class RenderWorker:
 
     def _take_triggers(self, analysis: AnalysisFrame, renderer: FrameRenderer) -> None:
         while not self._triggers.empty():
-            name = self._triggers.get()
-            if name == "freeze":
-                self.frozen = not self.frozen
-            elif name == "blackout":
-                self.blackout = not self.blackout
-            elif name == "flash":
-                self._flash_beats = analysis.beats
-            else:
-                n = len(renderer.motion.keyframes)
-                step = {"next_keyframe": 1, "previous_keyframe": -1}.get(name) or \
-                    int(self._rng.integers(1, max(2, n)))
-                at = quantize_up(analysis.beats, renderer.patch.motion.quantize,
-                                 analysis.beats_per_bar)
-                self._jumps.append((at, step))
+            self.replay(self._resolve(self._triggers.get(), analysis, renderer))
         landed = [step for at, step in self._jumps if at <= analysis.beats]
         if landed:
             self._jumped += sum(landed)
             self._jumps = [(at, step) for at, step in self._jumps if at > analysis.beats]
+
+    def _resolve(self, name: str, analysis: AnalysisFrame, renderer: FrameRenderer) -> dict:
+        """A trigger as the event it becomes at this frame: what it does, fully decided
+        (a toggle's new state, a flash's beat, a jump's landing beat and step), so a
+        performance log can replay it exactly."""
+        event: dict = {"type": name, "t_s": analysis.t_s}
+        if name == "freeze":
+            event["on"] = not self.frozen
+        elif name == "blackout":
+            event["on"] = not self.blackout
+        elif name == "flash":
+            event["beats"] = analysis.beats
+        else:
+            n = len(renderer.motion.keyframes)
+            step = {"next_keyframe": 1, "previous_keyframe": -1}.get(name) or \
+                int(self._rng.integers(1, max(2, n)))
+            at = quantize_up(analysis.beats, renderer.patch.motion.quantize,
+                             analysis.beats_per_bar)
+            event.update(type="jump", trigger=name, at=at, step=step)
+        return event
+
+    def replay(self, event: dict) -> None:
+        """Apply a resolved trigger event (render thread, or a replay driving ``render``
+        itself); ``on_event`` hears it."""
+        kind = event["type"]
+        if kind == "freeze":
+            self.frozen = bool(event["on"])
+        elif kind == "blackout":
+            self.blackout = bool(event["on"])
+        elif kind == "flash":
+            self._flash_beats = float(event["beats"])
+        elif kind == "jump":
+            self._jumps.append((float(event["at"]), int(event["step"])))
+        else:
+            raise ValueError(f"not a render event: {kind!r}")
+        if self.on_event is not None:
+            self.on_event(event)
 
     def _base_params(self, analysis: AnalysisFrame,
                      renderer: FrameRenderer) -> dict[str, float] | None:
@@ -255,24 +283,34 @@ class RenderWorker:
             base["fx.flash"] = max(base.get("fx.flash", 0.0), min(1.0, fade))
         return base
 
-    def _render(self, analysis: AnalysisFrame, scale: float) -> RenderedFrame:
+    def render(self, analysis: AnalysisFrame, scale: float = 1.0) -> RenderedFrame:
+        """One frame for ``analysis`` at an internal ``scale``: pending patch swaps and
+        triggers first. The render thread calls it each tick; a replay calls it directly
+        (the thread never started)."""
         while not self._swap.empty():
-            make, renderer, fade_beats, quantize = self._swap.get()
+            make, renderer, fade_beats, quantize, start, note = self._swap.get()
+            if start is None:
+                start = quantize_up(analysis.beats, quantize, analysis.beats_per_bar)
             if fade_beats > 0 and self._renderers:
                 old = self._renderers.get(scale) or next(iter(self._renderers.values()))
-                start = quantize_up(analysis.beats, quantize, analysis.beats_per_bar)
                 self._fade = _Fade(old[0], old[1], start, fade_beats)
             self.make_renderer = make
             self._renderers = {1.0: (renderer, renderer.new_state())}
             self._jumps, self._jumped = [], 0
+            if self.on_event is not None and note is not None:
+                self.on_event({"type": "patch", "t_s": analysis.t_s, "fade_beats": fade_beats,
+                               "start": start, **note})
         renderer, state = self._renderer_for(scale)
         self._take_triggers(analysis, renderer)
+        clock = {"t_s": analysis.t_s, "beats": analysis.beats, "bpm": analysis.bpm,
+                 "bar_phase": analysis.bar_phase}
         if self.blackout:
             w, h = self.size
-            return RenderedFrame(seq=self.rendered, t_s=analysis.t_s,
-                                 image=np.zeros((h, w, 3), np.uint8), beats=analysis.beats)
+            return RenderedFrame(seq=self.rendered, image=np.zeros((h, w, 3), np.uint8),
+                                 params=self._last_frame.params if self._last_frame else {},
+                                 **clock)
         if self.frozen and self._last_frame is not None:
-            return replace(self._last_frame, seq=self.rendered, t_s=analysis.t_s)
+            return replace(self._last_frame, seq=self.rendered, **clock)
         jumps = [(float("-inf"), self._jumped)] + self._jumps if self._jumped or self._jumps \
             else ()
         fade = self._fade
@@ -345,7 +383,7 @@ class RenderWorker:
                 next_tick = self._align_to_beat(analysis, now, next_tick, period)
             scale = self.auto.scale
             try:
-                frame = self._render(analysis, scale)
+                frame = self.render(analysis, scale)
                 frame.timings["analysis_age_ms"] = 1e3 * age
                 frame.timings["scale"] = scale
             except Exception as exc:

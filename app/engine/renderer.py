@@ -129,6 +129,7 @@ class FrameRenderer:
         pixels = to_uint8_hwc(img)
         t3 = time.perf_counter()
         frame = RenderedFrame(seq=state.seq, t_s=analysis.t_s, image=pixels, beats=analysis.beats,
+                              bpm=analysis.bpm, bar_phase=analysis.bar_phase,
                               params=params, timings={
             "motion_ms": 1e3 * (t1 - t0), "generate_ms": 1e3 * (t2 - t1),
             "effects_ms": 1e3 * (t3 - t2), "total_ms": 1e3 * (t3 - t0)})

@@ -3,8 +3,8 @@ source, wired together on the MIDI dispatcher thread.
 
 Parameter values go into the ParamStore (the render thread reads them at its next frame);
 tempo work (MIDI clock, tap, resync) is submitted to the analyzer thread, the tempo clock's
-only writer; other triggers go to ``on_trigger`` (the render worker's, for flash, panic and
-keyframe jumps). Nothing here waits on another thread.
+only writer; every trigger goes to ``on_trigger`` (the render worker's, for flash, panic and
+keyframe jumps; the performance log for tempo ones). Nothing here waits on another thread.
 """
 
 from __future__ import annotations
@@ -85,8 +85,7 @@ class MidiSession:
         command = TEMPO_TRIGGERS.get(trigger.name)
         if command is not None:
             self.submit_tempo(command)
-        else:
-            self.on_trigger(trigger)
+        self.on_trigger(trigger)  # tempo triggers too: the performance log hears them
 
     def recent(self, after: int = 0) -> list[tuple[int, str, MidiMessage, float]]:
         """Messages received (number, port, message, arrival), newest last, numbered from 1;

@@ -211,22 +211,22 @@ def test_triggers_flash_panic_and_keyframe_jumps(registry, cpu):
                                                      preset_dir=path.parent),
                           (32, 18), Mailbox(), fps=30.0, auto_resolution=False, params=store)
     at = frame(beats=1.5, bar_phase=0.4)
-    plain = worker._render(at, 1.0).image
+    plain = worker.render(at).image
     worker.trigger("flash")
-    flashed = worker._render(at, 1.0).image
+    flashed = worker.render(at).image
     assert flashed.mean() > plain.mean() + 10
     worker.trigger("blackout")
-    assert worker._render(at, 1.0).image.max() == 0
+    assert worker.render(at).image.max() == 0
     worker.trigger("blackout")
     worker.trigger("freeze")
-    frozen = worker._render(at, 1.0).image
-    assert np.array_equal(worker._render(frame(beats=2.9), 1.0).image, frozen)
+    frozen = worker.render(at).image
+    assert np.array_equal(worker.render(frame(beats=2.9)).image, frozen)
     worker.trigger("freeze")
     renderer, _ = worker._renderer_for(1.0)
     worker.trigger("next_keyframe")  # lands on the next bar line (beat 4)
-    worker._render(frame(beats=3.0), 1.0)
+    worker.render(frame(beats=3.0))
     assert worker._jumps == [(4.0, 1)]
-    worker._render(frame(beats=4.0), 1.0)
+    worker.render(frame(beats=4.0))
     assert worker._jumps == [] and worker._jumped == 1
     with pytest.raises(ValueError):
         worker.trigger("explode")
@@ -242,9 +242,9 @@ def test_store_values_reach_the_next_frame(registry, cpu):
     worker = RenderWorker(lambda size: FrameRenderer(patch, registry, size, cpu,
                                                      preset_dir=path.parent),
                           (32, 18), Mailbox(), fps=30.0, auto_resolution=False, params=store)
-    before = worker._render(frame(), 1.0).image
+    before = worker.render(frame()).image
     store.set("fx.brightness", 0.0, source="midi")
-    assert worker._render(frame(), 1.0).image.max() < before.max() / 4
+    assert worker.render(frame()).image.max() < before.max() / 4
 
 
 def test_preset_crossfade_starts_on_the_next_bar_and_blends_over_its_beats(registry, cpu):
@@ -257,9 +257,9 @@ def test_preset_crossfade_starts_on_the_next_bar_and_blends_over_its_beats(regis
 
     worker = RenderWorker(factory("nebula-drift"), (32, 18), Mailbox(), fps=30.0,
                           auto_resolution=False)
-    worker._render(frame(beats=4.5), 1.0)
+    worker.render(frame(beats=4.5))
     worker.load(factory("cell-strobe"), fade_beats=4.0, quantize="bar")
-    weights = [worker._render(frame(beats=b), 1.0).timings.get("fade")
+    weights = [worker.render(frame(beats=b)).timings.get("fade")
                for b in (5.0, 7.9, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0)]
     assert weights[:3] == [0.0, 0.0, 0.0]          # the old preset plays to the bar line
     assert 0.0 < weights[3] < weights[4] < weights[5] < 1.0  # then blends over 4 beats
