@@ -27,7 +27,7 @@ from app.core.params import ParamRegistry, ParamStore
 from app.core.patch import Patch
 from app.core.types import AnalysisFrame, RenderedFrame
 from app.engine.capture import SCHEMA_VERSION
-from app.engine.device import Placement
+from app.engine.device import Placement, resolve_placement
 from app.engine.offline import RenderResult, check_output_path, encode_video, frame_count
 from app.engine.render_worker import RenderWorker
 from app.engine.renderer import FrameRenderer
@@ -117,6 +117,8 @@ class ReplayJob:
 
     def __init__(self, req: ReplayRequest) -> None:
         check_output_path(req.output)
+        if req.placement is None:
+            req = replace(req, placement=resolve_placement("auto"))
         self.req = req
         self.perf = load_performance(req.log)
         self.patch = self._patch(self.perf.header, "header")
@@ -124,7 +126,7 @@ class ReplayJob:
         if req.clip.duration_s + 0.1 < self.duration_s:
             raise UserError(f"audio '{req.clip.name}': {req.clip.duration_s:.2f} s, shorter "
                             f"than the performance ({self.duration_s:.2f} s)")
-        self.n_frames = frame_count(self.duration_s, req.fps)
+        self.n_frames = frame_count(min(self.duration_s, req.clip.duration_s), req.fps)
         try:
             params = req.registry.validate_values(self.perf.header.get("params", {}), "params")
         except ValueError as exc:
