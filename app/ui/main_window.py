@@ -8,6 +8,8 @@ ParamStore, so nothing here blocks the engine's threads, and the engine never ca
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import (QComboBox, QDockWidget, QLabel, QMainWindow, QToolBar,
@@ -104,6 +106,13 @@ class MainWindow(QMainWindow):
                                    "panic: freeze the picture", checkable=True)
         self.blackout = self._action(bar, "Blackout", "B", lambda: self.command("blackout"),
                                      "panic: black output", checkable=True)
+        bar.addSeparator()
+        self.record = self._action(bar, "Record", "Ctrl+R", lambda: self.command("record"),
+                                   "record the output and the sound (to ~/Videos/latentvj)",
+                                   checkable=True)
+        self.record_label = QLabel("")
+        self.record_label.setObjectName("record-status")
+        bar.addWidget(self.record_label)
         bar.addSeparator()
         self.hud = self._action(bar, "HUD", "H", self._toggle_hud, "show fps, render time, "
                                 "latency, drops and input level", checkable=True)
@@ -236,12 +245,17 @@ class MainWindow(QMainWindow):
             self.source.setCurrentText(status.source)
         self.freeze.setChecked(status.frozen)
         self.blackout.setChecked(status.blackout)
+        self.record.setChecked(status.recording is not None)
+        self.record_label.setText(self._record_text(status))
         if self.preview.show_hud:
             self.preview.hud_lines = [
                 f"{status.fps:5.1f} fps  render {status.render_ms:5.1f} ms",
                 f"latency {status.latency_ms:5.1f} ms  drops {status.drops}",
                 f"res {status.internal_size[0]}x{status.internal_size[1]}  "
                 f"input {status.input} {status.level_db:5.1f} dBFS"]
+            if status.recording:
+                self.preview.hud_lines.append(f"rec {status.record_s:6.1f} s  "
+                                              f"dropped {status.record_drops}")
         self.midi_panel.refresh()
         self.modulation.refresh()
         if self.audio_panel.isVisible():  # scopes cost drawing time only when shown
@@ -251,6 +265,15 @@ class MainWindow(QMainWindow):
         for error in self.engine.errors():
             if error:
                 self.show_notice(error)
+
+    @staticmethod
+    def _record_text(status) -> str:
+        """Elapsed time, file name and drops while recording; empty otherwise."""
+        if not status.recording:
+            return ""
+        minutes, seconds = divmod(status.record_s, 60)
+        drops = f", {status.record_drops} dropped" if status.record_drops else ""
+        return f" REC {int(minutes):02d}:{seconds:04.1f}  {Path(status.recording).name}{drops} "
 
     def closeEvent(self, event) -> None:  # noqa: N802
         from .settings import remember

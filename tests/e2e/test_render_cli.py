@@ -260,3 +260,46 @@ def test_bad_midi_input_is_one_line_and_exit_2(tmp_path, case):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1, result.stderr
     assert re.search(pattern, lines[0]), lines[0]
+
+
+def test_live_records_headless_and_render_replays_it_at_another_size_and_fps(tmp_path):
+    rec = tmp_path / "set.mkv"
+    result = run_cli("live", "--headless", "--play", "--seconds", "3", "--size", "160x90",
+                     "--record", str(rec), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"recording to '{rec}'" in result.stdout and f"recorded '{rec}'" in result.stdout
+    live = probe(rec)
+    assert live.video_codec == "h264" and live.audio_codec == "aac" and live.size == (160, 90)
+    out = tmp_path / "again.mp4"
+    replay = run_cli("render", "--replay", str(tmp_path / "set.performance.jsonl"), "-o",
+                     str(out), "--size", "320x180", "--fps", "60", "--no-progress")
+    assert replay.returncode == 0, replay.stderr
+    again = probe(out)
+    assert again.size == (320, 180) and again.fps == 60.0 and again.audio_codec == "aac"
+    assert abs(again.video_s - live.video_s) <= 1 / 30
+
+
+BAD_RECORDINGS = {
+    "container": (["live", "--record", "{t}/set.avi"], r"record '.*set.avi': use a .mkv"),
+    "codec in mp4": (["live", "--record", "{t}/set.mp4", "--record-codec", "prores"],
+                     r"codec 'prores' goes in .mkv, .mov files"),
+    "missing folder": (["live", "--record", "{t}/gone/set.mkv"], r"folder .*gone' does not"),
+    "missing log": (["render", "--replay", "{t}/gone.jsonl", "-o", "{t}/x.mp4"],
+                    r"--replay '.*gone.jsonl': not found"),
+    "not a log": (["render", "--replay", "{t}/notes.jsonl", "-o", "{t}/x.mp4"],
+                  r"notes.jsonl': line 1 is not JSON"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_RECORDINGS))
+def test_bad_recording_input_is_one_line_and_exit_2(tmp_path, case):
+    (tmp_path / "notes.jsonl").write_text("hello\n{}\n")
+    args, pattern = BAD_RECORDINGS[case]
+    args = [a.format(t=tmp_path) for a in args]
+    if args[0] == "live":
+        args += ["--headless", "--play", "--seconds", "1"]
+    result = run_cli(*args)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert re.search(pattern, lines[0]), lines[0]
+    assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob("set.*"))

@@ -107,3 +107,19 @@ def test_audio_panel_scopes_follow_the_music_and_gain_reaches_the_analyzer(qtbot
     panel.gain.setValue(-24)
     assert window.engine.input_gain == pytest.approx(10 ** (-24 / 20))
     qtbot.waitUntil(lambda: window.engine.status().level_db < before - 12, timeout=5_000)
+
+
+def test_record_button_records_with_elapsed_time_and_file_name(qtbot, window, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.setenv("LATENTVJ_RECORDINGS_DIR", str(tmp_path))
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.record.isChecked(), timeout=5_000)
+    qtbot.waitUntil(lambda: "REC 00:01" in window.record_label.text(), timeout=10_000)
+    recorder = window.engine.recorder
+    assert recorder.path.name in window.record_label.text()
+    window.record.trigger()  # the button stops it
+    qtbot.waitUntil(lambda: recorder.result is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: "recorded" in window.notices.text(), timeout=5_000)
+    assert not window.record.isChecked() and window.record_label.text() == ""
+    assert recorder.result.error is None and recorder.result.path.parent == tmp_path
+    assert recorder.result.duration_s >= 1.0
