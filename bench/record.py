@@ -30,8 +30,8 @@ DISTINCT = 24
 
 
 def generator_frames(size: tuple[int, int]) -> list[np.ndarray]:
-    from app.audio.demo_track import demo_clip
     from app.audio.analysis import AnalysisTrack, analyze
+    from app.audio.demo_track import demo_clip
     from app.core.presets import load_preset
     from app.engine.device import resolve_placement
     from app.engine.param_specs import build_registry

@@ -1,4 +1,5 @@
-"""Loading music files (wav, flac, ogg, mp3; the sound of mkv, mp4, mov) into memory, with user errors that name the file."""
+"""Loading music files (wav, flac, ogg, mp3; the sound track of mkv, mp4, mov) into
+memory, with user errors that name the file."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Where latentvj keeps caches, the user's presets and recordings (environment overrides for tests)."""
+"""Where latentvj keeps caches, the user's presets and recordings (environment overrides
+for tests)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,13 @@ from app.core.atomic import atomic_write_text
 from app.core.errors import UserError, describe
 from app.core.types import RenderedFrame
 from app.engine.video_writer import (
-    QUALITY_PRESETS, AudioStream, VideoWriter, WriterError, codec_problem, ffmpeg_exe)
+    QUALITY_PRESETS,
+    AudioStream,
+    VideoWriter,
+    WriterError,
+    codec_problem,
+    ffmpeg_exe,
+)
 
 RECORD_SUFFIXES = (".mkv", ".mp4", ".mov")
 QUEUE_S = 1.0         # encoder queue: this much picture may wait for the encoder
@@ -118,6 +124,8 @@ class RecordingSettings:
             raise UserError(f"record '{path}': use a {', '.join(RECORD_SUFFIXES)} file name")
         if path.is_dir():
             raise UserError(f"record '{path}': is a folder")
+        if path.exists():  # a recording is never overwritten: it may be last night's set
+            raise UserError(f"record '{path}': already exists (choose another name)")
         if not path.parent.is_dir():
             raise UserError(f"record '{path}': folder '{path.parent}' does not exist")
         if self.quality not in QUALITY_PRESETS:

@@ -418,7 +418,8 @@ class RenderWorker:
 
     def stats(self) -> WorkerStats:
         ticks = list(self._ticks)
-        fps = (len(ticks) - 1) / (ticks[-1] - ticks[0]) if len(ticks) > 1 and ticks[-1] > ticks[0] else 0.0
+        fps = (len(ticks) - 1) / (ticks[-1] - ticks[0]) \
+            if len(ticks) > 1 and ticks[-1] > ticks[0] else 0.0
         render = list(self._render_ms)
         ages = list(self._ages_ms)
         return WorkerStats(fps=fps, render_ms=float(np.mean(render)) if render else 0.0,

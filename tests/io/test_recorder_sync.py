@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from app.audio.ring import AudioRing
+from app.core.types import RenderedFrame
 from app.engine import recorder as recorder_module
 from app.engine.recorder import AudioSource, Recorder, RecordingSettings
-from app.core.types import RenderedFrame
 
 pytestmark = pytest.mark.slow
 FPS, SR, MINUTES = 30.0, 16_000, 10

@@ -72,8 +72,10 @@ def test_codecs_offered_and_where_they_go():
 @pytest.mark.parametrize("name, message", [
     ("a.avi", "use a .mkv, .mp4, .mov file name"),
     ("missing/a.mkv", "does not exist"),
+    ("old.mkv", "already exists"),
 ])
 def test_bad_recording_targets_are_named(tmp_path, name, message):
+    (tmp_path / "old.mkv").write_bytes(b"last night")
     with pytest.raises(UserError, match=message):
         RecordingSettings(tmp_path / name).check((640, 360))
 
