@@ -206,6 +206,7 @@ class Recorder:
         self._end_sample: int | None = None
         self._pump: threading.Thread | None = None
         self.error: str | None = None
+        self._failed = False
         self.audio_lost = 0
         self.result: RecordingResult | None = None
 
@@ -251,8 +252,8 @@ class Recorder:
             try:
                 for image, slots in self.slots.add(frame.t_s, frame.image):
                     self.writer.write(image, block=False, repeat=slots)
-            except WriterError:
-                self._fail(self.writer.failure() or "the video encoder stopped")
+            except WriterError:  # why is asked on the finisher thread: it may wait
+                self._fail()
 
     # -- the audio pump --------------------------------------------------------------------
     def _pump_audio(self) -> None:
@@ -289,14 +290,13 @@ class Recorder:
                     last_sidecar = time.monotonic()
                     self._write_sidecar("recording")
         except WriterError:
-            self._fail(writer.failure() or "the audio encoder stopped")
+            self._fail()
         finally:
             writer.close_audio()
 
     # -- finishing -------------------------------------------------------------------------
-    def _fail(self, reason: str) -> None:
-        if self.error is None:
-            self.error = reason
+    def _fail(self) -> None:
+        self._failed = True
         self.finish()
 
     def finish(self) -> None:
@@ -314,6 +314,8 @@ class Recorder:
         writer = self.writer
         with self._lock:  # from here on the render thread hands nothing over
             self._active = False
+        if self._failed:
+            self.error = writer.failure() or "the encoder stopped"
         if self.error is None:
             with contextlib.suppress(WriterError):
                 for image, slots in self.slots.finish():

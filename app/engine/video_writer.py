@@ -207,7 +207,9 @@ class VideoWriter:
         finally:
             if read_fd is not None:
                 os.close(read_fd)
-        threading.Thread(target=self._read_stderr, name="ffmpeg-log", daemon=True).start()
+        self._stderr_thread = threading.Thread(target=self._read_stderr, name="ffmpeg-log",
+                                               daemon=True)
+        self._stderr_thread.start()
         self._thread.start()
         return self
 
@@ -242,19 +244,23 @@ class VideoWriter:
                     return
 
     def failure(self) -> str | None:
-        """Why the encoder failed (ffmpeg's own last words when it left any), else None."""
-        if self._error is None and (self._proc is None or self._proc.poll() in (None, 0)):
+        """Why the encoder failed (ffmpeg's own last words when it left any), else None.
+        Waits up to 2 s for a failing ffmpeg to exit and say why: call it off the render
+        thread."""
+        proc = self._proc
+        if self._error is None and (proc is None or proc.poll() in (None, 0)):
             return None
-        if self._proc is not None and self._proc.poll() is None:
-            try:  # it is on its way out: wait for its message
-                self._proc.wait(timeout=2.0)
+        if proc is not None:
+            try:
+                proc.wait(timeout=2.0)
             except subprocess.TimeoutExpired:
                 pass
+            self._stderr_thread.join(timeout=1.0)  # its last lines read
         said = "; ".join(list(self._stderr)[-2:])
         if said:
             return said
         return describe(self._error, 300) if self._error else \
-            f"ffmpeg exited with code {self._proc.returncode}"
+            f"ffmpeg exited with code {proc.returncode}"
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:
@@ -286,9 +292,8 @@ class VideoWriter:
         behind). Raises WriterError when ffmpeg has gone."""
         try:
             os.write(self._audio_fd, np.ascontiguousarray(samples, dtype=np.float32).tobytes())
-        except OSError as exc:
-            raise WriterError(f"audio encoder failed: {self.failure() or describe(exc)}") \
-                from None
+        except OSError as exc:  # ffmpeg is gone: failure() tells why
+            raise WriterError(f"audio pipe: {describe(exc)}") from None
         self.audio_frames += len(samples)
 
     def close_audio(self) -> None:
