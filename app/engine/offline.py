@@ -26,12 +26,12 @@ from app.core.patch import Patch
 from app.core.types import RenderedFrame
 from app.engine.device import Placement
 from app.engine.renderer import FrameRenderer
-from app.engine.video_writer import QUALITY_PRESETS, EncoderSettings, VideoWriter, WriterError
+from app.engine.video_writer import (
+    CONTAINERS, QUALITY_PRESETS, EncoderSettings, VideoWriter, WriterError)
 
 # Feedback and modulation smoothing carry state across frames; a render that starts mid-song
 # first renders (and discards) this much of the music before it, to rebuild that state.
 PREROLL_S = 2.0
-OUTPUT_SUFFIXES = (".mp4", ".mkv", ".mov")
 
 
 @dataclass(frozen=True)
@@ -93,20 +93,21 @@ def write_audio_span(clip: AudioClip, start_s: float, duration_s: float, path: P
              subtype="PCM_16")
 
 
-def check_output_path(output: Path) -> None:
-    """Refuse an output we could not write, before any work is done."""
-    if output.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise UserError(f"output '{output}': use a {', '.join(OUTPUT_SUFFIXES)} file name")
+def check_output_path(output: Path, what: str = "output") -> None:
+    """Refuse a video file we could not write, before any work is done (``what`` names
+    the flag in the message)."""
+    if output.suffix.lower() not in CONTAINERS:
+        raise UserError(f"{what} '{output}': use a {', '.join(CONTAINERS)} file name")
     if output.is_dir():
-        raise UserError(f"output '{output}': is a folder")
+        raise UserError(f"{what} '{output}': is a folder")
     parent = output.parent
     if not parent.is_dir():
-        raise UserError(f"output '{output}': folder '{parent}' does not exist")
+        raise UserError(f"{what} '{output}': folder '{parent}' does not exist")
     try:
         with tempfile.TemporaryFile(dir=parent):
             pass
     except OSError as exc:
-        raise UserError(f"output '{output}': cannot be written ({exc.strerror})") from None
+        raise UserError(f"{what} '{output}': cannot be written ({exc.strerror})") from None
 
 
 class RenderJob:

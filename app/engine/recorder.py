@@ -32,6 +32,7 @@ from app.audio.ring import AudioRing
 from app.core.atomic import atomic_write_text
 from app.core.errors import UserError, describe
 from app.core.types import RenderedFrame
+from app.engine.offline import check_output_path
 from app.engine.video_writer import (
     QUALITY_PRESETS,
     AudioStream,
@@ -41,7 +42,6 @@ from app.engine.video_writer import (
     ffmpeg_exe,
 )
 
-RECORD_SUFFIXES = (".mkv", ".mp4", ".mov")
 QUEUE_S = 1.0         # encoder queue: this much picture may wait for the encoder
 AUDIO_POLL_S = 0.01   # the audio pump looks for new input this often
 AUDIO_WAIT_S = 1.0    # at stop, wait this long for the last audio before padding silence
@@ -120,26 +120,15 @@ class RecordingSettings:
     def check(self, render_size: tuple[int, int]) -> None:
         """Raise UserError naming the file when it cannot be recorded as asked."""
         path = self.path
-        if path.suffix.lower() not in RECORD_SUFFIXES:
-            raise UserError(f"record '{path}': use a {', '.join(RECORD_SUFFIXES)} file name")
-        if path.is_dir():
-            raise UserError(f"record '{path}': is a folder")
+        check_output_path(path, "record")
         if path.exists():  # a recording is never overwritten: it may be last night's set
             raise UserError(f"record '{path}': already exists (choose another name)")
-        if not path.parent.is_dir():
-            raise UserError(f"record '{path}': folder '{path.parent}' does not exist")
         if self.quality not in QUALITY_PRESETS:
             raise UserError(f"record quality {self.quality!r}: use one of "
                             f"{', '.join(QUALITY_PRESETS)}")
         problem = codec_problem(self.codec, path, self.size or render_size)
         if problem:
             raise UserError(f"record '{path}': {problem}")
-        try:
-            with open(path.parent / f".{path.stem}.probe", "wb"):
-                pass
-            (path.parent / f".{path.stem}.probe").unlink()
-        except OSError as exc:
-            raise UserError(f"record '{path}': cannot be written ({exc.strerror})") from None
 
 
 @dataclass(frozen=True)
@@ -338,9 +327,9 @@ class Recorder:
             stale=self.slots.stale, audio_lost_s=self.audio_lost / self.audio.sr
             if self.audio else 0.0, error=self.error)
         self._write_sidecar("stopped" if self.error else "complete")
-        self._done.set()
-        if self.on_finished is not None:
+        if self.on_finished is not None:  # before wait() returns: its notice is queued
             self.on_finished(self.result)
+        self._done.set()
 
     def _remux(self) -> None:
         """The Matroska recording into the MP4 asked for, streams copied as they are."""
