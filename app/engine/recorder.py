@@ -272,9 +272,9 @@ class Recorder:
                         self.audio_lost += gap
                         cursor = end
                     else:
-                        self._finishing.wait(AUDIO_POLL_S)
-                else:
-                    self._finishing.wait(AUDIO_POLL_S)
+                        time.sleep(AUDIO_POLL_S)
+                else:  # the input's pace: a block arrives every few milliseconds
+                    time.sleep(AUDIO_POLL_S)
                 if self._active and time.monotonic() - last_sidecar > SIDECAR_EVERY_S:
                     last_sidecar = time.monotonic()
                     self._write_sidecar("recording")
