@@ -536,13 +536,13 @@ class LiveEngine:
         o = self.options
         settings.check(o.size)
         t0_s, _ = self.stream_now()
-        patch = self.patch.model_dump(mode="json")
+        note = self._patch_note(self.patch, self.preset_path)
         capture = PerformanceLog(performance_path(settings.path), t0_s, {
-            "recording": settings.path.name, "fps": o.fps, "size": list(o.size),
-            "preset_dir": str(self.preset_path.parent.resolve()), "patch": patch,
+            "recording": settings.path.name, "fps": o.fps, "size": list(o.size), **note,
             "params": dict(self.store.snapshot().values), "samplerate": self.samplerate})
         recorder = Recorder(settings, o.size, o.fps, self._audio_source(),
-                            {"preset": self.patch.name, "patch": patch, "input": self.where},
+                            {"preset": self.patch.name, "patch": note["patch"],
+                             "input": self.where},
                             on_finished=lambda result: self._recording_finished(result, capture))
         self.capture = capture
         self.store.add_listener(self._log_param)
