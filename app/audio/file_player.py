@@ -35,6 +35,7 @@ class FilePlayer:
         self.channels = self._samples.shape[1]
         self.ring = AudioRing(int(ring_seconds * self.sr), self.channels)
         self.position = 0  # frames played
+        self.playing = True  # stopped: silence goes out and the clock runs on
         self.finished = threading.Event()
         self.device = device
         self.use_output = use_output
@@ -43,10 +44,21 @@ class FilePlayer:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
+    def set_playing(self, playing: bool) -> None:
+        """Stop (silence) or play from the start; any thread. The position is reset while
+        stopped, when the audio thread no longer moves it."""
+        if playing and not self.playing:
+            self.position = 0
+        self.playing = playing
+
     def _next_block(self, out: np.ndarray) -> None:
-        """Fill ``out`` [frames, channels] from the clip (zeros past the end unless looping)."""
+        """Fill ``out`` [frames, channels] from the clip (zeros past the end unless looping,
+        and while stopped)."""
         n_total = len(self._samples)
         filled = 0
+        if not self.playing:
+            out[:] = 0.0
+            filled = len(out)
         while filled < len(out):
             start = self.position % n_total if self.loop else self.position
             if start >= n_total:

@@ -14,6 +14,17 @@ from .errors import UserError
 KEYFRAMES_SCHEMA_VERSION = 1
 
 
+class KeyframeSizeError(UserError):
+    """Keyframes whose dimension is not the generator's (a model of another size)."""
+
+
+def seed_vector(seed: int, latent_dim: int) -> np.ndarray:
+    """The latent vector a seed stands for (the seed grid, ``generate --random``): standard
+    normal, the prior every generator here samples from, so one seed number names one
+    point of a latent space and can be written down and shared."""
+    return np.random.Generator(np.random.PCG64(seed)).standard_normal(latent_dim)
+
+
 def save_keyframes(path: str | Path, vectors: np.ndarray, note: str = "") -> None:
     """Write ``vectors`` [n, latent_dim] as JSON (full float precision), atomically."""
     vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
@@ -43,6 +54,6 @@ def load_keyframes(path: str | Path, latent_dim: int | None = None) -> np.ndarra
             raise UserError(f"{where}: vectors[{i}] must be a list of {max(width, 1)} numbers")
     vectors = np.asarray(rows, dtype=np.float64)
     if latent_dim is not None and vectors.shape[1] != latent_dim:
-        raise UserError(f"{where}: vectors have {vectors.shape[1]} dimensions, the generator "
-                        f"needs {latent_dim}")
+        raise KeyframeSizeError(f"{where}: vectors have {vectors.shape[1]} dimensions, the "
+                                f"generator needs {latent_dim}")
     return vectors

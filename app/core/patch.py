@@ -7,6 +7,7 @@ checked against the registry by ``check_against_registry``.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -92,6 +93,9 @@ class MotionSpec(_Strict):
     path: Literal["hold", "keyframes", "walk"] = "keyframes"
     keyframes: int = Field(8, ge=1, le=4096, description="random keyframes from the seed")
     keyframes_file: str | None = Field(None, description="JSON keyframes (overrides count)")
+    vectors: list[list[float]] | None = Field(
+        None, description="keyframe latent vectors, as the motion editor keeps them "
+                          "(override keyframes and keyframes_file)")
     interpolation: Literal["slerp", "lerp"] = "slerp"
     sequence: Literal["chain", "cuts"] = Field(
         "chain", description="chain: A-B-C-D...; cuts: A-B | C-D | ...")
@@ -107,6 +111,13 @@ class MotionSpec(_Strict):
 
     @model_validator(mode="after")
     def _moves(self) -> "MotionSpec":
+        if self.vectors is not None:
+            if not self.vectors or not self.vectors[0]:
+                raise ValueError("vectors: give at least one keyframe, or null")
+            width = len(self.vectors[0])
+            for i, row in enumerate(self.vectors):
+                if len(row) != width or not all(math.isfinite(v) for v in row):
+                    raise ValueError(f"vectors[{i}] must be {width} finite numbers")
         if self.path == "keyframes" and self.transition_beats + self.hold_beats <= 0:
             raise ValueError("transition_beats + hold_beats must be above 0")
         return self

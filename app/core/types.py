@@ -49,8 +49,9 @@ class TimedFrame:
 class RenderedFrame:
     """One output frame: an HxWx3 uint8 image (read-only), the musical position it shows
     (``t_s`` on the audio clock, ``beats``, ``bpm``, ``bar_phase``),
-    its timings in milliseconds, and the parameter values it was drawn with (modulation
-    applied: what the window's ghost bars show)."""
+    its timings in milliseconds, the parameter values it was drawn with (modulation
+    applied: what the window's ghost bars show), and the latent vector before truncation
+    (what the motion editor captures as a keyframe; None for black or error frames)."""
 
     seq: int
     t_s: float
@@ -61,6 +62,7 @@ class RenderedFrame:
     params: dict[str, float] = field(default_factory=dict)
     bpm: float = 0.0
     bar_phase: float = 0.0
+    latent: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.image.setflags(write=False)

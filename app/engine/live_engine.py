@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.errors import UserError
+from app.core.keyframes import KeyframeSizeError
 from app.core.mailbox import Mailbox
 from app.core.params import ParamStore
 from app.core.patch import Patch
@@ -23,6 +24,7 @@ PICTURE_WORDS = {"flash": "flash", "freeze": "freeze", "blackout": "blackout",
                  "next": "next_keyframe", "previous": "previous_keyframe",
                  "random": "random_jump"}
 LEARN_WORDS = ("learn", "commit", "cancel", "unbind", "save-map")
+EDIT_FADE_BEATS = 1.0  # an edit of the playing motion morphs into place over this many beats
 
 
 @dataclass
@@ -69,6 +71,7 @@ class LiveStatus:
     midi_messages: int
     frozen: bool
     blackout: bool
+    playing: bool = True
     level_db: float = -180.0
     recording: str | None = None        # the file being recorded
     record_s: float = 0.0
@@ -115,8 +118,11 @@ class LiveEngine:
         self.options = options
         self.registry = build_registry()
         self.patch, self._preset_path = load_preset(options.preset, self.registry)
-        self._saved_routes = self.patch.routes
+        self._saved = self.patch
         self.placement = resolve_placement(options.device)
+        from app.engine.generators import GeneratorCache
+
+        self.generators = GeneratorCache()
         self._notices: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
         self.controller_map = None
         if options.midi:
@@ -284,6 +290,7 @@ class LiveEngine:
             midi_ports=len(self.midi.inputs.open_ports()) if self.midi else 0,
             midi_messages=self.midi.inputs.events if self.midi else 0,
             frozen=self.worker.frozen, blackout=self.worker.blackout,
+            playing=not self.worker.stopped,
             level_db=self.analyzer.level_db,
             recording=str(self.recorder.path) if self.recording else None,
             record_s=self.recorder.elapsed_s if self.recording else 0.0,
@@ -303,8 +310,10 @@ class LiveEngine:
         placement = placement or self.placement
 
         def make(size: tuple[int, int]) -> FrameRenderer:
+            generator = self.generators.get(patch.generator, size, placement, patch.seed,
+                                            preset_path.parent)
             return FrameRenderer(patch, self.registry, size, placement,
-                                 preset_dir=preset_path.parent)
+                                 preset_dir=preset_path.parent, generator=generator)
         return make
 
     def set_generator(self, kind: str, look: str | None = None, path: str | None = None,
@@ -329,10 +338,67 @@ class LiveEngine:
             raise UserError(f"model: {exc.errors()[0]['msg']}") from None
         placement = resolve_placement(device) if device else self.placement
         patch = self.patch.model_copy(update={"generator": spec})
-        self.worker.load(self._renderer_factory(patch, self.preset_path, placement),
-                         note=self._patch_note(patch, self.preset_path))
-        self.patch, self.placement = patch, placement
+        self.generators.forget()  # the file may have changed since it was last loaded
+        try:
+            self._play(patch, self.preset_path, placement=placement)
+        except KeyframeSizeError:  # the editor's keyframes belong to the old model's space
+            patch = patch.model_copy(update={
+                "motion": patch.motion.model_copy(update={"vectors": None})})
+            self._play(patch, self.preset_path, placement=placement)
+            self._notify(["motion: the keyframes did not fit the new model's latent space; "
+                          "it plays keyframes drawn from the seed"])
+        self.placement = placement
         return patch
+
+    def _play(self, patch: Patch, path: Path, fade_beats: float = 0.0,
+              quantize: str = "bar", placement=None):
+        """Build ``patch``'s renderer here (raises on bad input, nothing changes) and hand
+        it to the render thread; it becomes the current patch."""
+        renderer = self.worker.load(self._renderer_factory(patch, path, placement),
+                                    fade_beats, quantize, note=self._patch_note(patch, path))
+        self.patch = patch
+        return renderer
+
+    @property
+    def keyframes(self):
+        """The keyframes the current patch moves through, [n, latent_dim] (the seed's, a
+        keyframes file's, or the editor's ``motion.vectors``)."""
+        return self.worker.latest_renderer.motion.keyframes
+
+    def still_renderer(self, size: tuple[int, int]):
+        """A renderer of the current patch with a generator of its own, for pictures drawn
+        off the render thread (the motion editor's thumbnails)."""
+        from app.engine.renderer import FrameRenderer
+
+        return FrameRenderer(self.patch, self.registry, size, self.placement,
+                             preset_dir=self.preset_path.parent)
+
+    def set_motion(self, motion: dict) -> Patch:
+        """Replace the latent motion (the motion editor: keyframes, path, timing, layers).
+        Checked here (UserError naming the field; the current motion plays on), then
+        morphed into over EDIT_FADE_BEATS from now."""
+        from pydantic import ValidationError
+
+        from app.core.patch import MotionSpec
+
+        try:
+            spec = MotionSpec.model_validate(motion)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(map(str, err["loc"]))
+            raise UserError(f"motion{'.' + where if where else ''}: "
+                            f"{err['msg'].removeprefix('Value error, ')}") from None
+        patch = self.patch.model_copy(update={"motion": spec})
+        self._play(patch, self.preset_path, EDIT_FADE_BEATS, "now")
+        return patch
+
+    def set_playing(self, playing: bool) -> None:
+        """The transport. Stop: the output goes black and nothing renders (the analysis and
+        beat clock run on), and a file played as input stops and goes back to its start.
+        Play: rendering resumes, and the file plays from the start."""
+        self.worker.set_playing(playing)
+        if self.player is not None:
+            self.player.set_playing(playing)
 
     def _map_for(self, patch: Patch):
         from app.midi.mapping import with_overrides
@@ -350,14 +416,12 @@ class LiveEngine:
         from app.core.presets import load_preset
 
         patch, path = load_preset(name_or_path, self.registry)
-        self.worker.load(self._renderer_factory(patch, path), fade_beats, quantize,
-                         note=self._patch_note(patch, path))
+        self._play(patch, path, fade_beats, quantize)
         for pid, value in {**self.registry.defaults(), **patch.params}.items():
             self.store.set(pid, value, source="preset")
         if self.midi:
             self.midi.router.set_map(self._map_for(patch))
-        self.patch, self._preset_path = patch, path
-        self._saved_routes = patch.routes
+        self._preset_path, self._saved = path, patch
         return patch
 
     @property
@@ -370,10 +434,12 @@ class LiveEngine:
         return {**self.registry.defaults(), **self.patch.params}
 
     def is_dirty(self) -> bool:
-        """Whether the knobs or the modulation routes differ from the preset as loaded or
-        last saved."""
+        """Whether the knobs or the patch (routes, motion, model) differ from the preset as
+        loaded or last saved."""
         saved = self.preset_values()
-        return self.patch.routes != self._saved_routes or any(
+        content = {"name", "params"}
+        return self.patch.model_dump(exclude=content) != self._saved.model_dump(
+            exclude=content) or any(
             abs(v - saved[k]) > 1e-9 for k, v in self.store.snapshot().values.items())
 
     def set_routes(self, entries: list[dict]) -> list[str]:
@@ -398,10 +464,7 @@ class LiveEngine:
                 problems.append(f"{where}: unknown parameter {route.target!r}")
                 continue
             routes.append(route)
-        patch = self.patch.model_copy(update={"routes": routes})
-        self.worker.load(self._renderer_factory(patch, self.preset_path),
-                         note=self._patch_note(patch, self.preset_path))
-        self.patch = patch
+        self._play(self.patch.model_copy(update={"routes": routes}), self.preset_path)
         return problems
 
     def save_preset(self, path: Path, name: str | None = None) -> Patch:
@@ -415,8 +478,7 @@ class LiveEngine:
         patch = self.patch.model_copy(update={"params": params,
                                               "name": name or self.patch.name})
         save_preset(patch, path)
-        self.patch, self._preset_path = patch, Path(path)
-        self._saved_routes = patch.routes
+        self.patch, self._preset_path, self._saved = patch, Path(path), patch
         return patch
 
     def renamed(self, path: Path, name: str) -> None:
@@ -448,8 +510,9 @@ class LiveEngine:
         the tempo clock's own thread, picture words (``flash``, ``freeze``, ``blackout``,
         ``next``, ``previous``, ``random``) to the render worker, ``learn PARAM``,
         ``commit``, ``cancel``, ``unbind PARAM``, ``save-map FILE`` to MIDI learn,
-        ``record [FILE]`` starts or stops a recording. Raises ValueError naming the
-        command when it is not one (UserError when a recording cannot start)."""
+        ``record [FILE]`` starts or stops a recording, ``play`` / ``stop`` the
+        transport. Raises ValueError naming the command when it is not one (UserError when
+        a recording cannot start)."""
         from app.core.tempo import parse_command
 
         words = line.split()
@@ -460,6 +523,8 @@ class LiveEngine:
             self.worker.trigger(PICTURE_WORDS[name])
         elif name in LEARN_WORDS:
             self._learn_command(line, name, rest)
+        elif name in ("play", "stop") and not rest:
+            self.set_playing(name == "play")
         elif name == "record" and len(rest) <= 1:
             self.toggle_recording(Path(rest[0]) if rest else None)
         else:

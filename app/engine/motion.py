@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from app.core.curves import ease
-from app.core.keyframes import load_keyframes
+from app.core.keyframes import KeyframeSizeError, load_keyframes
 from app.core.patch import ClassSpec, MotionSpec
 from app.core.seeds import derive_seed, rng_for
 from app.core.types import AnalysisFrame
@@ -119,7 +119,13 @@ class LatentMotion:
         self.seed = seed
         self.beats_per_bar = beats_per_bar
         if keyframes is None:
-            if spec.keyframes_file:
+            if spec.vectors is not None:
+                keyframes = np.asarray(spec.vectors, dtype=np.float64)
+                if keyframes.shape[1] != latent_dim:
+                    raise KeyframeSizeError(
+                        f"motion.vectors: keyframes of {keyframes.shape[1]} dimensions, the "
+                        f"generator needs {latent_dim}")
+            elif spec.keyframes_file:
                 keyframes = load_keyframes(spec.keyframes_file, latent_dim)
             else:
                 keyframes = rng_for(seed, "motion.keyframes").standard_normal(

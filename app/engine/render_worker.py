@@ -23,7 +23,7 @@ from app.core.mailbox import Mailbox
 from app.core.params import ParamStore
 from app.core.types import AnalysisFrame, RenderedFrame, TimedFrame
 from app.engine.motion import quantize_up
-from app.engine.renderer import FrameRenderer
+from app.engine.renderer import FrameRenderer, latent_crossfade, shares_latent_space
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,8 @@ class RenderWorker:
         self.params = params
         self.frozen = False
         self.blackout = False
-        self._triggers: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.stopped = False  # the transport's Stop: black frames, nothing rendered
+        self._triggers: queue.SimpleQueue[str | dict] = queue.SimpleQueue()
         self._jumps: list[tuple[float, int]] = []  # pending (landing beat, step)
         self._jumped = 0                            # steps of the jumps that have landed
         self._flash_beats: float | None = None
@@ -179,7 +180,8 @@ class RenderWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="render", daemon=True)
         self.scale_changes = 0
-        self._renderer_for(1.0)  # build the full-size renderer now: bad input fails early
+        # the full-size renderer of the patch loaded last (built now: bad input fails early)
+        self.latest_renderer: FrameRenderer = self._renderer_for(1.0)[0]
 
     def internal_size(self, scale: float) -> tuple[int, int]:
         w, h = self.size
@@ -206,16 +208,20 @@ class RenderWorker:
 
     def load(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer],
              fade_beats: float = 0.0, quantize: str = "bar", start_beats: float | None = None,
-             note: dict | None = None) -> None:
+             note: dict | None = None) -> FrameRenderer:
         """Switch to another patch: its full-size renderer is built here, on the caller's
         thread (bad input raises here, and the old patch keeps playing); the render thread
         swaps it in at its next frame without waiting. With ``fade_beats`` the old patch
-        plays on to the next beat or bar (``quantize``), then crossfades into the new one
-        over that many beats (both render meanwhile: twice the work for the fade), or from
-        ``start_beats`` when given (a replay). ``note`` (what the patch is) goes to
-        ``on_event`` with the swap."""
+        plays on to the next beat or bar (``quantize``; ``"now"``: at once, for edits of
+        the playing patch), or from ``start_beats`` when given (a replay), then crossfades
+        into the new one over that many beats: through latent space when both play the
+        same generator, else as a dissolve (both render meanwhile: twice the work).
+        ``note`` (what the patch is) goes to ``on_event`` with the swap. Returns the new
+        renderer (also kept as ``latest_renderer``)."""
         renderer = make_renderer(self.internal_size(1.0))
         self._swap.put((make_renderer, renderer, fade_beats, quantize, start_beats, note))
+        self.latest_renderer = renderer
+        return renderer
 
     def trigger(self, name: str) -> None:
         """Queue a trigger (one of WORKER_TRIGGERS) for the next frame; any thread."""
@@ -223,9 +229,17 @@ class RenderWorker:
             raise ValueError(f"not a render trigger: {name!r}")
         self._triggers.put(name)
 
+    def set_playing(self, playing: bool) -> None:
+        """The transport: stopped, frames are black and nothing is rendered (the beat clock
+        runs on); any thread, from the next frame."""
+        self._triggers.put({"type": "transport", "playing": bool(playing)})
+
     def _take_triggers(self, analysis: AnalysisFrame, renderer: FrameRenderer) -> None:
         while not self._triggers.empty():
-            self.replay(self._resolve(self._triggers.get(), analysis, renderer))
+            item = self._triggers.get()
+            event = {**item, "t_s": analysis.t_s} if isinstance(item, dict) else \
+                self._resolve(item, analysis, renderer)
+            self.replay(event)
         landed = [step for at, step in self._jumps if at <= analysis.beats]
         if landed:
             self._jumped += sum(landed)
@@ -263,6 +277,8 @@ class RenderWorker:
             self._flash_beats = float(event["beats"])
         elif kind == "jump":
             self._jumps.append((float(event["at"]), int(event["step"])))
+        elif kind == "transport":
+            self.stopped = not event["playing"]
         else:
             raise ValueError(f"not a render event: {kind!r}")
         if self.on_event is not None:
@@ -290,7 +306,8 @@ class RenderWorker:
         while not self._swap.empty():
             make, renderer, fade_beats, quantize, start, note = self._swap.get()
             if start is None:
-                start = quantize_up(analysis.beats, quantize, analysis.beats_per_bar)
+                start = analysis.beats if quantize == "now" else \
+                    quantize_up(analysis.beats, quantize, analysis.beats_per_bar)
             if fade_beats > 0 and self._renderers:
                 old = self._renderers.get(scale) or next(iter(self._renderers.values()))
                 self._fade = _Fade(old[0], old[1], start, fade_beats)
@@ -304,7 +321,7 @@ class RenderWorker:
         self._take_triggers(analysis, renderer)
         clock = {"t_s": analysis.t_s, "beats": analysis.beats, "bpm": analysis.bpm,
                  "bar_phase": analysis.bar_phase}
-        if self.blackout:
+        if self.blackout or self.stopped:
             w, h = self.size
             return RenderedFrame(seq=self.rendered, image=np.zeros((h, w, 3), np.uint8),
                                  params=self._last_frame.params if self._last_frame else {},
@@ -319,14 +336,19 @@ class RenderWorker:
             self._fade = None
         if weight <= 0.0:  # before the quantised start: the old patch plays on
             frame = fade.renderer.render(analysis, fade.state, self.fps, output_size=self.size)
+        elif weight < 1.0 and shares_latent_space(fade.renderer, renderer):
+            frame = latent_crossfade(fade.renderer, fade.state, renderer, state, weight,
+                                     analysis, self.fps, self._base_params(analysis, renderer),
+                                     jumps, output_size=self.size)
         else:
             frame = renderer.render(analysis, state, self.fps,
                                     self._base_params(analysis, renderer), jumps,
                                     output_size=self.size)
-        if fade and 0.0 < weight < 1.0:  # the old one on its own knobs, blended out
-            old = fade.renderer.render(analysis, fade.state, self.fps, output_size=self.size)
-            mixed = (1.0 - weight) * old.image.astype(np.float32) + weight * frame.image
-            frame = replace(frame, image=mixed.round().astype(np.uint8))
+            if weight < 1.0:  # another generator: the old one on its own knobs, dissolved
+                old = fade.renderer.render(analysis, fade.state, self.fps,
+                                           output_size=self.size)
+                mixed = (1.0 - weight) * old.image.astype(np.float32) + weight * frame.image
+                frame = replace(frame, image=mixed.round().astype(np.uint8))
         if fade:
             frame.timings["fade"] = weight
         self._last_frame = frame

@@ -23,8 +23,8 @@ from app.core.patch import Patch
 from app.core.types import AnalysisFrame, RenderedFrame
 from app.engine.device import Placement
 from app.engine.effects import Effects, EffectsState
-from app.engine.generators import Generator, build_generator
-from app.engine.motion import LatentMotion
+from app.engine.generators import Generator, build_generator, generator_key
+from app.engine.motion import LatentMotion, slerp
 
 
 @dataclass
@@ -78,6 +78,7 @@ class FrameRenderer:
         self.seed = patch.seed if seed is None else seed
         self.generator = generator or build_generator(patch.generator, size, placement,
                                                       self.seed, preset_dir)
+        self.generator_key = generator_key(patch.generator, self.seed, preset_dir)
         motion_spec = patch.motion
         if motion_spec.keyframes_file and preset_dir is not None:
             kf = Path(motion_spec.keyframes_file)
@@ -98,13 +99,49 @@ class FrameRenderer:
         """Base values with modulation applied (advances the smoothing state)."""
         return self.modulator.evaluate(base or self.base_params, analysis, state.modulation)
 
-    def latent(self, analysis: AnalysisFrame, params: Mapping[str, float],
-               jumps: Sequence[tuple[float, int]] = ()) -> tuple[np.ndarray, np.ndarray | None]:
+    def motion_point(self, analysis: AnalysisFrame, state: RenderState,
+                     base: Mapping[str, float] | None = None,
+                     jumps: Sequence[tuple[float, int]] = ()
+                     ) -> tuple[dict[str, float], np.ndarray, np.ndarray | None]:
+        """This frame's parameters (advances the smoothing), latent vector before
+        truncation, and class vector (None for unconditional generators)."""
+        params = self.effective_params(analysis, state, base)
         z = self.motion.z_at(analysis.beats, jumps,
                              oscillate_amount=params["motion.oscillate.amount"],
                              flicker_amount=params["motion.flicker.amount"],
                              push=params["motion.push"])
-        return z * params["motion.truncation"], self.motion.y_at(analysis.beats, analysis)
+        return params, z, self.motion.y_at(analysis.beats, analysis)
+
+    def generate(self, z: np.ndarray, y: np.ndarray | None,
+                 params: Mapping[str, float]) -> torch.Tensor:
+        """The generator's picture of ``z`` (truncated by the parameter), fitted to the
+        frame: [1, 3, H, W] in [0, 1]."""
+        zt = torch.from_numpy(z * params["motion.truncation"]).float().unsqueeze(0)
+        yt = torch.from_numpy(y).float().unsqueeze(0) if y is not None else None
+        img = fit_to_frame(self.generator(zt, yt), self.size, self.patch.generator.fit)
+        return (img.to(self.placement.dtype) + 1.0) * 0.5
+
+    def finish(self, img: torch.Tensor, params: Mapping[str, float], state: RenderState,
+               fps: float, output_size: tuple[int, int] | None) -> torch.Tensor:
+        """Effects, then the upscale to ``output_size`` (auto-resolution renders small)."""
+        img = self.effects.apply(img, params, state.effects, fps)
+        if output_size is not None and output_size != self.size:
+            img = F.interpolate(img, size=(output_size[1], output_size[0]), mode="bilinear",
+                                align_corners=False)
+        return img
+
+    def frame(self, analysis: AnalysisFrame, state: RenderState, pixels: np.ndarray,
+              params: dict[str, float], z: np.ndarray, times: Sequence[float]) -> RenderedFrame:
+        """Wrap finished pixels as this renderer's next frame (``times``: perf_counter at
+        the start, after motion, after the generator, at the end)."""
+        t0, t1, t2, t3 = times
+        frame = RenderedFrame(seq=state.seq, t_s=analysis.t_s, image=pixels, beats=analysis.beats,
+                              bpm=analysis.bpm, bar_phase=analysis.bar_phase,
+                              params=params, latent=z, timings={
+            "motion_ms": 1e3 * (t1 - t0), "generate_ms": 1e3 * (t2 - t1),
+            "effects_ms": 1e3 * (t3 - t2), "total_ms": 1e3 * (t3 - t0)})
+        state.seq += 1
+        return frame
 
     @torch.inference_mode()
     def render(self, analysis: AnalysisFrame, state: RenderState, fps: float,
@@ -114,24 +151,44 @@ class FrameRenderer:
         """One frame at ``analysis.t_s``; advances ``state``. ``output_size`` upscales the
         finished frame (auto-resolution renders small and shows it at the output size)."""
         t0 = time.perf_counter()
-        params = self.effective_params(analysis, state, base)
-        z, y = self.latent(analysis, params, jumps)
+        params, z, y = self.motion_point(analysis, state, base, jumps)
         t1 = time.perf_counter()
-        zt = torch.from_numpy(z).float().unsqueeze(0)
-        yt = torch.from_numpy(y).float().unsqueeze(0) if y is not None else None
-        img = fit_to_frame(self.generator(zt, yt), self.size, self.patch.generator.fit)
-        img = (img.to(self.placement.dtype) + 1.0) * 0.5
+        img = self.generate(z, y, params)
         t2 = time.perf_counter()
-        img = self.effects.apply(img, params, state.effects, fps)
-        if output_size is not None and output_size != self.size:
-            img = F.interpolate(img, size=(output_size[1], output_size[0]), mode="bilinear",
-                                align_corners=False)
-        pixels = to_uint8_hwc(img)
-        t3 = time.perf_counter()
-        frame = RenderedFrame(seq=state.seq, t_s=analysis.t_s, image=pixels, beats=analysis.beats,
-                              bpm=analysis.bpm, bar_phase=analysis.bar_phase,
-                              params=params, timings={
-            "motion_ms": 1e3 * (t1 - t0), "generate_ms": 1e3 * (t2 - t1),
-            "effects_ms": 1e3 * (t3 - t2), "total_ms": 1e3 * (t3 - t0)})
-        state.seq += 1
-        return frame
+        pixels = to_uint8_hwc(self.finish(img, params, state, fps, output_size))
+        return self.frame(analysis, state, pixels, params, z, (t0, t1, t2, time.perf_counter()))
+
+
+def shares_latent_space(old: FrameRenderer, new: FrameRenderer) -> bool:
+    """Whether a crossfade from ``old`` to ``new`` can move through latent space: the same
+    generator (weights) at the same internal size."""
+    return old.generator_key == new.generator_key and old.size == new.size
+
+
+@torch.inference_mode()
+def latent_crossfade(old: FrameRenderer, old_state: RenderState, new: FrameRenderer,
+                     new_state: RenderState, weight: float, analysis: AnalysisFrame,
+                     fps: float, base: Mapping[str, float] | None = None,
+                     jumps: Sequence[tuple[float, int]] = (),
+                     output_size: tuple[int, int] | None = None) -> RenderedFrame:
+    """A frame ``weight`` of the way from ``old`` to ``new`` (both playing the same
+    generator): the latent vectors slerp, class vectors and parameter values mix, and the
+    generator runs once, so the picture morphs instead of dissolving. Structural effects
+    that differ (mirror, kaleidoscope) are each applied to the morphed picture and blended.
+    Both states advance, so the old patch's smoothing and feedback stay continuous."""
+    t0 = time.perf_counter()
+    old_params, z0, y0 = old.motion_point(analysis, old_state)
+    new_params, z1, y1 = new.motion_point(analysis, new_state, base, jumps)
+    params = {k: (1.0 - weight) * old_params.get(k, v) + weight * v
+              for k, v in new_params.items()}
+    z = slerp(z0, z1, weight)
+    y = None if y1 is None or y0 is None else (1.0 - weight) * y0 + weight * y1
+    t1 = time.perf_counter()
+    img = new.generate(z, y, params)
+    t2 = time.perf_counter()
+    out = new.finish(img, params, new_state, fps, output_size)
+    if old.patch.effects != new.patch.effects:
+        out = (1.0 - weight) * old.finish(img, params, old_state, fps, output_size) \
+            + weight * out
+    pixels = to_uint8_hwc(out)
+    return new.frame(analysis, new_state, pixels, params, z, (t0, t1, t2, time.perf_counter()))

@@ -33,7 +33,7 @@ from app.engine.render_worker import RenderWorker
 from app.engine.renderer import FrameRenderer
 from app.engine.video_writer import QUALITY_PRESETS, EncoderSettings
 
-WORKER_EVENTS = ("freeze", "blackout", "flash", "jump")
+WORKER_EVENTS = ("freeze", "blackout", "flash", "jump", "transport")
 
 
 @dataclass(frozen=True)

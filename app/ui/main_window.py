@@ -12,13 +12,13 @@ from pathlib import Path
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QGuiApplication, QKeySequence
-from PyQt6.QtWidgets import (QComboBox, QDockWidget, QLabel, QMainWindow, QToolBar,
-                             QWidget)
+from PyQt6.QtWidgets import QComboBox, QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
 
 from app.core.errors import UserError
 from app.engine.live_engine import LiveEngine
 
 from .frame_view import FrameView
+from .widgets import Background
 
 DISPLAY_MS = 16
 TEMPO_SOURCES = ("audio", "tap", "manual", "midi")
@@ -80,6 +80,10 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Transport")
         bar.setObjectName("transport")
         self.addToolBar(bar)
+        self.play = self._action(bar, "Play", "Space", self._toggle_play,
+                                 "play / stop: stopped, the output is black and a played "
+                                 "file waits at its start", checkable=True)
+        self.play.setChecked(True)
         self.bpm_label = QLabel("--- BPM")
         self.bpm_label.setObjectName("bpm")
         self.bpm_label.setMinimumWidth(110)
@@ -132,11 +136,13 @@ class MainWindow(QMainWindow):
         self.addAction(quit_action)
 
     def _build_panels(self) -> None:
-        """The tabs on the right: parameters, presets, modulation, audio, MIDI."""
+        """The tabs on the right: parameters, presets, modulation, motion, audio, MIDI,
+        model."""
         from .audio_panel import AudioPanel
         from .midi_panel import MidiPanel
         from .model_panel import ModelPanel
         from .modulation_panel import ModulationPanel
+        from .motion_panel import MotionPanel
         from .param_panel import ParamPanel
         from .preset_panel import PresetPanel
 
@@ -149,14 +155,16 @@ class MainWindow(QMainWindow):
         self.midi_panel = MidiPanel(self.engine, self.show_notice)
         self.audio_panel = AudioPanel(self.engine, self.show_notice)
         self.modulation = ModulationPanel(self.engine, self.show_notice)
+        self.motion = MotionPanel(self.engine, self.show_notice)
         self.models = ModelPanel(self.engine, self.show_notice)
         docks = [self._dock(title, widget) for title, widget in (
             ("Parameters", self.params), ("Presets", self.presets),
-            ("Modulation", self.modulation), ("Audio", self.audio_panel),
+            ("Modulation", self.modulation), ("Motion", self.motion),
+            ("Audio", self.audio_panel),
             ("MIDI", self.midi_panel), ("Model", self.models))]
         for other in docks[1:]:
             self.tabifyDockWidget(docks[0], other)
-        self.audio_dock, self.modulation_dock = docks[3], docks[2]
+        self.modulation_dock, self.motion_dock, self.audio_dock = docks[2:5]
         docks[0].raise_()
         undo = self.params.undo.createUndoAction(self, "Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
@@ -205,6 +213,9 @@ class MainWindow(QMainWindow):
     def show_notice(self, text: str) -> None:
         self.notices.setText(text)  # non-modal: the show never stops for a dialog
 
+    def _toggle_play(self, checked: bool) -> None:
+        self.command("play" if checked else "stop")
+
     def _toggle_lock(self, checked: bool) -> None:
         self.command("lock" if checked else "unlock")
 
@@ -243,6 +254,8 @@ class MainWindow(QMainWindow):
         self.bpm_label.setText(f"{status.bpm:6.1f} BPM")
         if self.source.currentText() != status.source and not self.source.view().isVisible():
             self.source.setCurrentText(status.source)
+        self.play.setChecked(status.playing)
+        self.play.setText("Stop" if status.playing else "Play")
         self.freeze.setChecked(status.frozen)
         self.blackout.setChecked(status.blackout)
         self.record.setChecked(status.recording is not None)
@@ -258,6 +271,7 @@ class MainWindow(QMainWindow):
                                               f"dropped {status.record_drops}")
         self.midi_panel.refresh()
         self.modulation.refresh()
+        self.motion.refresh()
         if self.audio_panel.isVisible():  # scopes cost drawing time only when shown
             self.audio_panel.refresh()
         for problem, text in self.engine.take_notices():
@@ -280,5 +294,6 @@ class MainWindow(QMainWindow):
 
         remember(self)
         self.timer.stop()
+        Background.wait_all()
         self.output.close()
         super().closeEvent(event)

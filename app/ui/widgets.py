@@ -25,11 +25,18 @@ def button_row(specs: Sequence[tuple[str, Callable[[], object]]],
 
 
 class Background(QObject):
-    """Runs work off the GUI thread (loading presets and models, rebuilding renderers) and
-    hands its outcome to ``on_done(result, error)`` on the GUI thread; ``error`` is the
-    UserError's line, or "" when the work succeeded."""
+    """Runs work off the GUI thread (loading presets and models, rebuilding renderers,
+    drawing thumbnails) and hands its outcome to ``on_done(result, error)`` on the GUI
+    thread; ``error`` is the UserError's line, or "" when the work succeeded. The window
+    calls ``wait_all`` as it closes, so no work outlives the objects it reports to."""
 
     done = pyqtSignal(object, str)
+    _running: set[threading.Thread] = set()
+
+    @classmethod
+    def wait_all(cls, timeout_s: float = 10.0) -> None:
+        for thread in list(cls._running):
+            thread.join(timeout_s)
 
     def __init__(self, on_done: Callable[[object, str], None]) -> None:
         super().__init__()
@@ -41,4 +48,8 @@ class Background(QObject):
                 self.done.emit(work(), "")
             except UserError as exc:
                 self.done.emit(None, str(exc))
-        threading.Thread(target=target, name=name, daemon=True).start()
+            finally:
+                Background._running.discard(threading.current_thread())
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        Background._running.add(thread)
+        thread.start()

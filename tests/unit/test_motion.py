@@ -170,3 +170,21 @@ def test_class_vectors_mix_cycle_and_follow_chroma():
 def test_unconditional_generators_get_no_class_vector():
     assert motion().y_at(0.0, None) is None
     assert motion(class_dim=5).y_at(0.0, None).shape == (5,)
+
+
+def test_editor_vectors_are_the_keyframes_and_are_checked():
+    from pydantic import ValidationError
+
+    from app.core.keyframes import KeyframeSizeError, seed_vector
+    from app.core.patch import MotionSpec
+
+    vectors = [seed_vector(s, 8).tolist() for s in (1, 2, 3)]
+    motion = LatentMotion(MotionSpec(vectors=vectors), latent_dim=8, seed=0)
+    assert np.array_equal(motion.keyframes, np.array(vectors))
+    assert np.array_equal(seed_vector(2, 8), seed_vector(2, 8))
+    with pytest.raises(KeyframeSizeError, match="motion.vectors: keyframes of 8 dimensions"):
+        LatentMotion(MotionSpec(vectors=vectors), latent_dim=16, seed=0)
+    for bad, message in (([], "at least one"), ([[0.0, 1.0], [2.0]], r"vectors\[1\]"),
+                         ([[float("nan")]], r"vectors\[0\]")):
+        with pytest.raises(ValidationError, match=message):
+            MotionSpec(vectors=bad)

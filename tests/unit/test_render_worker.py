@@ -264,3 +264,98 @@ def test_preset_crossfade_starts_on_the_next_bar_and_blends_over_its_beats(regis
     assert weights[:3] == [0.0, 0.0, 0.0]          # the old preset plays to the bar line
     assert 0.0 < weights[3] < weights[4] < weights[5] < 1.0  # then blends over 4 beats
     assert weights[6] == 1.0 and weights[7] is None  # and the fade is over
+
+
+def _holding(registry, vector, **updates):
+    """nebula-drift holding one keyframe, no routes and no feedback: frames depend only on
+    the latent and the patch."""
+    from app.core.presets import load_preset
+
+    patch, path = load_preset("nebula-drift", registry)
+    motion = patch.motion.model_copy(update={"path": "hold", "vectors": [list(vector)],
+                                             "oscillate": patch.motion.oscillate.model_copy(
+                                                 update={"amplitude": 0.0})})
+    return patch.model_copy(update={"motion": motion, "routes": [], "params": {},
+                                    **updates}), path
+
+
+def test_presets_on_one_generator_crossfade_through_latent_space(registry, cpu):
+    from app.engine.motion import slerp
+    from app.engine.renderer import FrameRenderer
+
+    rng = np.random.default_rng(5)
+    za, zb = rng.standard_normal(64), rng.standard_normal(64)
+
+    def factory(patch_and_path):
+        patch, path = patch_and_path
+        return lambda size: FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent)
+
+    worker = RenderWorker(factory(_holding(registry, za)), (48, 32), Mailbox(), fps=30.0,
+                          auto_resolution=False)
+    a = worker.render(frame(beats=4.5))
+    worker.load(factory(_holding(registry, zb)), fade_beats=4.0, quantize="bar")
+    worker.render(frame(beats=5.0))  # swapped in: the fade starts on the bar at beat 8
+    mid = worker.render(frame(beats=10.0))  # halfway: smoothstep(0.5) = 0.5
+    b = worker.render(frame(beats=12.0))
+    assert mid.timings["fade"] == pytest.approx(0.5)
+    assert np.allclose(mid.latent, slerp(za, zb, 0.5))
+    direct = factory(_holding(registry, slerp(za, zb, 0.5)))((48, 32))
+    morphed = direct.render(frame(beats=10.0), direct.new_state(), 30.0).image
+    assert np.abs(mid.image.astype(int) - morphed).max() <= 1  # the generator drew the mix
+    dissolve = (a.image.astype(np.float32) + b.image) / 2
+    assert np.abs(mid.image - dissolve).mean() > 5  # not a pixel blend of the two ends
+
+
+def test_another_generator_or_different_effects_still_crossfade(registry, cpu):
+    from app.core.patch import EffectsSpec
+    from app.engine.renderer import FrameRenderer
+
+    z = np.random.default_rng(6).standard_normal(64)
+
+    def factory(patch_and_path):
+        patch, path = patch_and_path
+        return lambda size: FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent)
+
+    plain = _holding(registry, z)
+    mirrored = _holding(registry, z, effects=EffectsSpec(mirror="horizontal"))
+    worker = RenderWorker(factory(plain), (48, 32), Mailbox(), fps=30.0, auto_resolution=False)
+    start = worker.render(frame(beats=4.5)).image.astype(np.float32)
+    worker.load(factory(mirrored), fade_beats=4.0, quantize="bar")
+    worker.render(frame(beats=5.0))
+    mid = worker.render(frame(beats=10.0)).image
+    end = worker.render(frame(beats=12.0)).image
+    assert np.abs(mid - (start + end) / 2).max() <= 1  # same latent: effects blend halfway
+
+
+def test_stop_draws_black_without_rendering_and_play_resumes(registry, cpu):
+    patch, path = _holding(registry, np.ones(64))
+    from app.engine.renderer import FrameRenderer
+
+    worker = RenderWorker(lambda size: FrameRenderer(patch, registry, size, cpu),
+                          (32, 18), Mailbox(), fps=30.0, auto_resolution=False)
+    events = []
+    worker.on_event = events.append
+    assert worker.render(frame()).image.max() > 0
+    worker.set_playing(False)
+    stopped = worker.render(frame(beats=5.0))
+    assert stopped.image.max() == 0 and stopped.beats == 5.0 and worker.stopped
+    worker.set_playing(True)
+    assert worker.render(frame(beats=6.0)).image.max() > 0
+    assert [(e["type"], e["playing"]) for e in events] == [("transport", False),
+                                                          ("transport", True)]
+
+
+def test_generator_cache_reuses_one_latent_space_and_forgets_on_request(cpu):
+    from app.core.patch import GeneratorSpec
+    from app.engine.generators import GeneratorCache
+
+    cache = GeneratorCache()
+    spec = GeneratorSpec(look="cells")
+    first = cache.get(spec, (32, 18), cpu, seed=1)
+    assert cache.get(spec, (32, 18), cpu, seed=1) is first
+    assert cache.get(spec, (64, 36), cpu, seed=1) is not first       # another size
+    assert cache.get(spec, (32, 18), cpu, seed=2) is not first       # other weights
+    assert cache.get(spec, (32, 18), cpu, seed=1) is not first       # only one space kept
+    again = cache.get(spec, (32, 18), cpu, seed=1)
+    cache.forget()
+    assert cache.get(spec, (32, 18), cpu, seed=1) is not again
