@@ -1,4 +1,4 @@
-"""Command line: ``latentvj render|live|midi|keyframes ...``.
+"""Command line: ``latentvj render|live|midi|keyframes|train|merge-timecuts|generate ...``.
 
 User errors print one line on stderr and exit with code 2, never a traceback.
 """
@@ -142,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     keyframes.add_argument("--preset", default=DEFAULT_PRESET)
     keyframes.add_argument("--seed", type=_seed, help="override the preset's seed")
     keyframes.add_argument("-o", "--output", type=Path, required=True, help="output .json")
+
+    from app.train.cli import add_commands
+
+    add_commands(sub, _seed, parse_size, parse_fps)
     return parser
 
 
@@ -373,6 +377,11 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_live(args)
         if args.command == "midi":
             return cmd_midi(args)
+        if args.command in ("train", "merge-timecuts", "generate"):
+            from app.train import cli as studio
+
+            return {"train": studio.cmd_train, "merge-timecuts": studio.cmd_merge,
+                    "generate": studio.cmd_generate}[args.command](args)
         return cmd_default()
     except UserError as exc:
         print(f"latentvj: error: {exc}", file=sys.stderr)

@@ -25,6 +25,20 @@ def seed_vector(seed: int, latent_dim: int) -> np.ndarray:
     return np.random.Generator(np.random.PCG64(seed)).standard_normal(latent_dim)
 
 
+def read_json_list_doc(path: Path, where: str, key: str) -> dict:
+    """A JSON object with a non-empty list under ``key`` (keyframes, scripts); UserError
+    starting with ``where`` when the file is missing, not JSON or not that shape."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{where}: not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"{where}: not valid JSON ({exc})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get(key), list) or not doc[key]:
+        raise UserError(f"{where}: expected an object with a non-empty '{key}' list")
+    return doc
+
+
 def save_keyframes(path: str | Path, vectors: np.ndarray, note: str = "") -> None:
     """Write ``vectors`` [n, latent_dim] as JSON (full float precision), atomically."""
     vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
@@ -37,15 +51,7 @@ def load_keyframes(path: str | Path, latent_dim: int | None = None) -> np.ndarra
     """Read keyframes [n, latent_dim]; UserError naming the file and the problem."""
     path = Path(path)
     where = f"keyframes '{path}'"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"{where}: not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"{where}: not valid JSON ({exc})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("vectors"), list) or not doc["vectors"]:
-        raise UserError(f"{where}: expected an object with a non-empty 'vectors' list")
-    rows = doc["vectors"]
+    rows = read_json_list_doc(path, where, "vectors")["vectors"]
     width = len(rows[0]) if isinstance(rows[0], list) else -1
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != width or not all(

@@ -1,0 +1,71 @@
+"""Running one training job: data, networks, timelapse and checkpoints together.
+
+``NAME.pt`` in the output folder is rewritten atomically every ``checkpoint_every`` steps
+and at the end (also on Ctrl-C), so a crash loses at most that many steps and the synth can
+play the newest one while training goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.engine.device import Placement
+
+from .config import TrainConfig
+from .dataset import load_dataset
+from .timelapse import Timelapse, next_cut
+from .trainer import StepLosses, Trainer, sample_steps
+
+
+@dataclass
+class TrainResult:
+    checkpoint: Path
+    videos: list[Path]
+    steps: int
+    images: int
+    losses: StepLosses | None
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    wall_s: float = 0.0
+
+
+def run_job(config: TrainConfig, out_dir: Path, placement: Placement,
+            resume: Path | None = None, checkpoint_every: int = 500,
+            on_step: Callable[[int, int, StepLosses], None] | None = None,
+            on_data: Callable[[int, int], None] | None = None) -> TrainResult:
+    """Train ``config`` to its total steps (``--steps`` counts from the start, so a resumed
+    job runs the rest); the timelapse takes its frames spread over the whole run."""
+    t0 = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = load_dataset([Path(p) for p in config.dataset], config.size, config.frame_step,
+                        on_data)
+    trainer = Trainer(config, data, placement)
+    if resume is not None:
+        trainer.resume(resume)
+    total = trainer.total_steps()
+    schedule = sample_steps(total, config.timelapse_frames)
+    cut_frames = round(config.auto_render_period * 60 * config.fps) \
+        if config.auto_render_period else None
+    name = config.name if trainer.step_count == 0 or cut_frames else \
+        f"{config.name}_from{trainer.step_count:07d}"
+    timelapse = Timelapse(out_dir, name, (config.grid_width, config.grid_height),
+                          config.size, config.fps, config.render_res, cut_frames,
+                          next_cut(out_dir, config.name))
+    checkpoint = out_dir / f"{config.name}.pt"
+    losses = None
+    try:
+        while trainer.step_count < total:
+            losses = trainer.step()
+            if trainer.step_count in schedule:
+                timelapse.add(trainer.sample())
+            if trainer.step_count % checkpoint_every == 0:
+                trainer.save(checkpoint)
+            if on_step:
+                on_step(trainer.step_count, total, losses)
+    finally:  # Ctrl-C or a failure: keep what was learned and what was filmed
+        trainer.save(checkpoint)
+        videos = timelapse.close()
+    return TrainResult(checkpoint, videos, trainer.step_count, len(data), losses,
+                       data.skipped, time.perf_counter() - t0)
