@@ -38,3 +38,13 @@ def user_recordings_dir() -> Path:
     path = Path(root)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def user_training_dir() -> Path:
+    """Where the Train panel puts checkpoints and timelapses by default:
+    $LATENTVJ_TRAINING_DIR, else $XDG_DATA_HOME/latentvj/training (made when training)."""
+    root = os.environ.get("LATENTVJ_TRAINING_DIR")
+    if not root:
+        xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+        root = os.path.join(xdg, "latentvj", "training")
+    return Path(root)

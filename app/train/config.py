@@ -7,10 +7,13 @@ same thing wherever it is written, and a bad one is reported with the field's na
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.engine.generators.dcgan import ACTIVATION_NAMES, DCGANConfig
+
+Activation = Literal[ACTIVATION_NAMES]
 
 
 class TrainConfig(BaseModel):
@@ -30,8 +33,8 @@ class TrainConfig(BaseModel):
         None, gt=0.0, description="minutes of timelapse per time-cut file")
     nbr_of_layers_g: int = Field(5, ge=2, le=9)
     nbr_of_layers_d: int = Field(5, ge=2, le=9)
-    activation_g: str = "relu"
-    activation_d: str = "lrelu"
+    activation_g: Activation = "relu"
+    activation_d: Activation = "lrelu"
     learning_rate_g: float = Field(0.0002, gt=0.0, le=1.0)
     learning_rate_d: float = Field(0.0002, gt=0.0, le=1.0)
     beta1_g: float = Field(0.5, ge=0.0, lt=1.0)
@@ -76,11 +79,6 @@ class TrainConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> "TrainConfig":
-        for side in ("g", "d"):
-            name = getattr(self, f"activation_{side}")
-            if name not in ACTIVATION_NAMES:
-                raise ValueError(f"activation_{side} {name!r} is not one of "
-                                 f"{', '.join(ACTIVATION_NAMES)}")
         factor = 2 ** (max(self.nbr_of_layers_g, self.nbr_of_layers_d) - 1)
         for name in ("output_width", "output_height"):
             if getattr(self, name) % factor:

@@ -7,11 +7,13 @@ play the newest one while training goes on.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.core.errors import UserError
 from app.engine.device import Placement
 
 from .config import TrainConfig
@@ -34,11 +36,22 @@ class TrainResult:
 def run_job(config: TrainConfig, out_dir: Path, placement: Placement,
             resume: Path | None = None, checkpoint_every: int = 500,
             on_step: Callable[[int, int, StepLosses], None] | None = None,
-            on_data: Callable[[int, int], None] | None = None) -> TrainResult:
+            on_data: Callable[[int, int], None] | None = None,
+            on_sample: Callable[[int, object], None] | None = None,
+            stop: threading.Event | None = None) -> TrainResult:
     """Train ``config`` to its total steps (``--steps`` counts from the start, so a resumed
-    job runs the rest); the timelapse takes its frames spread over the whole run."""
+    job runs the rest); the timelapse takes its frames spread over the whole run.
+    ``on_sample(step, samples)`` sees each timelapse sample; ``stop`` ends the run early
+    (checkpoint and videos kept, as at the end)."""
     t0 = time.perf_counter()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint = out_dir / f"{config.name}.pt"
+    if checkpoint.exists() and resume is None:
+        raise UserError(f"'{checkpoint}' exists already: --resume it, or choose another "
+                        "name or output folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"output folder '{out_dir}': {exc.strerror}") from None
     data = load_dataset([Path(p) for p in config.dataset], config.size, config.frame_step,
                         on_data)
     trainer = Trainer(config, data, placement)
@@ -53,13 +66,15 @@ def run_job(config: TrainConfig, out_dir: Path, placement: Placement,
     timelapse = Timelapse(out_dir, name, (config.grid_width, config.grid_height),
                           config.size, config.fps, config.render_res, cut_frames,
                           next_cut(out_dir, config.name))
-    checkpoint = out_dir / f"{config.name}.pt"
     losses = None
     try:
-        while trainer.step_count < total:
+        while trainer.step_count < total and not (stop and stop.is_set()):
             losses = trainer.step()
             if trainer.step_count in schedule:
-                timelapse.add(trainer.sample())
+                samples = trainer.sample()
+                timelapse.add(samples)
+                if on_sample:
+                    on_sample(trainer.step_count, samples)
             if trainer.step_count % checkpoint_every == 0:
                 trainer.save(checkpoint)
             if on_step:

@@ -47,6 +47,14 @@ class Timelapse:
         self.frames = 0
         self.written: list[Path] = []
         self._writers: list[tuple[Path, VideoWriter]] = []
+        self._check_free()
+
+    def _check_free(self) -> None:
+        """Refuse before any training when the next files exist (never overwrite)."""
+        for path in self._paths():
+            if path.exists():
+                raise UserError(f"timelapse '{path}' exists already; move it or choose "
+                                "another name or output folder")
 
     def _paths(self) -> list[Path]:
         cut = f"_timecut{self.cut:04d}" if self.cut_frames else ""
@@ -58,10 +66,8 @@ class Timelapse:
     def _open(self) -> None:
         w, h = self.sample_size
         size = (w * self.columns, h * self.rows) if self.render_res is None else (w, h)
+        self._check_free()
         for path in self._paths():
-            if path.exists():
-                raise UserError(f"timelapse '{path}' exists already; move it or choose "
-                                "another --out or --name")
             writer = VideoWriter(path, size, self.fps, out_size=self.render_res).start()
             self._writers.append((path, writer))
 

@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
 
     def _build_panels(self) -> None:
         """The tabs on the right: parameters, presets, modulation, motion, audio, MIDI,
-        model."""
+        model, train."""
         from .audio_panel import AudioPanel
         from .midi_panel import MidiPanel
         from .model_panel import ModelPanel
@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         from .motion_panel import MotionPanel
         from .param_panel import ParamPanel
         from .preset_panel import PresetPanel
+        from .train_panel import TrainPanel
 
         self.params = ParamPanel(
             self.engine.store, self.engine.preset_values,
@@ -157,11 +158,12 @@ class MainWindow(QMainWindow):
         self.modulation = ModulationPanel(self.engine, self.show_notice)
         self.motion = MotionPanel(self.engine, self.show_notice)
         self.models = ModelPanel(self.engine, self.show_notice)
+        self.train = TrainPanel(self.engine, self.show_notice)
         docks = [self._dock(title, widget) for title, widget in (
             ("Parameters", self.params), ("Presets", self.presets),
             ("Modulation", self.modulation), ("Motion", self.motion),
             ("Audio", self.audio_panel),
-            ("MIDI", self.midi_panel), ("Model", self.models))]
+            ("MIDI", self.midi_panel), ("Model", self.models), ("Train", self.train))]
         for other in docks[1:]:
             self.tabifyDockWidget(docks[0], other)
         self.modulation_dock, self.motion_dock, self.audio_dock = docks[2:5]
@@ -294,6 +296,7 @@ class MainWindow(QMainWindow):
 
         remember(self)
         self.timer.stop()
+        self.train.shutdown()
         Background.wait_all()
         self.output.close()
         super().closeEvent(event)

@@ -1,5 +1,6 @@
-"""A form for chosen fields of a pydantic model (the motion editor's mode and parameters):
-a combo box per Literal, a spin box per number with the field's own bounds. ``values``
+"""A form for chosen fields of a pydantic model (the motion editor, the Train panel): a
+combo box per Literal, a check box per bool, a spin box per number with the field's own
+bounds. ``values``
 merges the widgets into a dict of the model; ``show`` fills them from a model without
 announcing it as an edit. ``changed`` fires on each edit by the user."""
 
@@ -11,9 +12,17 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QSpinBox,
+    QWidget,
+)
 
 BIG = 1e6
+INT_MAX = 2**31 - 1
 
 
 def _field(model: type[BaseModel], path: str) -> FieldInfo:
@@ -64,6 +73,10 @@ class SpecForm(QWidget):
             layout.addRow(label, widget)
 
     def _widget_for(self, info: FieldInfo) -> QWidget:
+        if info.annotation is bool:
+            box = QCheckBox()
+            box.toggled.connect(lambda _: self.changed.emit())
+            return box
         choices = typing.get_args(info.annotation)
         if choices and all(isinstance(c, str) for c in choices):
             combo = QComboBox()
@@ -75,8 +88,10 @@ class SpecForm(QWidget):
         if isinstance(spin, QDoubleSpinBox):
             spin.setDecimals(3)
             spin.setSingleStep(0.05 if high <= 10 else 1.0)
-        spin.setRange(int(low) if isinstance(spin, QSpinBox) else low,
-                      int(high) if isinstance(spin, QSpinBox) else high)
+        if isinstance(spin, QSpinBox):  # Qt's spin box holds 32-bit integers
+            spin.setRange(int(max(low, -INT_MAX)), int(min(high, INT_MAX)))
+        else:
+            spin.setRange(low, high)
         spin.setKeyboardTracking(False)  # typed numbers count once, when finished
         spin.valueChanged.connect(lambda _: self.changed.emit())
         return spin
@@ -89,6 +104,8 @@ class SpecForm(QWidget):
             value = _get(data, path)
             if isinstance(widget, QComboBox):
                 widget.setCurrentText(str(value))
+            elif isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
             else:
                 widget.setValue(value)
             widget.blockSignals(False)
@@ -97,6 +114,7 @@ class SpecForm(QWidget):
         """``model`` as a dict with this form's fields replaced by the widgets' values."""
         data = model.model_dump()
         for path, widget in self.widgets.items():
-            value = widget.currentText() if isinstance(widget, QComboBox) else widget.value()
+            value = widget.currentText() if isinstance(widget, QComboBox) else \
+                widget.isChecked() if isinstance(widget, QCheckBox) else widget.value()
             _set(data, path, value)
         return data

@@ -13,14 +13,16 @@ from app.ui.main_window import MainWindow
 @pytest.fixture
 def window(qtbot):
     engine = LiveEngine(LiveOptions(play="demo", size=(160, 90), fps=30.0)).start()
-    win = MainWindow(engine)
-    qtbot.addWidget(win)
-    win.show()
+    win = None
     try:
+        win = MainWindow(engine)
+        qtbot.addWidget(win)
+        win.show()
         qtbot.waitUntil(lambda: win.preview.image() is not None, timeout=20_000)
         yield win
     finally:
-        win.close()
+        if win is not None:
+            win.close()
         engine.stop()
 
 
