@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--size", type=parse_size, default=(640, 360))
     live.add_argument("--latency-ms", type=ranged(float, 0.0, 500.0), default=0.0,
                       help="output latency to compensate: beats are predicted this far ahead")
+    live.add_argument("--beat-tracker", default="flux", choices=["flux", "learned", "madmom"],
+                      help="what beats are tracked on: spectral flux (default), latentvj's "
+                           "learned activation, or madmom's network (optional package; "
+                           "non-commercial models)")
     live.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     live.add_argument("--no-auto-resolution", action="store_true",
                       help="always render at --size, even when frames run late")
@@ -269,7 +273,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     options = LiveOptions(
         preset=args.preset, audio_device=args.audio_device, play=args.play,
         channels=args.channels, samplerate=args.samplerate, fps=args.fps, size=args.size,
-        latency_ms=args.latency_ms, device=args.device,
+        latency_ms=args.latency_ms, beat_tracker=args.beat_tracker, device=args.device,
         auto_resolution=not args.no_auto_resolution, midi=args.midi, midi_map=args.midi_map,
         midi_api=args.midi_api, record=args.record, record_size=args.record_size,
         record_codec=args.record_codec, record_quality=args.record_quality)

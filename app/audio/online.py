@@ -10,10 +10,12 @@ fell (a decaying comb over the last 4 s), and feeds that to a TempoClock, whose 
 beat position is *predicted*: frames report the beat phase ``lookahead_s`` ahead, so flashes
 fire when their picture reaches the screen, not one output latency late.
 
-With ``learned=True`` the tempo and beat phase are estimated on the beat activation of a
-small causal network (app/audio/beat_model.py) instead of flux, and the bar follows its
-downbeat activation. An onset picker flags hops where flux jumps, so the render worker can
-draw a hit at once.
+With ``tracker="learned"`` the tempo and beat phase are estimated on the beat activation
+of a small causal network (app/audio/beat_model.py) instead of flux, and the bar follows
+its downbeat activation; ``tracker="madmom"`` uses madmom's online beat network (optional,
+app/audio/madmom_beats.py). The onset strength is the flux of a window that weighs the
+newest samples fully, and an onset picker flags hops where it jumps, so the render worker
+can draw a hit at once.
 """
 
 from __future__ import annotations
@@ -47,9 +49,19 @@ ONSET_DELAY_S = 0.0115
 # The network is trained to fire one to two hops after the beat's onset (its target is the
 # first hop with the onset well inside the window): moved earlier by this much.
 NETWORK_DELAY_S = 0.0115
+TRACKERS = ("flux", "learned", "madmom")
 
 
 _SMOOTH = np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
+ONSET_TAIL = 128  # samples over which the onset window falls to zero at its newest end
+
+
+def onset_window(n: int, tail: int = ONSET_TAIL) -> np.ndarray:
+    """A window that rises slowly over the past and falls only over the newest ``tail``
+    samples: a hit weighs fully from the hop it enters the input (a Hann window weighs it
+    lightly there, so the onset would show one hop later)."""
+    return np.concatenate([np.hanning(2 * (n - tail))[:n - tail],
+                           np.hanning(2 * tail)[tail:]]).astype(np.float32)
 
 
 class RunningPeak:
@@ -169,10 +181,11 @@ class OnlineAnalyzer:
 
     def __init__(self, sr: int, beats_per_bar: int = 4, lookahead_s: float = 0.0,
                  clock: TempoClock | None = None, beat_model: BeatActivation | None = None,
-                 learned: bool = False) -> None:
-        """``learned`` tracks beats (and downbeats) on the shipped network's activation
-        instead of spectral flux. Off by default: on real music it does not beat flux yet
-        (BENCHMARKS.md, beat tracking)."""
+                 tracker: str = "flux") -> None:
+        """``tracker``: what the tempo and beat phase are estimated on. ``flux`` (the
+        default), ``learned`` (the shipped network's beat activation; the bar follows its
+        downbeat activation; on real music it does not beat flux yet, BENCHMARKS.md) or
+        ``madmom`` (madmom's online beat network, optional: app/audio/madmom_beats.py)."""
         import librosa  # filterbanks only, at set-up
 
         self.sr = sr
@@ -182,8 +195,17 @@ class OnlineAnalyzer:
         self.beats_per_bar = beats_per_bar
         self.clock = clock or TempoClock(beats_per_bar=beats_per_bar)
         self._front = LogMelFrontEnd(sr)
-        self._network = (beat_model or BeatActivation()) if learned else None
-        self._delay_s = NETWORK_DELAY_S if learned else ONSET_DELAY_S
+        if tracker not in TRACKERS:
+            raise ValueError(f"beat tracker {tracker!r}: one of {', '.join(TRACKERS)}")
+        self.tracker = tracker
+        self._network = (beat_model or BeatActivation()) if tracker == "learned" else None
+        self._madmom = None
+        if tracker == "madmom":
+            from .madmom_beats import MADMOM_DELAY_S, MadmomActivation
+
+            self._madmom = MadmomActivation(sr)
+        self._delay_s = {"flux": ONSET_DELAY_S, "learned": NETWORK_DELAY_S,
+                         "madmom": MADMOM_DELAY_S if tracker == "madmom" else 0.0}[tracker]
         self._chroma = librosa.filters.chroma(sr=sr, n_fft=N_FFT).astype(np.float32)
         freqs = np.fft.rfftfreq(N_FFT, 1.0 / sr)
         self._bands = [(freqs >= lo) & (freqs < hi) for lo, hi in
@@ -191,6 +213,8 @@ class OnlineAnalyzer:
         self._frame = np.zeros(N_FFT, dtype=np.float32)
         self._pending = np.zeros(0, dtype=np.float32)
         self._prev_logmel: np.ndarray | None = None
+        self._onset_window = onset_window(N_FFT)
+        self._prev_onset_mel: np.ndarray | None = None
         self._env = np.zeros(int(TEMPO_WINDOW_S * self.frame_rate), dtype=np.float32)
         self._down_env = np.zeros(int(BAR_WINDOW_S * self.frame_rate), dtype=np.float32)
         self._bar_candidate: tuple[int, int] | None = None
@@ -240,8 +264,17 @@ class OnlineAnalyzer:
         flux = 0.0 if self._prev_logmel is None else \
             float(np.maximum(logmel - self._prev_logmel, 0.0).mean())
         self._prev_logmel = logmel
+        # the onset feature (routes, the onset picker) on the newest-weighted window: it
+        # rises in the hop a hit enters; the tempo tracker keeps the Hann-windowed flux
+        onset_mel = log_mel(self._front.mel @ np.abs(np.fft.rfft(self._frame *
+                                                                  self._onset_window)))
+        onset_flux = 0.0 if self._prev_onset_mel is None else \
+            float(np.maximum(onset_mel - self._prev_onset_mel, 0.0).mean())
+        self._prev_onset_mel = onset_mel
         self._env = np.roll(self._env, -1)
-        if self._network is None:
+        if self._madmom is not None:
+            self._env[-1] = self._madmom.step(hop)
+        elif self._network is None:
             self._env[-1] = flux
         else:
             p = self._network.step(logmel)
@@ -264,7 +297,7 @@ class OnlineAnalyzer:
         if is_beat:  # when the beat falls; never earlier than now, when it is announced
             self.beat_times.append(max(t, self.clock.time_of_beats(math.floor(beats))))
         self._last_beats = beats
-        onset = self._gain_onset(flux)
+        onset = self._gain_onset(onset_flux)
         return AnalysisFrame(
             t_s=t, beats=beats, bpm=self.clock.bpm, beat_phase=beats % 1.0,
             bar_phase=self.clock.bar_phase_at(t + self.lookahead_s),

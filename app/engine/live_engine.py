@@ -39,6 +39,7 @@ class LiveOptions:
     fps: float = 30.0
     size: tuple[int, int] = (640, 360)
     latency_ms: float = 0.0
+    beat_tracker: str = "flux"          # flux, learned or madmom (optional package)
     device: str = "auto"
     auto_resolution: bool = True
     midi: list[str] = field(default_factory=list)
@@ -203,7 +204,8 @@ class LiveEngine:
 
         self.ring, self.samplerate = ring, sr
         self.analyzer = OnlineAnalyzer(sr, beats_per_bar=self.patch.beats_per_bar,
-                                       lookahead_s=self.options.latency_ms / 1000.0)
+                                       lookahead_s=self.options.latency_ms / 1000.0,
+                                       tracker=self.options.beat_tracker)
         self.analysis = AnalysisThread(ring, self.analyzer,
                                        lambda block: self.input_gain * to_mono(block)).start()
 
