@@ -189,6 +189,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from app.engine.replay import ReplayJob, ReplayRequest, load_performance
     from app.engine.video_writer import QUALITY_PRESETS
 
+    given = [flag for flag, value, default in (
+        ("--preset", args.preset, DEFAULT_PRESET), ("--seed", args.seed, None),
+        ("--start", args.start, 0.0), ("--duration", args.duration, None))
+        if value != default]
+    if given:  # the log holds the presets, seeds and timing the performance used
+        raise UserError(f"render --replay: {', '.join(given)} cannot be used with a replay "
+                        "(it plays what the performance log recorded)")
     check_output_path(args.output)
     audio = args.audio or load_performance(args.replay).recording()
     placement = resolve_placement(args.device, args.precision)

@@ -288,6 +288,9 @@ BAD_RECORDINGS = {
                     r"--replay '.*gone.jsonl': not found"),
     "not a log": (["render", "--replay", "{t}/notes.jsonl", "-o", "{t}/x.mp4"],
                   r"notes.jsonl': line 1 is not JSON"),
+    "replay with a preset": (["render", "--replay", "{t}/notes.jsonl", "-o", "{t}/x.mp4",
+                              "--preset", "cell-strobe", "--seed", "3"],
+                             r"--preset, --seed cannot be used with a replay"),
 }
 
 
