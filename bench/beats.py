@@ -60,7 +60,7 @@ def main() -> None:
         from app.audio.madmom_beats import import_madmom
 
         import_madmom()
-        online["online (latentvj on madmom's activation)"] = "madmom"
+        online["online (latentvj on madmom's network, optional)"] = "madmom"
     except UserError:
         print("madmom not installed: its row is left out")
 

@@ -288,7 +288,9 @@ class OnlineAnalyzer:
         chroma = chroma / (chroma.max() + 1e-12)
 
         self._since_update += 1
-        if self._since_update * self.hop_s >= TEMPO_UPDATE_S:
+        if self._madmom is not None:  # its DBN state is news every hop
+            self._update_from_dbn(t)
+        elif self._since_update * self.hop_s >= TEMPO_UPDATE_S:
             self._since_update = 0
             self._update_tempo(t)
 
@@ -337,6 +339,18 @@ class OnlineAnalyzer:
                                            confidence=estimate.confidence))
         if self._network is not None:
             self._update_bar(t)
+
+    def _update_from_dbn(self, t: float) -> None:
+        """madmom's beat DBN holds tempo and phase itself: its newest state is the
+        observation (after the same couple of seconds of listening as the others)."""
+        state = self._madmom.state
+        if state is None or self._hops * self.hop_s < 2.0:
+            return
+        bpm = 60.0 / state.period_s
+        self.tempo = TempoEstimate(bpm, 1.0)
+        self.clock.observe(BeatObservation(
+            t_s=t, bpm=bpm, last_beat_s=t - state.position * state.period_s - self._delay_s,
+            confidence=1.0))
 
     def _update_bar(self, t: float) -> None:
         """Which beat of the bar is the downbeat: the bar position whose past beats collected
