@@ -101,3 +101,21 @@ def test_play_stop_blacks_out_and_rewinds_the_file(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: pixels(window.preview).max() > 0, timeout=5_000)
     assert engine.player.playing and engine.status().playing
+
+
+def test_a_model_of_another_latent_size_drops_the_editors_keyframes(qtbot, window, tmp_path):
+    from tests.qt.test_presets_ui import dcgan_checkpoint
+
+    panel, engine = window.motion, window.engine
+    settled(qtbot, panel)
+    panel.seed_buttons[0].click()
+    settled(qtbot, panel)
+    assert engine.patch.motion.vectors is not None and engine.keyframes.shape[1] == 64
+    engine.set_generator("dcgan", path=str(dcgan_checkpoint(tmp_path / "g.pt")))
+    assert engine.patch.generator.kind == "dcgan" and engine.patch.motion.vectors is None
+    assert engine.keyframes.shape[1] == 100  # drawn from the seed in the model's space
+    qtbot.waitUntil(lambda: "did not fit the new model's latent space" in
+                    window.notices.text(), timeout=5_000)
+    settled(qtbot, panel)  # the editor shows the new keyframes and redraws its seeds
+    assert panel.keyframes.count() == len(engine.keyframes)
+    assert all(len(z) == 100 for _, z in panel.seeds)
