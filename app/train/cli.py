@@ -171,6 +171,14 @@ def _renderer(args: argparse.Namespace, model: Path | None):
                          preset_dir=preset_path.parent, generator=generator)
 
 
+def _folder(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"generate: output folder '{path}': {exc.strerror}") from None
+    return path
+
+
 def _write_png(path: Path, image) -> None:
     from PIL import Image
 
@@ -191,14 +199,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if not 1 <= args.random <= 100_000:
             raise UserError("generate: --random N must be 1 to 100000")
         renderer = _renderer(args, args.model)
-        out = args.output or Path("generated")
-        out.mkdir(parents=True, exist_ok=True)
+        out = _folder(args.output or Path("generated"))
+        # numbering goes on after images already there: earlier picks are never replaced
+        first = 1 + max((int(p.stem[8:]) for p in out.glob("RandGen_*.png")
+                         if p.stem[8:].isdigit()), default=-1)
         seeds = [int(s) for s in np.random.default_rng(args.seed).integers(0, 2**31,
                                                                             args.random)]
         model = args.model or f"preset {args.preset}"
         for i, (seed, z, image) in enumerate(tqdm(seed_images(renderer, seeds),
                                                   total=len(seeds), unit="image")):
-            stem = out / f"RandGen_{i:05d}"
+            stem = out / f"RandGen_{first + i:05d}"
             _write_png(stem.with_suffix(".png"), image)
             save_keyframes(stem.with_suffix(".json"), z[None, :],
                            note=f"seed {seed}; {model}; {renderer.generator.description}")
@@ -229,7 +239,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         finally:
             writer.close()
     else:
-        out.mkdir(parents=True, exist_ok=True)
+        if any(_folder(out).glob("frame_*.png")):
+            raise UserError(f"generate: '{out}' has frames already; empty it or give -o")
         frames = 0
         for frames, image in enumerate(images, start=1):
             _write_png(out / f"frame_{frames:05d}.png", image)

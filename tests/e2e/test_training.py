@@ -203,6 +203,13 @@ def test_every_seed_001_mode_renders_from_a_script(shapes, tmp_path):
     frames = main("generate", "--script", str(script))
     assert frames.returncode == 0, frames.stderr
     assert len(list((tmp_path / "seeds" / "frames").glob("frame_*.png"))) == expected
+    again = main("generate", "--script", str(script))  # never over frames already there
+    assert again.returncode == 2 and "has frames already" in again.stderr
+    more = main("generate", "--random", "2", "--model", str(result.checkpoint), "-o",
+                str(tmp_path / "seeds"))
+    assert more.returncode == 0, more.stderr
+    assert sorted(p.stem for p in (tmp_path / "seeds").glob("RandGen_*.json")) == \
+        [f"RandGen_{i:05d}" for i in range(5)]  # added after the first three
 
 
 def test_bad_scripts_and_flags_are_one_clear_line(tmp_path):
