@@ -89,20 +89,29 @@ def _train_one(config: TrainConfig, args: argparse.Namespace, resume: Path | Non
           f"{config.batch_size} ({config.grid_width}x{config.grid_height}), "
           f"{config.output_width}x{config.output_height}, timelapse "
           f"{config.timelapse_frames} frames", file=sys.stderr)
-    with tqdm(unit="step", desc=config.name, disable=args.no_progress, dynamic_ncols=True,
-              mininterval=0.5) as bar:
+    with tqdm(unit="image", desc="loading", disable=args.no_progress, dynamic_ncols=True,
+              mininterval=0.5, leave=False) as loading, \
+            tqdm(unit="step", desc=config.name, disable=args.no_progress, dynamic_ncols=True,
+                 mininterval=0.5, delay=0.1) as bar:
+        def on_data(done, total):
+            loading.total = total
+            loading.update(done - loading.n)
+
         def on_step(done, total, losses):
-            bar.total = total
+            if bar.total is None:  # the first step: a resumed run starts where it stopped
+                bar.reset(total)
+                bar.initial = bar.n = done - 1
             bar.update(done - bar.n)
             bar.set_postfix(d_loss=f"{losses.d:.3f}", g_loss=f"{losses.g:.3f}", refresh=False)
 
-        result = run_job(config, args.out, placement, resume, args.checkpoint_every, on_step)
+        result = run_job(config, args.out, placement, resume, args.checkpoint_every, on_step,
+                         on_data)
     for path, reason in result.skipped:
         print(f"skipped '{path}': {reason}", file=sys.stderr)
     losses = f", d_loss {result.losses.d:.3f}, g_loss {result.losses.g:.3f}" \
         if result.losses else ""
     print(f"wrote {result.checkpoint} (step {result.steps}, {result.images} images"
-          f"{losses}, {result.steps / max(result.wall_s, 1e-9):.2f} steps/s)")
+          f"{losses}, {result.steps_per_s:.2f} steps/s)")
     for video in result.videos:
         print(f"wrote {video}")
 

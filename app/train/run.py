@@ -30,7 +30,12 @@ class TrainResult:
     images: int
     losses: StepLosses | None
     skipped: list[tuple[Path, str]] = field(default_factory=list)
-    wall_s: float = 0.0
+    first_step: int = 0   # the step this run started from (a resume's checkpoint step)
+    train_s: float = 0.0  # seconds of training, data loading not included
+
+    @property
+    def steps_per_s(self) -> float:
+        return (self.steps - self.first_step) / max(self.train_s, 1e-9)
 
 
 def run_job(config: TrainConfig, out_dir: Path, placement: Placement,
@@ -43,7 +48,6 @@ def run_job(config: TrainConfig, out_dir: Path, placement: Placement,
     job runs the rest); the timelapse takes its frames spread over the whole run.
     ``on_sample(step, samples)`` sees each timelapse sample; ``stop`` ends the run early
     (checkpoint and videos kept, as at the end)."""
-    t0 = time.perf_counter()
     checkpoint = out_dir / f"{config.name}.pt"
     if checkpoint.exists() and resume is None:
         raise UserError(f"'{checkpoint}' exists already: --resume it, or choose another "
@@ -67,6 +71,7 @@ def run_job(config: TrainConfig, out_dir: Path, placement: Placement,
                           config.size, config.fps, config.render_res, cut_frames,
                           next_cut(out_dir, config.name))
     losses = None
+    first_step, t0 = trainer.step_count, time.perf_counter()
     try:
         while trainer.step_count < total and not (stop and stop.is_set()):
             losses = trainer.step()
@@ -83,4 +88,4 @@ def run_job(config: TrainConfig, out_dir: Path, placement: Placement,
         trainer.save(checkpoint)
         videos = timelapse.close()
     return TrainResult(checkpoint, videos, trainer.step_count, len(data), losses,
-                       data.skipped, time.perf_counter() - t0)
+                       data.skipped, first_step, time.perf_counter() - t0)

@@ -21,13 +21,11 @@ from .timelapse import tile
 
 
 class TrainingSession:
-    def __init__(self, config: TrainConfig, out_dir: Path, placement: Placement,
-                 resume: Path | None = None) -> None:
-        self.config, self.out_dir, self.placement, self.resume = config, out_dir, placement, resume
+    def __init__(self, config: TrainConfig, out_dir: Path, placement: Placement) -> None:
+        self.config, self.out_dir, self.placement = config, out_dir, placement
         self.step = 0
         self.total = 0
-        self._first: int | None = None  # the step before this run's first (resume)
-        self.started_s = 0.0
+        self._first: tuple[int, float] | None = None  # (step, monotonic s) of the first step
         self.losses: list[tuple[int, float, float]] = []  # (step, d, g), appended only
         self.samples: Mailbox[np.ndarray] = Mailbox()       # the newest grid picture
         self.result: TrainResult | None = None
@@ -37,7 +35,6 @@ class TrainingSession:
         self._thread = threading.Thread(target=self._run, name="train", daemon=True)
 
     def start(self) -> "TrainingSession":
-        self.started_s = time.monotonic()
         self._thread.start()
         return self
 
@@ -53,15 +50,16 @@ class TrainingSession:
         return self._thread.is_alive()
 
     def eta_s(self) -> float | None:
-        """Seconds left at the pace so far (None before the first step)."""
-        if self._first is None or self.step <= self._first:
+        """Seconds left at the pace of the steps so far (None before the second step; data
+        loading does not count)."""
+        if self._first is None or self.step <= self._first[0]:
             return None
-        elapsed = time.monotonic() - self.started_s
-        return elapsed / (self.step - self._first) * (self.total - self.step)
+        step, at = self._first
+        return (time.monotonic() - at) / (self.step - step) * (self.total - self.step)
 
     def _on_step(self, step: int, total: int, losses) -> None:
         if self._first is None:
-            self._first = step - 1
+            self._first = (step, time.monotonic())
         self.step, self.total = step, total
         self.losses.append((step, losses.d, losses.g))
 
@@ -70,7 +68,7 @@ class TrainingSession:
 
     def _run(self) -> None:
         try:
-            self.result = run_job(self.config, self.out_dir, self.placement, self.resume,
+            self.result = run_job(self.config, self.out_dir, self.placement,
                                   on_step=self._on_step, on_sample=self._on_sample,
                                   stop=self._stop)
         except UserError as exc:

@@ -236,3 +236,12 @@ def test_a_video_gives_every_nth_frame_as_training_images(tmp_path):
     assert data.images.shape == (7, 3, 16, 16)  # frames 0, 3, ..., 18
     brightness = data.images.float().mean(dim=(1, 2, 3))
     assert bool((brightness[1:] > brightness[:-1]).all())  # in order
+
+
+def test_a_resumed_run_reports_the_steps_it_ran_itself(shapes, tmp_path):
+    first = run_job(job(shapes, steps=10), tmp_path, CPU)
+    assert first.first_step == 0 and first.steps == 10
+    resumed = run_job(job(shapes, steps=15), tmp_path, CPU, resume=first.checkpoint)
+    assert resumed.first_step == 10 and resumed.steps == 15
+    assert 0 < resumed.steps_per_s < 5 / resumed.train_s + 1e-6  # 5 steps, not 15
+    assert [v.name for v in resumed.videos] == ["shapes_from0000010.mp4"]
