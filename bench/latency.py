@@ -15,6 +15,10 @@ the render worker run the default preset at the given size and fps on the CPU.
   frame grid (compensation: render time plus half a frame, so a beat lands on the nearest
   tick; spread +-half a frame) and with beat-aligned ticks (the tick nearest each predicted
   beat is moved just after it; compensation: render time plus that margin).
+
+Baseline in the same run: the same renderer drawing frames back to back with nothing else
+running ("render alone"); the latencies are also given as multiples of it, which compare
+across runs on a noisy machine better than milliseconds do.
 """
 
 from __future__ import annotations
@@ -24,11 +28,41 @@ import threading
 import time
 
 import numpy as np
-from _common import machine, table
+from _common import machine, table, time_ms
 
 SR = 48_000
 BLOCK = 512
 BPM = 123.0  # not a multiple of common frame rates: beats sweep across the frame grid
+
+
+def _preset_renderer(size: tuple[int, int]):
+    from app.core.presets import load_preset
+    from app.engine.device import resolve_placement
+    from app.engine.param_specs import build_registry
+    from app.engine.renderer import FrameRenderer
+
+    registry = build_registry()
+    patch, path = load_preset("nebula-drift", registry)
+    return FrameRenderer(patch, registry, size, resolve_placement("cpu"),
+                         preset_dir=path.parent)
+
+
+def render_alone_ms(size: tuple[int, int], fps: float) -> float:
+    """Median ms per frame of the preset drawn back to back, no audio or threads running."""
+    from app.core.types import AnalysisFrame
+
+    renderer = _preset_renderer(size)
+    state = renderer.new_state()
+    n = [0]
+
+    def one() -> None:
+        t = n[0] / fps
+        n[0] += 1
+        renderer.render(AnalysisFrame(t_s=t, beats=2 * t, bpm=120.0, beat_phase=(2 * t) % 1,
+                                      bar_phase=(t / 2) % 1, onset=0.0, is_beat=False,
+                                      rms=0.5, bands=(0.5, 0.5, 0.5), chroma=(0.0,) * 12,
+                                      beats_per_bar=4), state, fps)
+    return time_ms(one, warmup=10, min_runs=100, min_seconds=4.0)
 
 
 def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float,
@@ -37,22 +71,12 @@ def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float,
     from app.audio.demo_track import click_track
     from app.audio.online import OnlineAnalyzer
     from app.audio.ring import AudioRing
-    from app.core.presets import load_preset
-    from app.engine.device import resolve_placement
-    from app.engine.param_specs import build_registry
     from app.engine.render_worker import RenderWorker
-    from app.engine.renderer import FrameRenderer
 
     audio, beats = click_track(BPM, seconds, SR, first_beat_s=0.25)
     n_blocks = len(audio) // BLOCK
     arrived = np.zeros(n_blocks)
     ring = AudioRing(SR * 4, 1)
-    registry = build_registry()
-    patch, path = load_preset("nebula-drift", registry)
-    placement = resolve_placement("cpu")
-
-    def make_renderer(internal):
-        return FrameRenderer(patch, registry, internal, placement, preset_dir=path.parent)
     analysis = AnalysisThread(ring, OnlineAnalyzer(SR, lookahead_s=lookahead_s),
                               lambda b: b[:, 0]).start()
     frames: list[tuple[float, float, float, float]] = []  # ready, stream t, age s, beats
@@ -60,7 +84,7 @@ def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float,
     def on_frame(f):
         frames.append((time.monotonic(), f.t_s, f.timings.get("analysis_age_ms", 0) / 1e3,
                        f.beats))
-    worker = RenderWorker(make_renderer, size, analysis.latest, fps, on_frame=on_frame,
+    worker = RenderWorker(_preset_renderer, size, analysis.latest, fps, on_frame=on_frame,
                           auto_resolution=False,  # measured at the size asked for
                           beat_aligned=beat_aligned, onset_frames=onset_frames).start()
     analysis.on_onset = worker.wake
@@ -109,6 +133,7 @@ def main() -> None:
                 latencies.append(ready[idx[0]] - arrived[k])
         return 1e3 * np.array(latencies), stats
 
+    alone_ms = render_alone_ms(args.size, args.fps)
     lat_grid, stats = onset_latency(False)
     lat_onset, stats1 = onset_latency(True)
     render_ms = stats.render_ms
@@ -142,21 +167,24 @@ def main() -> None:
 
     print(f"\nLive latency, {args.size[0]}x{args.size[1]} @ {args.fps:g} fps, preset "
           f"nebula-drift, CPU, {args.seconds:g} s of 123 BPM clicks - {machine()}\n")
-    print(table(["measure", "n", "median ms", "p95 ms", "p99 ms"], [
+    print(table(["measure", "n", "median ms", "p95 ms", "p99 ms",
+                 "median / render alone"], [
         *[[f"onset in -> frame ready, {label}", str(len(lat)), f"{np.median(lat):.1f}",
-           f"{np.percentile(lat, 95):.1f}", f"{np.percentile(lat, 99):.1f}"]
+           f"{np.percentile(lat, 95):.1f}", f"{np.percentile(lat, 99):.1f}",
+           f"{np.median(lat) / alone_ms:.2f}"]
           for label, lat in (("fixed frame grid", lat_grid),
                              ("onset-triggered frames", lat_onset))],
         *[[f"beat flash ready - beat, {label} (lookahead {1e3 * look:.0f} ms)", str(len(off)),
            f"{np.median(off):+.1f}", f"{np.percentile(np.abs(off), 95):.1f} (abs)",
-           f"{np.percentile(np.abs(off), 99):.1f} (abs)"]
+           f"{np.percentile(np.abs(off), 99):.1f} (abs)", ""]
           for label, look, off in (("fixed frame grid", grid_lookahead, off_grid),
                                    ("beat-aligned + onset frames (live default)", aligned_lookahead,
                                     off_aligned))],
     ]))
-    print(f"\nrender {render_ms:.1f} ms/frame, {stats.fps:.1f} fps; ticks skipped: "
-          f"{stats.skipped}, {stats1.skipped}, {stats2.skipped}, {stats3.skipped} (passes "
-          f"1-4)")
+    print(f"\nrender alone (same run, back to back) {alone_ms:.1f} ms/frame; in the live passes "
+          f"{render_ms:.1f} ms/frame ({render_ms / alone_ms:.2f}x), {stats.fps:.1f} fps; ticks "
+          f"skipped: {stats.skipped}, {stats1.skipped}, {stats2.skipped}, {stats3.skipped} "
+          f"(passes 1-4)")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,9 @@ from app.core.types import AnalysisFrame, TimedFrame
 from .online import OnlineAnalyzer
 from .ring import AudioRing
 
-POLL_S = 0.005  # how often the thread looks for new audio (half a 512-sample hop at 48 kHz)
+# how often the thread looks for new audio (the callback may not signal: DESIGN §3); a
+# block waits half of this on average before its analysis starts
+POLL_S = 0.002
 HISTORY = 1024  # analysis frames kept for scopes (~11 s at 48 kHz)
 
 

@@ -23,7 +23,7 @@ from app.core.patch import Patch
 from app.core.types import AnalysisFrame, RenderedFrame
 from app.engine.device import Placement
 from app.engine.effects import Effects, EffectsState
-from app.engine.generators import Generator, build_generator, generator_key
+from app.engine.generators import Generator, ScaledGenerator, build_generator, generator_key
 from app.engine.motion import LatentMotion, slerp
 
 
@@ -88,7 +88,12 @@ class FrameRenderer:
         self.motion = LatentMotion(motion_spec, self.generator.latent_dim, self.seed,
                                    self.generator.class_dim, beats_per_bar=patch.beats_per_bar)
         self.modulator = Modulator(patch.routes, registry)
-        self.effects = Effects(patch.effects, size, placement)
+        # a generator that draws small and upscales hands over its small picture: the
+        # effects run at that size and the frame is upscaled once, after them
+        self.scaled = isinstance(self.generator, ScaledGenerator) and \
+            self.generator.native_size == tuple(size)
+        self.work_size = self.generator.internal_size if self.scaled else tuple(size)
+        self.effects = Effects(patch.effects, self.work_size, placement)
         self.base_params = {**registry.defaults(), **patch.params}
 
     def new_state(self) -> RenderState:
@@ -115,19 +120,23 @@ class FrameRenderer:
     def generate(self, z: np.ndarray, y: np.ndarray | None,
                  params: Mapping[str, float]) -> torch.Tensor:
         """The generator's picture of ``z`` (truncated by the parameter), fitted to the
-        frame: [1, 3, H, W] in [0, 1]."""
+        frame at ``work_size``: [1, 3, h, w] in [0, 1]."""
         zt = torch.from_numpy(z * params["motion.truncation"]).float().unsqueeze(0)
         yt = torch.from_numpy(y).float().unsqueeze(0) if y is not None else None
-        img = fit_to_frame(self.generator(zt, yt), self.size, self.patch.generator.fit)
+        if self.scaled:
+            img = self.generator.draw(zt, yt)
+        else:
+            img = fit_to_frame(self.generator(zt, yt), self.size, self.patch.generator.fit)
         return (img.to(self.placement.dtype) + 1.0) * 0.5
 
     def finish(self, img: torch.Tensor, params: Mapping[str, float], state: RenderState,
                fps: float, output_size: tuple[int, int] | None) -> torch.Tensor:
-        """Effects, then the upscale to ``output_size`` (auto-resolution renders small)."""
+        """Effects at ``work_size``, then one upscale to ``output_size`` (auto-resolution
+        renders small) or the renderer's size."""
         img = self.effects.apply(img, params, state.effects, fps)
-        if output_size is not None and output_size != self.size:
-            img = F.interpolate(img, size=(output_size[1], output_size[0]), mode="bilinear",
-                                align_corners=False)
+        w, h = output_size or self.size
+        if img.shape[-2:] != (h, w):
+            img = F.interpolate(img, size=(h, w), mode="bilinear", align_corners=False)
         return img
 
     def frame(self, analysis: AnalysisFrame, state: RenderState, pixels: np.ndarray,
@@ -161,8 +170,9 @@ class FrameRenderer:
 
 def shares_latent_space(old: FrameRenderer, new: FrameRenderer) -> bool:
     """Whether a crossfade from ``old`` to ``new`` can move through latent space: the same
-    generator (weights) at the same internal size."""
-    return old.generator_key == new.generator_key and old.size == new.size
+    generator (weights) drawing at the same size."""
+    return old.generator_key == new.generator_key and old.size == new.size \
+        and old.work_size == new.work_size
 
 
 @torch.inference_mode()

@@ -71,6 +71,24 @@ def test_field_says_when_it_renders_smaller_and_upscales(cpu):
     gen = FieldGenerator((640, 360), cpu, render_scale=0.5)
     assert gen.internal_size == (320, 180)
     assert "rendered at 320x180 and upscaled to 640x360" in gen.description
+    with torch.inference_mode():
+        small, big = gen.draw(z_batch()), gen(z_batch())
+    assert small.shape == (1, 3, 180, 320) and big.shape == (1, 3, 360, 640)
+    assert torch.allclose(torch.nn.functional.interpolate(
+        small, size=(360, 640), mode="bilinear", align_corners=False), big)
+
+
+@pytest.mark.parametrize("name,reference", [
+    ("sin", torch.sin), ("tanh", torch.tanh), ("gauss", lambda x: torch.exp(-x * x)),
+    ("softsign", torch.nn.functional.softsign)])
+def test_field_activations_compute_their_functions_in_place(name, reference):
+    from app.engine.generators.field import ACTIVATIONS
+
+    x = torch.linspace(-6.0, 6.0, 2001)
+    expected = reference(x)
+    out = ACTIVATIONS[name](x)
+    assert out.data_ptr() == x.data_ptr()  # no new buffer per layer
+    assert torch.allclose(out, expected, atol=1e-6)
 
 
 def test_unknown_field_look_is_a_user_error(cpu):

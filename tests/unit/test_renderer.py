@@ -87,3 +87,39 @@ def test_output_size_upscales_the_finished_frame(registry, cpu, demo_features):
     big = renderer.render(frame, renderer.new_state(), FPS, output_size=(64, 36))
     assert big.image.shape == (36, 64, 3)
     assert abs(float(big.image.mean()) - float(small.image.mean())) < 3.0
+
+
+class FullSize:
+    """A field generator seen through the plain Generator protocol: it hands over the
+    upscaled picture, so the renderer runs the effects at the full frame size."""
+
+    def __init__(self, field) -> None:
+        self.field = field
+        for name in ("latent_dim", "class_dim", "native_size", "placement", "description"):
+            setattr(self, name, getattr(field, name))
+
+    def __call__(self, z, y=None):
+        return self.field(z, y)
+
+
+def test_effects_run_at_the_field_internal_size_and_the_frame_is_upscaled_once(
+        registry, cpu, demo_features):
+    from app.engine.renderer import shares_latent_space
+
+    patch, _ = load_preset("crystal-kaleido", registry)  # kaleidoscope, feedback, colour
+    assert patch.generator.render_scale == 0.5
+    small = FrameRenderer(patch, registry, (192, 108), cpu)
+    assert small.work_size == (96, 54) and small.effects.size == (96, 54)
+    full = FrameRenderer(patch, registry, (192, 108), cpu, generator=FullSize(small.generator))
+    assert full.work_size == (192, 108)
+    frames = AnalysisTrack(demo_features).frames(6.0, 16, FPS)
+    small_state, full_state = small.new_state(), full.new_state()
+    pairs = [(small.render(f, small_state, FPS).image.astype(np.float32),
+              full.render(f, full_state, FPS).image.astype(np.float32)) for f in frames]
+    a, b = pairs[-1]
+    assert a.shape == b.shape == (108, 192, 3)
+    # the same picture, its effects at a quarter of the pixels: far closer to the full-size
+    # frame than that is to the frame a quarter of a second before
+    assert np.abs(a - b).mean() < 0.25 * np.abs(b - pairs[-9][1]).mean()
+    # a fade between them cannot share one generator pass: their pictures differ in size
+    assert not shares_latent_space(small, full)

@@ -8,13 +8,13 @@ from pathlib import Path
 from app.core.patch import GeneratorSpec
 from app.engine.device import Placement
 
-from .base import Generator
+from .base import Generator, ScaledGenerator
 from .dcgan import DCGANPlayer
 from .field import FieldGenerator
 from .torchscript import TorchScriptGenerator
 
-__all__ = ["Generator", "GeneratorCache", "build_generator", "generator_key", "model_path",
-           "FieldGenerator", "DCGANPlayer", "TorchScriptGenerator"]
+__all__ = ["Generator", "ScaledGenerator", "GeneratorCache", "build_generator", "generator_key",
+           "model_path", "FieldGenerator", "DCGANPlayer", "TorchScriptGenerator"]
 
 
 def model_path(spec: GeneratorSpec, base_dir: Path | None) -> Path:

@@ -25,3 +25,15 @@ class Generator(Protocol):
     description: str
 
     def __call__(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor: ...
+
+
+@runtime_checkable
+class ScaledGenerator(Generator, Protocol):
+    """A generator that draws at a smaller ``internal_size`` with the frame's aspect and
+    upscales (the field's ``render_scale``). ``draw`` returns the internal-size image, so
+    the renderer can run the effects at that size and upscale once, after them: effects on
+    a 640x360 frame drawn at 320x180 cost a quarter, and the upscaled picture is as smooth."""
+
+    internal_size: tuple[int, int]
+
+    def draw(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor: ...
