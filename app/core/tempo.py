@@ -74,6 +74,13 @@ class TempoClock:
     def time_of_beats(self, beats: float) -> float:
         return self._anchor_t + (beats - self._anchor_beats) * 60.0 / self._bpm
 
+    def shift_time(self, offset_s: float) -> None:
+        """Go on under a stream clock that reads ``offset_s`` less (a new input's analyzer
+        starts its stream time at 0): the beat position at every instant stays, so the
+        picture does not jump; the taps of a sequence in progress are forgotten."""
+        self._anchor_t -= offset_s
+        self._taps.clear()
+
     def _rebase(self, t_s: float) -> None:
         self._anchor_beats = self.beats_at(t_s)
         self._anchor_t = t_s

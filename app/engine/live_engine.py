@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from app.core.keyframes import KeyframeSizeError
 from app.core.mailbox import Mailbox
 from app.core.params import ParamStore
 from app.core.patch import Patch
+from app.core.tempo import TempoClock
 from app.core.types import RenderedFrame
 
 PICTURE_WORDS = {"flash": "flash", "freeze": "freeze", "blackout": "blackout",
@@ -124,6 +127,10 @@ class LiveEngine:
         from app.engine.generators import GeneratorCache
 
         self.generators = GeneratorCache()
+        # patch edits (preset, model, motion, routes) come from several panels' threads;
+        # each reads the current patch, builds on it and commits: one at a time, or a
+        # second edit built on the same old patch would drop the first
+        self._edits = threading.RLock()
         self._notices: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
         self.controller_map = None
         if options.midi:
@@ -198,14 +205,14 @@ class LiveEngine:
             if part is not None:
                 part.stop()
 
-    def _start_analysis(self, ring, sr: int, to_mono) -> None:
+    def _start_analysis(self, ring, sr: int, to_mono, clock: TempoClock | None = None) -> None:
         from app.audio.analysis_thread import AnalysisThread
         from app.audio.online import OnlineAnalyzer
 
         self.ring, self.samplerate = ring, sr
         self.analyzer = OnlineAnalyzer(sr, beats_per_bar=self.patch.beats_per_bar,
                                        lookahead_s=self.options.latency_ms / 1000.0,
-                                       tracker=self.options.beat_tracker)
+                                       clock=clock, tracker=self.options.beat_tracker)
         self.analysis = AnalysisThread(ring, self.analyzer,
                                        lambda block: self.input_gain * to_mono(block)).start()
 
@@ -213,24 +220,29 @@ class LiveEngine:
         """Listen to another input (or play a file, ``"demo"``) while the picture goes on:
         the new audio and analyzer start first (a bad device raises UserError and changes
         nothing), then the render worker follows the new analysis and the old parts stop.
-        The tempo is tracked afresh from the new audio. Refused while recording (the
-        recording's sound and clock come from the current input)."""
+        The beat clock goes on (the beat position does not jump, and the tempo source, lock,
+        x2 / /2 and bar placement stay); with the audio source its tempo and phase then
+        follow the new audio. Refused while recording (the recording's sound and clock come
+        from the current input)."""
         if self.recording:
             raise UserError("input: stop recording before switching the input")
-        old = (self.supervisor, self.live_input, self.player, self.analysis)
+        old_audio = (self.supervisor, self.live_input, self.player)
         previous = (self.options.audio_device, self.options.play)
         self.options.audio_device, self.options.play = audio_device, play
         self.live_input = self.player = self.supervisor = None
         try:
             audio = self._start_audio()
         except UserError:
-            self.supervisor, self.live_input, self.player, _ = old
+            self.supervisor, self.live_input, self.player = old_audio
             self.options.audio_device, self.options.play = previous
             raise
-        self._start_analysis(*audio)
+        self.analysis.stop()  # the clock's one writer stops; it goes on under the new one,
+        clock = self.analyzer.clock  # whose stream time 0 is the old stream's time now
+        clock.shift_time(self.stream_now()[0])
+        self._start_analysis(*audio, clock=clock)
         self.worker.analysis = self.analysis.latest
         self.analysis.on_onset = self.worker.wake
-        for part in old:
+        for part in old_audio:
             if part is not None:
                 part.stop()
 
@@ -328,29 +340,30 @@ class LiveEngine:
         from app.core.patch import GeneratorSpec
         from app.engine.device import resolve_placement
 
-        fields = {**self.patch.generator.model_dump(), "kind": kind}
-        if look is not None and look != fields["look"]:
-            fields["look"], fields["shape"] = look, {}  # overrides belong to the old look
-        fields["path"] = str(Path(path).resolve()) if path else None
-        if kind == "field":
-            fields["path"] = None
-        try:
-            spec = GeneratorSpec.model_validate(fields)
-        except ValidationError as exc:
-            raise UserError(f"model: {exc.errors()[0]['msg']}") from None
-        placement = resolve_placement(device) if device else self.placement
-        patch = self.patch.model_copy(update={"generator": spec})
-        self.generators.forget()  # the file may have changed since it was last loaded
-        try:
-            self._play(patch, self.preset_path, placement=placement)
-        except KeyframeSizeError:  # the editor's keyframes belong to the old model's space
-            patch = patch.model_copy(update={
-                "motion": patch.motion.model_copy(update={"vectors": None})})
-            self._play(patch, self.preset_path, placement=placement)
-            self._notify(["motion: the keyframes did not fit the new model's latent space; "
-                          "it plays keyframes drawn from the seed"])
-        self.placement = placement
-        return patch
+        with self._edits:
+            fields = {**self.patch.generator.model_dump(), "kind": kind}
+            if look is not None and look != fields["look"]:
+                fields["look"], fields["shape"] = look, {}  # overrides belong to the old look
+            fields["path"] = str(Path(path).resolve()) if path else None
+            if kind == "field":
+                fields["path"] = None
+            try:
+                spec = GeneratorSpec.model_validate(fields)
+            except ValidationError as exc:
+                raise UserError(f"model: {exc.errors()[0]['msg']}") from None
+            placement = resolve_placement(device) if device else self.placement
+            patch = self.patch.model_copy(update={"generator": spec})
+            self.generators.forget()  # the file may have changed since it was last loaded
+            try:
+                self._play(patch, self.preset_path, placement=placement)
+            except KeyframeSizeError:  # the editor's keyframes belong to the old model's space
+                patch = patch.model_copy(update={
+                    "motion": patch.motion.model_copy(update={"vectors": None})})
+                self._play(patch, self.preset_path, placement=placement)
+                self._notify(["motion: the keyframes did not fit the new model's latent space; "
+                              "it plays keyframes drawn from the seed"])
+            self.placement = placement
+            return patch
 
     def _play(self, patch: Patch, path: Path, fade_beats: float = 0.0,
               quantize: str = "bar", placement=None):
@@ -368,12 +381,10 @@ class LiveEngine:
         return self.worker.latest_renderer.motion.keyframes
 
     def still_renderer(self, size: tuple[int, int]):
-        """A renderer of the current patch with a generator of its own, for pictures drawn
-        off the render thread (the motion editor's thumbnails)."""
-        from app.engine.renderer import FrameRenderer
-
-        return FrameRenderer(self.patch, self.registry, size, self.placement,
-                             preset_dir=self.preset_path.parent)
+        """A renderer of the current patch at ``size``, for pictures drawn off the render
+        thread (the motion editor's thumbnails). Its generator comes from the cache, built
+        once per latent space and size: a model file is not loaded again for every batch."""
+        return self._renderer_factory(self.patch, self.preset_path)(size)
 
     def set_motion(self, motion: dict) -> Patch:
         """Replace the latent motion (the motion editor: keyframes, path, timing, layers).
@@ -390,9 +401,10 @@ class LiveEngine:
             where = ".".join(map(str, err["loc"]))
             raise UserError(f"motion{'.' + where if where else ''}: "
                             f"{err['msg'].removeprefix('Value error, ')}") from None
-        patch = self.patch.model_copy(update={"motion": spec})
-        self._play(patch, self.preset_path, EDIT_FADE_BEATS, "now")
-        return patch
+        with self._edits:
+            patch = self.patch.model_copy(update={"motion": spec})
+            self._play(patch, self.preset_path, EDIT_FADE_BEATS, "now")
+            return patch
 
     def set_playing(self, playing: bool) -> None:
         """The transport. Stop: the output goes black and nothing renders (the analysis and
@@ -417,14 +429,15 @@ class LiveEngine:
         crossfaded over ``fade_beats`` from the next beat or bar (``quantize``)."""
         from app.core.presets import load_preset
 
-        patch, path = load_preset(name_or_path, self.registry)
-        self._play(patch, path, fade_beats, quantize)
-        for pid, value in {**self.registry.defaults(), **patch.params}.items():
-            self.store.set(pid, value, source="preset")
-        if self.midi:
-            self.midi.router.set_map(self._map_for(patch))
-        self._preset_path, self._saved = path, patch
-        return patch
+        with self._edits:
+            patch, path = load_preset(name_or_path, self.registry)
+            self._play(patch, path, fade_beats, quantize)
+            for pid, value in {**self.registry.defaults(), **patch.params}.items():
+                self.store.set(pid, value, source="preset")
+            if self.midi:
+                self.midi.router.set_map(self._map_for(patch))
+            self._preset_path, self._saved = path, patch
+            return patch
 
     @property
     def preset_path(self) -> Path:
@@ -466,7 +479,8 @@ class LiveEngine:
                 problems.append(f"{where}: unknown parameter {route.target!r}")
                 continue
             routes.append(route)
-        self._play(self.patch.model_copy(update={"routes": routes}), self.preset_path)
+        with self._edits:
+            self._play(self.patch.model_copy(update={"routes": routes}), self.preset_path)
         return problems
 
     def save_preset(self, path: Path, name: str | None = None) -> Patch:
@@ -559,8 +573,6 @@ class LiveEngine:
     def stream_now(self) -> tuple[float, float]:
         """(seconds, beats) on the audio clock now: the newest analysis moved forward by
         its age, as the render worker places its frames."""
-        import time
-
         _, timed = self.analysis.latest.get()
         if timed is None:
             return 0.0, 0.0

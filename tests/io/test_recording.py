@@ -10,7 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from app.audio.demo_track import click_track
 from app.engine.live_engine import LiveEngine, LiveOptions
 from app.engine.recorder import performance_path, sidecar_path
 from tests.io.jack import connect, jack_available, jack_server, ports, wait_for_port
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not jack_available(), reason="jackd not installed "
@@ -57,25 +57,17 @@ def playing_into(jack: str, wav: Path, name: str):
                               stderr=subprocess.PIPE)
     try:
         wait_for_port(jack, f"{name}:out_0")
-        deadline = time.monotonic() + 10
-        while not (inputs := [p for p in ports(jack) if re.search(r":in_\d+$", p)
-                              and not p.startswith(("system:", f"{name}:"))]):
-            assert time.monotonic() < deadline, ports(jack)
-            time.sleep(0.02)
-        for port in inputs:
+
+        def inputs() -> list[str]:
+            return [p for p in ports(jack) if re.search(r":in_\d+$", p)
+                    and not p.startswith(("system:", f"{name}:"))]
+        wait_until(lambda: bool(inputs()), 10, "the app's input ports")
+        for port in inputs():
             connect(jack, f"{name}:out_0", port)
         yield player
     finally:
         player.kill()
         player.wait()
-
-
-def wait_until(condition, timeout: float = 30.0, what: str = "") -> None:
-    done = threading.Event()
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        done.wait(0.02)
 
 
 def probe(path: Path) -> dict:

@@ -9,6 +9,7 @@ import pytest
 from app.core.errors import UserError
 from app.engine.live_engine import LiveEngine, LiveOptions
 from tests.io.jack import jack_available, jack_server
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not jack_available(), reason="jackd not installed "
@@ -28,12 +29,20 @@ def test_switch_from_the_demo_track_to_a_device_and_back_while_rendering():
         engine = LiveEngine(LiveOptions(play="demo", size=(64, 36))).start()
         try:
             assert "demo track" in engine.where and frames_keep_coming(engine)
+            engine.command("bpm 97")  # the performer's tempo, on the analyzer's thread
+            wait_until(lambda: engine.analyzer.clock.bpm == 97.0, 10, "the tempo command")
             old_analysis = engine.analysis
+            _, before = engine.stream_now()
             engine.switch_input(audio_device="system")
             assert "input 'system'" in engine.where and engine.player is None
             assert engine.worker.analysis is engine.analysis.latest
             assert old_analysis._thread.is_alive() is False  # the old analyzer stopped
             assert frames_keep_coming(engine)
+            # the beat clock went on: no jump back to beat 0, the manual tempo kept
+            clock = engine.analyzer.clock
+            assert clock.source == "manual" and clock.bpm == 97.0
+            _, after = engine.stream_now()
+            assert before < after < before + 2.0
             with pytest.raises(UserError):
                 engine.switch_input(audio_device="no such device")
             assert "input 'system'" in engine.where and frames_keep_coming(engine)

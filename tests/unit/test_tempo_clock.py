@@ -67,6 +67,22 @@ def test_manual_tempo():
     assert clock.beats_at(2.0) == pytest.approx(4.0)  # continuous at the change
 
 
+def test_a_clock_moved_onto_a_new_stream_keeps_its_beat_position_and_settings():
+    clock = TempoClock(bpm=120.0)
+    clock.set_manual(1.0, 96.0)
+    clock.resync(3.1)
+    clock.tap(3.2)  # a tap sequence in progress ...
+    at_switch = clock.beats_at(30.0)
+    bar = clock.bar_phase_at(30.0)
+    clock.shift_time(30.0)  # the new stream's time 0 is the old stream's 30 s
+    assert clock.beats_at(0.0) == pytest.approx(at_switch)
+    assert clock.bar_phase_at(0.0) == pytest.approx(bar)
+    assert clock.beats_at(1.0) == pytest.approx(at_switch + 96.0 / 60.0)
+    assert clock.time_of_beats(at_switch) == pytest.approx(0.0)
+    clock.tap(0.5)  # ... is forgotten: its taps were on the old stream's clock
+    assert clock.bpm == pytest.approx(96.0)
+
+
 def test_typed_commands_drive_the_clock():
     from app.core.tempo import parse_command
 
