@@ -2,7 +2,8 @@
 to the analyzer through a ring, as if they came from an input (rehearsal, demos).
 
 With no output device (no sound card, no PortAudio) it runs on an internal clock, writing
-the clip into the ring at real-time pace, so the live engine still sees music.
+the clip into the ring at real-time pace, so the live engine still sees music. A device that
+runs at another rate than the file (a JACK server) gets the clip resampled to its rate.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class FilePlayer:
         self.blocksize = blocksize
         self._samples = np.ascontiguousarray(clip.samples.T)  # [n, channels]
         self.channels = self._samples.shape[1]
+        self.ring_seconds = ring_seconds
         self.ring = AudioRing(int(ring_seconds * self.sr), self.channels)
         self.position = 0  # frames played
         self.playing = True  # stopped: silence goes out and the clock runs on
@@ -83,12 +85,33 @@ class FilePlayer:
                 self._next_block(block)
             self._stop.wait(self.blocksize / self.sr / 2)
 
+    def match_device_rate(self, sd: Any) -> None:
+        """A device that cannot play the clip's rate (a JACK server runs at its own, say
+        48 kHz, and PortAudio does not convert) gets the clip resampled once, here, to the
+        device's rate; the ring then carries that rate (``sr``)."""
+        settings = dict(device=self.device, channels=self.channels, dtype="float32")
+        try:
+            sd.check_output_settings(samplerate=self.sr, **settings)
+        except sd.PortAudioError:
+            rate = int(sd.query_devices(self.device, "output")["default_samplerate"])
+            if rate == self.sr:
+                raise
+            sd.check_output_settings(samplerate=rate, **settings)
+            import librosa
+
+            self._samples = np.ascontiguousarray(librosa.resample(
+                self._samples.T, orig_sr=self.sr, target_sr=rate, res_type="soxr_hq").T,
+                dtype=np.float32)
+            self.sr = rate
+            self.ring = AudioRing(int(self.ring_seconds * rate), self.channels)
+
     def start(self) -> "FilePlayer":
         if self.use_output:
             try:
                 from .live_input import import_sounddevice
 
                 sd = import_sounddevice()
+                self.match_device_rate(sd)
                 self._stream = sd.OutputStream(
                     device=self.device, samplerate=self.sr, channels=self.channels,
                     blocksize=self.blocksize, dtype="float32", callback=self._callback)

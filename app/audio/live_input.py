@@ -130,6 +130,21 @@ def _input_child(conn, spec, samplerate, channels, blocksize, ring_seconds, jack
         conn.send(("error", f"audio input: {describe(exc)}"))
 
 
+def end_child(process, conn, wait_s: float = 1.0) -> None:
+    """End an audio child process: ask it to stop, and kill it if it has not within
+    ``wait_s`` (hung in native audio code); closes its pipe."""
+    if process.is_alive():
+        try:
+            conn.send("stop")
+        except OSError:
+            pass
+        process.join(wait_s)
+    if process.is_alive():
+        process.kill()
+        process.join(2.0)
+    conn.close()
+
+
 class LiveInput:
     """Live input from a device, captured by a child process into a shared-memory ring.
 
@@ -198,16 +213,7 @@ class LiveInput:
 
     def _kill(self) -> None:
         if self._process is not None:
-            if self._process.is_alive():
-                try:
-                    self._conn.send("stop")
-                except OSError:
-                    pass
-                self._process.join(1.0)
-            if self._process.is_alive():  # hung in native audio code: end it
-                self._process.kill()
-                self._process.join(2.0)
-            self._conn.close()
+            end_child(self._process, self._conn)
             self._process = self._conn = None
 
     def start(self) -> "LiveInput":

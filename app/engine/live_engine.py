@@ -248,9 +248,9 @@ class LiveEngine:
 
     def _start_audio(self):
         from app.audio.demo_track import demo_clip
-        from app.audio.file_player import FilePlayer
         from app.audio.live_input import InputSupervisor, LiveInput
         from app.audio.loading import load_audio_file
+        from app.audio.player_process import PlayerProcess
 
         o = self.options
         play = o.play
@@ -264,7 +264,7 @@ class LiveEngine:
                 play = "demo"  # no input device: play the demo track instead
         if play is not None:
             clip = demo_clip() if play == "demo" else load_audio_file(play)
-            self.player = FilePlayer(clip).start()
+            self.player = PlayerProcess(clip).start()
             self.where = (f"playing '{clip.name}' to {self.player.output_name}"
                           if self.player.output_name else
                           f"playing '{clip.name}' on the internal clock (no output device)")

@@ -29,16 +29,19 @@ def jack():
         yield name
 
 
-def capture_and_analyse(jack: str, audio: np.ndarray, tmp_path: Path, app_name: str):
-    """Play ``audio`` from a separate player process into a LiveInput; run the analyzer on
-    what arrives. Returns (analyzer, frames, stream time of the file's start)."""
+def capture_and_analyse(jack: str, audio: np.ndarray, tmp_path: Path, app_name: str,
+                        file_sr: int = SR):
+    """Play ``audio`` (a file at ``file_sr``; the player resamples it to the server's rate)
+    from a separate player process into a LiveInput; run the analyzer on what arrives.
+    Returns (analyzer, frames, stream time of the file's start)."""
+    from app.audio.analysis_thread import POLL_S
     from app.audio.live_input import LiveInput
     from app.audio.online import HOP, OnlineAnalyzer
 
     wav = tmp_path / "play.wav"
     # a silent lead-in: the player starts playing when its stream opens, and our connection
     # to its port must be in place before the music starts, or its first beats are cut
-    sf.write(wav, np.concatenate([np.zeros(LEAD_IN_S * SR, np.float32), audio]), SR)
+    sf.write(wav, np.concatenate([np.zeros(LEAD_IN_S * file_sr, np.float32), audio]), file_sr)
     # a ring long enough that the whole run stays in it: stream index = ring index
     live = LiveInput(device="system", samplerate=SR, channels=[1], blocksize=512,
                      jack_name=app_name, ring_seconds=60).start()
@@ -59,7 +62,7 @@ def capture_and_analyse(jack: str, audio: np.ndarray, tmp_path: Path, app_name: 
             mono = live.mono(block)
             captured.append(mono)
             frames += analyzer.process(mono)
-            time.sleep(0.005)  # the analyzer thread's pace: wake every 5 ms for new audio
+            time.sleep(POLL_S)  # the analyzer thread's pace: it looks for new audio as often
         assert player.returncode == 0, player.stderr.read()
     finally:
         player.kill()
@@ -69,26 +72,27 @@ def capture_and_analyse(jack: str, audio: np.ndarray, tmp_path: Path, app_name: 
     first_sound = int(np.argmax(np.abs(stream) > 0.05))
     assert first_sound > connected_at, "connected after the music had started"
     file_first = int(np.argmax(np.abs(audio) > 0.05))
-    return analyzer, frames, (first_sound - file_first) / SR, counts
+    return analyzer, frames, first_sound / SR - file_first / file_sr, counts
 
 
-@pytest.mark.parametrize("source", ["demo", "click"])
+@pytest.mark.parametrize("source", ["demo", "click", "click at 44.1 kHz"])
 def test_tempo_within_1_bpm_in_8_s_and_beats_within_30_ms(jack, tmp_path, demo_track, source):
     import librosa
 
+    file_sr = 44_100 if "44.1" in source else SR  # the server runs at 48 kHz
     if source == "demo":
         audio = librosa.resample(demo_track.samples[:, : demo_track.sr * 16].mean(axis=0),
                                  orig_sr=demo_track.sr, target_sr=SR)
         bpm, truth = demo_track.bpm, demo_track.beat_times
     else:
-        audio, truth = click_track(123.0, 14.0, SR, first_beat_s=0.3)
+        audio, truth = click_track(123.0, 14.0, file_sr, first_beat_s=0.3)
         bpm = 123.0
     analyzer, frames, start, (callbacks, overflows) = capture_and_analyse(
-        jack, audio, tmp_path, f"lvj-{source}")
+        jack, audio, tmp_path, f"lvj-{source.split()[0]}-{file_sr}", file_sr)
     hop_s = frames[1].t_s - frames[0].t_s
     at_8s = frames[int((start + 8.0) / hop_s)]
     assert at_8s.bpm == pytest.approx(bpm, abs=1.0), f"tempo at 8 s: {at_8s.bpm:.2f}"
-    true_beats = start + truth[truth < len(audio) / SR - 0.2]
+    true_beats = start + truth[truth < len(audio) / file_sr - 0.2]
     found = np.array(analyzer.beat_times)
     found = found[(found > start + 8.0) & (found < true_beats[-1] + 0.1)]
     offsets = np.array([f - true_beats[np.argmin(np.abs(true_beats - f))] for f in found])
