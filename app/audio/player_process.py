@@ -16,22 +16,19 @@ import os
 from app.core.errors import UserError
 
 from .file_player import FilePlayer
-from .live_input import end_child, import_sounddevice, set_jack_client_name
+from .live_input import end_child, import_sounddevice
 from .loading import AudioClip
 from .ring import AudioRing
 
 HANDSHAKE_S = 10.0
 
 
-def _player_child(conn, clip: AudioClip, device, blocksize: int, ring_seconds: float,
-                  jack_name: str | None) -> None:
+def _player_child(conn, clip: AudioClip, device, blocksize: int, ring_seconds: float) -> None:
     """The output process: open the device (resampling the clip to its rate if need be),
     play into the engine's shared ring, follow play / stop messages until told to end (or
     until the engine process is gone)."""
     parent = os.getppid()
     try:
-        if jack_name:
-            set_jack_client_name(jack_name)
         player = FilePlayer(clip, device=device, blocksize=blocksize, ring_seconds=ring_seconds)
         player.match_device_rate(import_sounddevice())  # raises when nothing can play it
         conn.send(("rate", player.sr, player.channels))
@@ -61,13 +58,11 @@ class PlayerProcess:
     internal clock in this process); ``ring`` receives what is played, at ``sr``."""
 
     def __init__(self, clip: AudioClip, device: str | int | None = None,
-                 blocksize: int = 512, ring_seconds: float = 4.0,
-                 jack_name: str | None = None) -> None:
+                 blocksize: int = 512, ring_seconds: float = 4.0) -> None:
         self.clip = clip
         self.device = device
         self.blocksize = blocksize
         self.ring_seconds = ring_seconds
-        self.jack_name = jack_name
         self.sr = clip.sr
         self.output_name: str | None = None
         self.ring: AudioRing | None = None
@@ -92,8 +87,7 @@ class PlayerProcess:
         self._conn, child_conn = ctx.Pipe()
         self._process = ctx.Process(target=_player_child, name="latentvj-audio-output",
                                     daemon=True, args=(child_conn, self.clip, self.device,
-                                                       self.blocksize, self.ring_seconds,
-                                                       self.jack_name))
+                                                       self.blocksize, self.ring_seconds))
         self._process.start()
         try:
             message = self._receive()
