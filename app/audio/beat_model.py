@@ -39,8 +39,12 @@ class LogMelFrontEnd:
 
         self.sr = sr
         self.window = np.hanning(N_FFT).astype(np.float32)
+        fmax = min(11_000.0, sr / 2)
         self.mel = librosa.filters.mel(sr=sr, n_fft=N_FFT, n_mels=N_MELS, fmin=30.0,
-                                       fmax=min(11_000.0, sr / 2)).astype(np.float32)
+                                       fmax=fmax).astype(np.float32)
+        # centre frequency of each mel band (the filterbank's edges are the first and last)
+        self.centre_hz = librosa.mel_frequencies(n_mels=N_MELS + 2, fmin=30.0,
+                                                 fmax=fmax)[1:-1]
 
     def magnitude(self, frame: np.ndarray) -> np.ndarray:
         """|FFT| of one windowed frame of N_FFT samples."""

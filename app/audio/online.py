@@ -4,7 +4,8 @@ Per hop (512 samples) it computes, from the newest 2048 samples only: spectral-f
 strength (log mel), RMS, low / mid / high band energy and chroma (librosa builds the mel and
 chroma filterbanks once at set-up; nothing else of librosa runs live), each auto-gained by a
 running peak follower so routes behave alike at any input level. Four times a second it
-estimates the tempo (autocorrelation of the last 8 s of onset strength, harmonics summed,
+estimates the tempo (autocorrelation of the last 8 s of spectral flux, its bands below
+400 Hz weighted 3x so kicks outvote off-beat hats; harmonics summed,
 a tempo prior around 120 BPM, octave jumps only when they persist) and where the last beat
 fell (a decaying comb over the last 4 s), and feeds that to a TempoClock, whose phase-locked
 beat position is *predicted*: frames report the beat phase ``lookahead_s`` ahead, so flashes
@@ -43,6 +44,11 @@ BAR_PERSIST = 4      # ... in this many tempo updates in a row (1 s) before the 
 SWITCH_PERSIST = 4   # tempo-change candidates needed in a row before switching (1 s)
 OCTAVE_PERSIST = 32  # ... for a x2 or /2 change (8 s): breakdowns without a kick often
                      # look like half tempo for a while; real songs rarely change octave
+# The tracking envelope weighs the rise of the bands below LOW_BAND_HZ (kick, bass) this
+# many times more than the rest: a hat or a strum rises in many more mel bands than a kick,
+# so an unweighted mean lets off-beat hats and eighth-note strums outvote the beat.
+# On the evaluation clips (chosen on every other clip, checked on the others): F +0.03.
+LOW_BAND_HZ, LOW_BAND_WEIGHT = 400.0, 3.0
 # Spectral flux peaks a little after a percussive onset enters the analysis window; beats
 # found on the flux envelope are moved earlier by this much (calibrated on click tracks).
 ONSET_DELAY_S = 0.0115
@@ -210,6 +216,8 @@ class OnlineAnalyzer:
         freqs = np.fft.rfftfreq(N_FFT, 1.0 / sr)
         self._bands = [(freqs >= lo) & (freqs < hi) for lo, hi in
                        ((0.0, 200.0), (200.0, 2000.0), (2000.0, sr / 2 + 1))]
+        weights = np.where(self._front.centre_hz < LOW_BAND_HZ, LOW_BAND_WEIGHT, 1.0)
+        self._flux_weights = (weights / weights.sum()).astype(np.float32)
         self._frame = np.zeros(N_FFT, dtype=np.float32)
         self._pending = np.zeros(0, dtype=np.float32)
         self._prev_logmel: np.ndarray | None = None
@@ -262,7 +270,7 @@ class OnlineAnalyzer:
         power = spec * spec
         logmel = log_mel(self._front.mel @ spec)
         flux = 0.0 if self._prev_logmel is None else \
-            float(np.maximum(logmel - self._prev_logmel, 0.0).mean())
+            float(np.maximum(logmel - self._prev_logmel, 0.0) @ self._flux_weights)
         self._prev_logmel = logmel
         # the onset feature (routes, the onset picker) on the newest-weighted window: it
         # rises in the hop a hit enters; the tempo tracker keeps the Hann-windowed flux
