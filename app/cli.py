@@ -106,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--fps", type=parse_fps, default=30.0)
     live.add_argument("--size", type=parse_size, default=(640, 360))
     live.add_argument("--latency-ms", type=ranged(float, 0.0, 500.0), default=0.0,
-                      help="output latency to compensate: beats are predicted this far ahead")
+                      help="output latency after the frame is made (projector, capture "
+                           "chain): beats are predicted this much further ahead than the "
+                           "render time, which is measured and compensated on its own")
     live.add_argument("--beat-tracker", default="flux", choices=["flux", "learned", "madmom"],
                       help="what beats are tracked on: spectral flux (default), latentvj's "
                            "learned activation, or madmom's network (optional package; "

@@ -7,14 +7,18 @@ as a PortAudio callback would, and records when each block arrived. The analyzer
 the render worker run the default preset at the given size and fps on the CPU.
 
 - onset -> frame: from the arrival of the block holding a click to the moment the first
-  frame rendered from an analysis that includes it is ready; on a fixed frame grid, and
-  with onset-triggered frames (the live default: an onset wakes the render worker, which
-  draws at once and restarts its grid there).
-- flash offset: with latency compensation (the analyzer predicts beats ahead), the time a
-  frame showing a new beat is ready minus the time that beat's audio arrived; on a fixed
-  frame grid (compensation: render time plus half a frame, so a beat lands on the nearest
-  tick; spread +-half a frame) and with beat-aligned ticks (the tick nearest each predicted
-  beat is moved just after it; compensation: render time plus that margin).
+  frame rendered from an analysis that includes it is ready; on a fixed frame grid, with
+  onset-triggered frames only (an onset wakes the render worker, which draws at once and
+  restarts its grid there), and as the live engine runs by default (onset frames,
+  beat-aligned ticks and latency compensation). The clicks are on the beat: with
+  compensation the beat's own frame is drawn ahead, so the renderer is free when the
+  click arrives; an onset off the beat can find it busy.
+- flash offset: with latency compensation (the analyzer predicts beats ahead by what the
+  render worker measures, as live), the time a frame showing a new beat is ready minus
+  the time that beat's audio arrived; on a fixed frame grid (compensation: render time
+  plus half a frame, so a beat lands on the nearest tick; spread +-half a frame) and with
+  beat-aligned ticks (the tick nearest each predicted beat is moved just after it;
+  compensation: render time plus that margin).
 
 Baseline in the same run: the same renderer drawing frames back to back with nothing else
 running ("render alone"); the latencies are also given as multiples of it, which compare
@@ -65,8 +69,11 @@ def render_alone_ms(size: tuple[int, int], fps: float) -> float:
     return time_ms(one, warmup=10, min_runs=100, min_seconds=4.0)
 
 
-def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float,
+def run(seconds: float, size: tuple[int, int], fps: float, compensate: bool,
         beat_aligned: bool = False, onset_frames: bool = False):
+    """One pass; with ``compensate`` the analyzer predicts beats as far ahead as the render
+    worker says (its measured render time plus the tick's margin), as the live engine
+    does. Returns the beats, block arrival times, frames, worker stats, final lookahead."""
     from app.audio.analysis_thread import AnalysisThread
     from app.audio.demo_track import click_track
     from app.audio.online import OnlineAnalyzer
@@ -77,8 +84,8 @@ def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float,
     n_blocks = len(audio) // BLOCK
     arrived = np.zeros(n_blocks)
     ring = AudioRing(SR * 4, 1)
-    analysis = AnalysisThread(ring, OnlineAnalyzer(SR, lookahead_s=lookahead_s),
-                              lambda b: b[:, 0]).start()
+    analyzer = OnlineAnalyzer(SR)
+    analysis = AnalysisThread(ring, analyzer, lambda b: b[:, 0]).start()
     frames: list[tuple[float, float, float, float]] = []  # ready, stream t, age s, beats
 
     def on_frame(f):
@@ -86,7 +93,10 @@ def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float,
                        f.beats))
     worker = RenderWorker(_preset_renderer, size, analysis.latest, fps, on_frame=on_frame,
                           auto_resolution=False,  # measured at the size asked for
-                          beat_aligned=beat_aligned, onset_frames=onset_frames).start()
+                          beat_aligned=beat_aligned, onset_frames=onset_frames)
+    if compensate:
+        worker.on_compensation = analyzer.set_lookahead
+    worker.start()
     analysis.on_onset = worker.wake
     stop = threading.Event()
 
@@ -103,7 +113,7 @@ def run(seconds: float, size: tuple[int, int], fps: float, lookahead_s: float,
     feed.join()
     worker.stop()
     analysis.stop()
-    return beats, arrived, np.array(frames), worker.stats()
+    return beats, arrived, np.array(frames), worker.stats(), analyzer.lookahead_s
 
 
 def main() -> None:
@@ -115,10 +125,9 @@ def main() -> None:
     parser.add_argument("--fps", type=float, default=30.0)
     args = parser.parse_args()
 
-    # pass 1: no compensation; onset -> frame latency, on a fixed grid and onset-triggered
-    def onset_latency(onset_frames: bool):
-        beats, arrived, frames, stats = run(args.seconds, args.size, args.fps, 0.0,
-                                            onset_frames=onset_frames)
+    def onset_latency(beats, arrived, frames):
+        """From the arrival of each click's block to the first frame made from an analysis
+        that includes it."""
         frames = frames[frames[:, 2] > 0]  # frames rendered before any audio had no analysis
         ready, t_stream, age = frames[:, 0], frames[:, 1], frames[:, 2]
         source_t = t_stream - age  # stream time of the newest hop each frame was made from
@@ -131,39 +140,37 @@ def main() -> None:
             idx = np.nonzero(source_t >= hop_end - 1e-9)[0]
             if len(idx):
                 latencies.append(ready[idx[0]] - arrived[k])
-        return 1e3 * np.array(latencies), stats
+        return 1e3 * np.array(latencies)
 
-    alone_ms = render_alone_ms(args.size, args.fps)
-    lat_grid, stats = onset_latency(False)
-    lat_onset, stats1 = onset_latency(True)
-    render_ms = stats.render_ms
-
-    # passes 2 and 3: beats are predicted, so the analysis delay does not matter; what does
-    # is the time from a frame tick to the frame being ready (render), plus, on a fixed frame
-    # grid, half a frame so the beat lands on the nearest tick. With beat-aligned ticks the
-    # tick is moved onto the beat, so only the render time is compensated. A real rig adds
-    # its display latency (--latency-ms).
-    def flash_offsets(lookahead: float, beat_aligned: bool):
-        # beat-aligned ticks run as live does by default, with onset-triggered frames too
-        beats2, arrived2, frames2, stats2 = run(args.seconds, args.size, args.fps, lookahead,
-                                                beat_aligned, onset_frames=beat_aligned)
-        t0 = arrived2[0] - BLOCK / SR  # wall time of stream time 0
-        frames2 = frames2[frames2[:, 2] > 0]
-        beat_frames = frames2[1:][np.floor(frames2[1:, 3]) > np.floor(frames2[:-1, 3])]
-        audio_t = t0 + beats2  # when each beat's audio arrived (stream time on the wall)
+    def flash_offsets(beats, arrived, frames):
+        """A frame showing a new beat: when it was ready minus when that beat's audio
+        arrived (locked beats only)."""
+        t0 = arrived[0] - BLOCK / SR  # wall time of stream time 0
+        frames = frames[frames[:, 2] > 0]
+        beat_frames = frames[1:][np.floor(frames[1:, 3]) > np.floor(frames[:-1, 3])]
+        audio_t = t0 + beats  # when each beat's audio arrived (stream time on the wall)
         offsets = []
         for ready_s, *_rest in beat_frames:
             j = int(np.argmin(np.abs(audio_t - ready_s)))
-            if 8.0 < beats2[j] < args.seconds - 1.0:  # locked, and not where the feed stops
+            if 8.0 < beats[j] < args.seconds - 1.0:  # locked, and not where the feed stops
                 offsets.append(ready_s - audio_t[j])
-        return 1e3 * np.array(offsets), stats2
+        return 1e3 * np.array(offsets)
 
-    grid_lookahead = render_ms / 1e3 + 0.5 / args.fps
-    off_grid, stats2 = flash_offsets(grid_lookahead, False)
-    from app.engine.render_worker import ALIGN_AFTER_S
-
-    aligned_lookahead = render_ms / 1e3 + ALIGN_AFTER_S
-    off_aligned, stats3 = flash_offsets(aligned_lookahead, True)
+    alone_ms = render_alone_ms(args.size, args.fps)
+    # passes 1 and 2: no compensation; onset -> frame on a fixed grid and onset-triggered
+    *grid, stats, _ = run(args.seconds, args.size, args.fps, False)
+    *onset, stats1, _ = run(args.seconds, args.size, args.fps, False, onset_frames=True)
+    lat_grid, lat_onset = onset_latency(*grid), onset_latency(*onset)
+    render_ms = stats.render_ms
+    # passes 3 and 4: beats are predicted by what the render worker measures (render time,
+    # plus half a frame on a fixed grid so a beat lands on the nearest tick; plus the
+    # aligned tick's margin with beat-aligned ticks), as live. A real rig adds its display
+    # latency (--latency-ms).
+    *fixed, stats2, look_grid = run(args.seconds, args.size, args.fps, True)
+    *live, stats3, look_live = run(args.seconds, args.size, args.fps, True, beat_aligned=True,
+                                   onset_frames=True)
+    off_grid, off_live = flash_offsets(*fixed), flash_offsets(*live)
+    lat_live = onset_latency(*live)
 
     print(f"\nLive latency, {args.size[0]}x{args.size[1]} @ {args.fps:g} fps, preset "
           f"nebula-drift, CPU, {args.seconds:g} s of 123 BPM clicks - {machine()}\n")
@@ -173,13 +180,14 @@ def main() -> None:
            f"{np.percentile(lat, 95):.1f}", f"{np.percentile(lat, 99):.1f}",
            f"{np.median(lat) / alone_ms:.2f}"]
           for label, lat in (("fixed frame grid", lat_grid),
-                             ("onset-triggered frames", lat_onset))],
+                             ("onset-triggered frames", lat_onset),
+                             ("live default (aligned + onset frames, compensated)", lat_live))],
         *[[f"beat flash ready - beat, {label} (lookahead {1e3 * look:.0f} ms)", str(len(off)),
            f"{np.median(off):+.1f}", f"{np.percentile(np.abs(off), 95):.1f} (abs)",
            f"{np.percentile(np.abs(off), 99):.1f} (abs)", ""]
-          for label, look, off in (("fixed frame grid", grid_lookahead, off_grid),
-                                   ("beat-aligned + onset frames (live default)", aligned_lookahead,
-                                    off_aligned))],
+          for label, look, off in (("fixed frame grid", look_grid, off_grid),
+                                   ("beat-aligned + onset frames (live default)", look_live,
+                                    off_live))],
     ]))
     print(f"\nrender alone (same run, back to back) {alone_ms:.1f} ms/frame; in the live passes "
           f"{render_ms:.1f} ms/frame ({render_ms / alone_ms:.2f}x), {stats.fps:.1f} fps; ticks "

@@ -245,6 +245,12 @@ class OnlineAnalyzer:
         the tempo clock has one writer. Any thread (UI, MIDI, stdin)."""
         self._commands.put(command)
 
+    def set_lookahead(self, seconds: float) -> None:
+        """Predict beats ``seconds`` ahead from the next hop on (any thread): the live engine
+        follows the render time with it. No beat is announced twice or skipped across the
+        change."""
+        self.submit(lambda clock, t: setattr(self, "lookahead_s", seconds))
+
     @property
     def t_s(self) -> float:
         """Stream time of the newest completed hop."""
@@ -306,7 +312,10 @@ class OnlineAnalyzer:
         is_beat = math.floor(beats) > math.floor(self._last_beats)
         if is_beat:  # when the beat falls; never earlier than now, when it is announced
             self.beat_times.append(max(t, self.clock.time_of_beats(math.floor(beats))))
-        self._last_beats = beats
+        # the position announced so far only moves forward: a phase correction, a nudge, a
+        # tap or a shorter lookahead that moves the clock back does not announce a beat twice
+        self._last_beats = beats if beats < self._last_beats - 1.0 else \
+            max(beats, self._last_beats)
         onset = self._gain_onset(onset_flux)
         return AnalysisFrame(
             t_s=t, beats=beats, bpm=self.clock.bpm, beat_phase=beats % 1.0,
@@ -314,7 +323,7 @@ class OnlineAnalyzer:
             onset=onset, is_beat=is_beat, rms=self._gain_rms(rms),
             bands=tuple(g(b) for g, b in zip(self._gain_bands, bands)),
             chroma=tuple(float(c) for c in chroma), beats_per_bar=self.beats_per_bar,
-            is_onset=self._onsets(onset))
+            is_onset=self._onsets(onset), lookahead_s=self.lookahead_s)
 
     def _update_tempo(self, t: float) -> None:
         filled = min(self._hops, len(self._env))

@@ -77,6 +77,7 @@ class LiveStatus:
     blackout: bool
     playing: bool = True
     level_db: float = -180.0
+    ahead_ms: float = 0.0               # beats are predicted this far ahead (render + output)
     recording: str | None = None        # the file being recorded
     record_s: float = 0.0
     record_drops: int = 0
@@ -89,6 +90,7 @@ class LiveStatus:
         return (f"bpm={self.bpm:6.1f} src={self.source}{'/lock' if self.locked else ''} "
                 f"conf={self.confidence:4.2f} fps={self.fps:5.1f} "
                 f"render={self.render_ms:5.1f}ms latency={self.latency_ms:5.1f}ms "
+                f"ahead={self.ahead_ms:5.1f}ms "
                 f"res={self.internal_size[0]}x{self.internal_size[1]} drops={self.drops} "
                 f"input={self.input} reconnects={self.reconnects} "
                 f"overflows={self.overflows} lost={self.lost}{midi}")
@@ -147,6 +149,7 @@ class LiveEngine:
         self.ring = None
         self.analyzer = self.analysis = self.worker = self.midi = None
         self.recorder = self.capture = None
+        self.render_compensation_s = 0.0  # the render worker's part of the lookahead
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> "LiveEngine":
@@ -156,7 +159,9 @@ class LiveEngine:
         self._start_analysis(*self._start_audio())
         self.worker = RenderWorker(self._renderer_factory(self.patch, self._preset_path),
                                    o.size, self.analysis.latest, o.fps, on_frame=self._on_frame,
-                                   auto_resolution=o.auto_resolution, params=self.store).start()
+                                   auto_resolution=o.auto_resolution, params=self.store)
+        self.worker.on_compensation = self._compensate
+        self.worker.start()
         self.analysis.on_onset = self.worker.wake
         if o.midi:
             self._start_midi()
@@ -211,10 +216,23 @@ class LiveEngine:
 
         self.ring, self.samplerate = ring, sr
         self.analyzer = OnlineAnalyzer(sr, beats_per_bar=self.patch.beats_per_bar,
-                                       lookahead_s=self.options.latency_ms / 1000.0,
-                                       clock=clock, tracker=self.options.beat_tracker)
+                                       lookahead_s=self.lookahead_s, clock=clock,
+                                       tracker=self.options.beat_tracker)
         self.analysis = AnalysisThread(ring, self.analyzer,
                                        lambda block: self.input_gain * to_mono(block)).start()
+
+    @property
+    def lookahead_s(self) -> float:
+        """How far ahead beats are predicted: the render time (measured) plus the output
+        latency the performer gave (projector, capture chain), so a beat's frame is on the
+        screen on the beat."""
+        return self.render_compensation_s + self.options.latency_ms / 1000.0
+
+    def _compensate(self, render_s: float) -> None:
+        """The render worker's new estimate of its part (render thread; the analyzer takes
+        it at its next hop)."""
+        self.render_compensation_s = render_s
+        self.analyzer.set_lookahead(self.lookahead_s)
 
     def switch_input(self, audio_device: str | None = None, play: str | None = None) -> None:
         """Listen to another input (or play a file, ``"demo"``) while the picture goes on:
@@ -305,7 +323,7 @@ class LiveEngine:
             midi_messages=self.midi.inputs.events if self.midi else 0,
             frozen=self.worker.frozen, blackout=self.worker.blackout,
             playing=not self.worker.stopped,
-            level_db=self.analyzer.level_db,
+            level_db=self.analyzer.level_db, ahead_ms=1e3 * self.analyzer.lookahead_s,
             recording=str(self.recorder.path) if self.recording else None,
             record_s=self.recorder.elapsed_s if self.recording else 0.0,
             record_drops=self.recorder.writer.frames_dropped if self.recording else 0)

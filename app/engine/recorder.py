@@ -1,7 +1,8 @@
 """Recording the live engine: picture and sound on one clock, nothing lost silently.
 
-Every rendered frame carries ``t_s`` on the audio clock (samples analysed / rate). The
-recorder maps it onto constant-rate slots (``FrameSlots``) and reads the audio under those
+Every rendered frame carries ``t_s`` on the audio clock (samples analysed / rate), and
+shows the beats of ``t_s + lookahead_s`` (live latency compensation). The recorder maps that
+instant onto constant-rate slots (``FrameSlots``) and reads the audio under those
 same instants from the input ring with its own cursor, so sound and picture share a clock
 by construction: no drift over a long set, whatever the sound card's crystal does.
 
@@ -239,7 +240,10 @@ class Recorder:
             if not self._active:
                 return
             try:
-                for image, slots in self.slots.add(frame.t_s, frame.image):
+                # a frame drawn ahead (latency compensation) shows the beats of t_s +
+                # lookahead: in the file it goes there, so its beats meet the sound's
+                shown_s = frame.t_s + frame.lookahead_s
+                for image, slots in self.slots.add(shown_s, frame.image):
                     self.writer.write(image, block=False, repeat=slots)
             except WriterError:  # why is asked on the finisher thread: it may wait
                 self._fail()

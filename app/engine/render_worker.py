@@ -50,6 +50,12 @@ ALIGN_AFTER_S = 0.005  # a beat-aligned tick lands this long after the predicted
 FLASH_BEATS = 0.5      # a triggered flash fades out over this many beats
 WORKER_TRIGGERS = ("flash", "freeze", "blackout", "next_keyframe", "previous_keyframe",
                    "random_jump")
+COMPENSATION_FRAMES = 15  # render times the compensation is the median of
+COMPENSATION_STEP_S = 0.002  # ... and it is reported again once it moved this much
+ONSET_WAIT_S = 0.015  # after a beat-aligned tick, the next tick waits until this long past
+                      # the beat's sound (a block and a hop to hear it, the analyzer's poll):
+                      # the beat's hit then draws a frame at once instead of finding the
+                      # renderer busy with a tick that started just before it was heard
 ONSET_MIN_GAP = 1 / 3  # an onset draws a frame at once unless the last one is more recent
 ONSET_MIN_WAIT = 1 / 4  # than this (in periods) or the next tick is nearer than this
 
@@ -130,6 +136,12 @@ class RenderWorker:
     the next frame at once and restarts the frame grid from it: a drum hit reaches the
     screen one render after it is heard instead of waiting up to a frame for the tick.
 
+    Latency compensation: a frame shows the beats of its tick plus the analysis's
+    lookahead. ``on_compensation(seconds)`` (optional; called on this thread) hears how far
+    ahead that should be for a beat's frame to be ready on the beat: the median recent
+    render time plus the margin of a beat-aligned tick (on a fixed grid: plus half a frame,
+    so beats land on the nearest tick), again whenever it moves by COMPENSATION_STEP_S.
+
     ``params`` (optional) is the live ParamStore (knobs, MIDI): read once per frame.
     ``trigger(name)`` (any thread) queues one of WORKER_TRIGGERS for the next frame:
     a flash, freeze / blackout (panic; toggles), or a keyframe jump quantised to the
@@ -155,6 +167,7 @@ class RenderWorker:
         self._wake = threading.Event()
         self._last_onset_seq = 0
         self._beat_tick_pending = False  # the next tick was moved onto a predicted beat
+        self._awaiting_hit = False  # the next tick waits for the hit of the beat just drawn
         self.params = params
         self.frozen = False
         self.blackout = False
@@ -169,6 +182,8 @@ class RenderWorker:
         self.on_event: Callable[[dict], None] | None = None
         self._fade: _Fade | None = None
         self.on_frame = on_frame
+        self.on_compensation: Callable[[float], None] | None = None
+        self._compensation_s: float | None = None  # the value last reported
         self.frames: Mailbox[RenderedFrame] = Mailbox()
         self.rendered = 0
         self.skipped = 0
@@ -365,7 +380,7 @@ class RenderWorker:
             return False
         self._last_onset_seq = seq
         return not self._beat_tick_pending and now - last_tick >= ONSET_MIN_GAP * period \
-            and next_tick - now >= ONSET_MIN_WAIT * period
+            and (self._awaiting_hit or next_tick - now >= ONSET_MIN_WAIT * period)
 
     def _analysis_now(self, now: float) -> tuple[AnalysisFrame, float]:
         """The analysis for a frame at ``now`` and its age in seconds."""
@@ -400,9 +415,12 @@ class RenderWorker:
             next_tick += period
             t0 = time.perf_counter()
             analysis, age = self._analysis_now(now)
-            self._beat_tick_pending = False
+            beat_tick, self._beat_tick_pending = self._beat_tick_pending, False
+            self._awaiting_hit = False
             if self.beat_aligned and age > 0:
                 next_tick = self._align_to_beat(analysis, now, next_tick, period)
+            if beat_tick and self.onset_frames and not self._beat_tick_pending:
+                next_tick = self._wait_for_the_hit(analysis, now, next_tick)
             scale = self.auto.scale
             try:
                 frame = self.render(analysis, scale)
@@ -418,11 +436,40 @@ class RenderWorker:
             self._render_ms.append(render_ms)
             if self.auto.update(render_ms, now):
                 self.scale_changes += 1
+            self._report_compensation()
             self._ticks.append(now)
             self.rendered += 1
             self.frames.put(frame)
             if self.on_frame is not None:
                 self.on_frame(frame)
+
+    def _wait_for_the_hit(self, analysis: AnalysisFrame, now: float, next_tick: float) -> float:
+        """The tick after a beat-aligned one. That frame shows its beat ahead of the beat's
+        sound (latency compensation), so the beat's hit is heard after it: the next tick
+        comes no sooner than ONSET_WAIT_S past the sound, and a hit heard before then
+        draws at once (were the tick to start just before the hit is heard, the hit would
+        wait for that whole frame)."""
+        heard = now - ALIGN_AFTER_S + analysis.lookahead_s + ONSET_WAIT_S
+        self._awaiting_hit = heard > next_tick
+        return max(next_tick, heard)
+
+    def compensation_s(self) -> float | None:
+        """How far ahead of its tick a frame should show the beats for a beat's frame to be
+        ready on the beat (None until COMPENSATION_FRAMES frames were timed)."""
+        recent = list(self._render_ms)[-COMPENSATION_FRAMES:]
+        if len(recent) < COMPENSATION_FRAMES:
+            return None
+        margin = ALIGN_AFTER_S if self.beat_aligned else 0.5 / self.fps
+        return float(np.median(recent)) / 1e3 + margin
+
+    def _report_compensation(self) -> None:
+        value = self.compensation_s()
+        if self.on_compensation is None or value is None or (
+                self._compensation_s is not None
+                and abs(value - self._compensation_s) < COMPENSATION_STEP_S):
+            return
+        self._compensation_s = value
+        self.on_compensation(value)
 
     def _align_to_beat(self, analysis: AnalysisFrame, now: float, next_tick: float,
                        period: float) -> float:

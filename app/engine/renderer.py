@@ -60,10 +60,16 @@ def fit_to_frame(img: torch.Tensor, size: tuple[int, int], fit: str) -> torch.Te
     return out
 
 
-def to_uint8_hwc(img: torch.Tensor) -> np.ndarray:
-    """[1, 3, H, W] in [0, 1] -> contiguous HxWx3 uint8 on the CPU."""
-    return (img[0] * 255.0 + 0.5).clamp(0, 255).to(torch.uint8).permute(1, 2, 0) \
-        .contiguous().cpu().numpy()
+def to_uint8_hwc(img: torch.Tensor, size: tuple[int, int] | None = None) -> np.ndarray:
+    """[1, 3, H, W] in [0, 1] -> contiguous HxWx3 uint8 on the CPU, upscaled (bilinear) to
+    ``size`` (W, H) when given. The picture is quantised first and upscaled as uint8 in
+    channels-last layout: torch's fast path, ~4x cheaper than a float upscale and a
+    quantisation at the output size (within 1 of it per pixel)."""
+    q = (img * 255.0 + 0.5).clamp_(0, 255).to(torch.uint8).cpu() \
+        .contiguous(memory_format=torch.channels_last)
+    if size is not None and q.shape[-2:] != (size[1], size[0]):
+        q = F.interpolate(q, size=(size[1], size[0]), mode="bilinear", align_corners=False)
+    return q[0].permute(1, 2, 0).contiguous().numpy()
 
 
 class FrameRenderer:
@@ -130,14 +136,14 @@ class FrameRenderer:
         return (img.to(self.placement.dtype) + 1.0) * 0.5
 
     def finish(self, img: torch.Tensor, params: Mapping[str, float], state: RenderState,
-               fps: float, output_size: tuple[int, int] | None) -> torch.Tensor:
-        """Effects at ``work_size``, then one upscale to ``output_size`` (auto-resolution
-        renders small) or the renderer's size."""
-        img = self.effects.apply(img, params, state.effects, fps)
-        w, h = output_size or self.size
-        if img.shape[-2:] != (h, w):
-            img = F.interpolate(img, size=(h, w), mode="bilinear", align_corners=False)
-        return img
+               fps: float) -> torch.Tensor:
+        """Effects, at ``work_size`` (``pixels`` upscales the result once)."""
+        return self.effects.apply(img, params, state.effects, fps)
+
+    def pixels(self, img: torch.Tensor, output_size: tuple[int, int] | None) -> np.ndarray:
+        """The finished picture as the frame's uint8 pixels, at ``output_size``
+        (auto-resolution renders small) or the renderer's size."""
+        return to_uint8_hwc(img, output_size or self.size)
 
     def frame(self, analysis: AnalysisFrame, state: RenderState, pixels: np.ndarray,
               params: dict[str, float], z: np.ndarray, times: Sequence[float]) -> RenderedFrame:
@@ -146,7 +152,8 @@ class FrameRenderer:
         t0, t1, t2, t3 = times
         frame = RenderedFrame(seq=state.seq, t_s=analysis.t_s, image=pixels, beats=analysis.beats,
                               bpm=analysis.bpm, bar_phase=analysis.bar_phase,
-                              params=params, latent=z, timings={
+                              params=params, latent=z, lookahead_s=analysis.lookahead_s,
+                              timings={
             "motion_ms": 1e3 * (t1 - t0), "generate_ms": 1e3 * (t2 - t1),
             "effects_ms": 1e3 * (t3 - t2), "total_ms": 1e3 * (t3 - t0)})
         state.seq += 1
@@ -164,7 +171,7 @@ class FrameRenderer:
         t1 = time.perf_counter()
         img = self.generate(z, y, params)
         t2 = time.perf_counter()
-        pixels = to_uint8_hwc(self.finish(img, params, state, fps, output_size))
+        pixels = self.pixels(self.finish(img, params, state, fps), output_size)
         return self.frame(analysis, state, pixels, params, z, (t0, t1, t2, time.perf_counter()))
 
 
@@ -196,9 +203,8 @@ def latent_crossfade(old: FrameRenderer, old_state: RenderState, new: FrameRende
     t1 = time.perf_counter()
     img = new.generate(z, y, params)
     t2 = time.perf_counter()
-    out = new.finish(img, params, new_state, fps, output_size)
+    out = new.finish(img, params, new_state, fps)
     if old.patch.effects != new.patch.effects:
-        out = (1.0 - weight) * old.finish(img, params, old_state, fps, output_size) \
-            + weight * out
-    pixels = to_uint8_hwc(out)
+        out = (1.0 - weight) * old.finish(img, params, old_state, fps) + weight * out
+    pixels = new.pixels(out, output_size)
     return new.frame(analysis, new_state, pixels, params, z, (t0, t1, t2, time.perf_counter()))

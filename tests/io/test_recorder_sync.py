@@ -2,8 +2,9 @@
 
 Frames carry their stream time drawn into the picture as a binary code; the audio has a
 1 ms click at every whole second of stream time. The render clock runs 100 ppm off the
-audio clock, jitters, skips ticks and draws extra onset frames, as live. In the file, the
-frame that first shows second n must be on screen when click n sounds, to within a frame.
+audio clock, jitters, skips ticks, draws extra onset frames and draws ahead of the audio
+(latency compensation), as live. In the file, the frame that first shows second n must be
+on screen when click n sounds, to within a frame.
 """
 
 from __future__ import annotations
@@ -66,10 +67,14 @@ def test_picture_and_sound_stay_within_a_frame_over_ten_minutes(tmp_path, monkey
             block[n * SR - written:n * SR - written + 16] = 0.9
         ring.write(block)
         written = upto
-        frame = RenderedFrame(seq=k, t_s=t, image=coded_frame(t))
-        rec.submit(frame)
+        # drawn ahead, as live latency compensation does (render time + output latency,
+        # followed as it drifts): the frame of tick t shows the instant t + ahead
+        ahead = 0.04 + 0.01 * np.sin(t / 20)
+        rec.submit(RenderedFrame(seq=k, t_s=t, image=coded_frame(t + ahead), lookahead_s=ahead))
         if rng.random() < 0.02:  # an onset frame drawn between ticks
-            rec.submit(RenderedFrame(seq=k, t_s=t + 0.4 / FPS, image=coded_frame(t + 0.4 / FPS)))
+            t_onset = t + 0.4 / FPS
+            rec.submit(RenderedFrame(seq=k, t_s=t_onset, image=coded_frame(t_onset + ahead),
+                                     lookahead_s=ahead))
     ring.write(np.zeros((SR, 1), np.float32))  # the audio the last slot needs
     rec.finish()
     result = rec.wait(120)

@@ -93,6 +93,10 @@ def test_record_five_seconds_with_the_input_sound(jack, clicks, tmp_path):
             wait_until(lambda: recorder.elapsed_s >= 5.0, what="5 s of recording")
             engine.stop_recording()
             result = recorder.wait(30)
+            # beats are predicted as far ahead as the render worker measures it needs
+            wait_until(lambda: engine.worker.compensation_s() is not None and abs(
+                engine.status().ahead_ms - 1e3 * engine.worker.compensation_s()) < 3.0,
+                5, "the analyzer's lookahead to follow the render time")
         assert engine.worker.stats().rendered > 0 and not engine.recording
     finally:
         engine.stop()

@@ -116,6 +116,29 @@ def test_lookahead_announces_beats_ahead_of_the_frame_time():
     assert np.median(early) == pytest.approx(0.1, abs=0.02)
 
 
+def test_a_lookahead_change_mid_stream_neither_repeats_nor_skips_a_beat():
+    """The live engine moves the lookahead as the render time moves: beats after the change
+    are announced that much earlier, each one once."""
+    y, truth = click_track(120.0, 16.0)
+    analyzer = OnlineAnalyzer(SR, lookahead_s=0.0)
+    frames = []
+    for k in range(0, len(y), HOP):
+        if k == 10 * SR // HOP * HOP:
+            analyzer.set_lookahead(0.06)
+        if k == int(12.97 * SR) // HOP * HOP:  # the beat at 13 s was announced at 12.94 s
+            analyzer.set_lookahead(0.0)
+        frames += analyzer.process(y[k:k + HOP])
+    beat_frames = np.array([f.t_s for f in frames if f.is_beat and 6.2 < f.t_s < 15.6])
+    expected = truth[(truth > 6.2) & (truth < 15.6)]
+    assert len(beat_frames) == len(expected)  # none twice, none skipped
+    early = expected - beat_frames
+    assert np.all(np.abs(early[expected < 9.9]) < 0.015)
+    ahead = (expected > 10.1) & (expected < 12.9)
+    assert np.all(np.abs(early[ahead] - 0.06) < 0.015)
+    assert np.all(np.abs(early[expected > 13.1]) < 0.015)
+    assert frames[int(11 * SR / HOP)].lookahead_s == 0.06 and frames[-1].lookahead_s == 0.0
+
+
 def test_onsets_fire_within_two_hops_of_each_click_and_nowhere_else():
     y, truth = click_track(128.0, 12.0)
     _, frames = run(y)
