@@ -29,8 +29,12 @@ def _player_child(conn, clip: AudioClip, device, blocksize: int, ring_seconds: f
     until the engine process is gone)."""
     parent = os.getppid()
     try:
+        sd = import_sounddevice()
+        if device is None and not any(d["max_output_channels"] > 0 for d in sd.query_devices()):
+            conn.send(("error", "no output device"))
+            return
         player = FilePlayer(clip, device=device, blocksize=blocksize, ring_seconds=ring_seconds)
-        player.match_device_rate(import_sounddevice())  # raises when nothing can play it
+        player.match_device_rate(sd)  # raises when nothing can play it
         conn.send(("rate", player.sr, player.channels))
         player.ring = AudioRing.attach(conn.recv(), int(ring_seconds * player.sr),
                                        player.channels)
@@ -68,13 +72,15 @@ class PlayerProcess:
         self.ring: AudioRing | None = None
         self.playing = True
         self._local: FilePlayer | None = None
+        self.fallback_reason: str | None = None  # why it plays on the internal clock
         self._process = None
         self._conn = None
 
     def start(self) -> "PlayerProcess":
         try:
             self._spawn()
-        except UserError:
+        except UserError as exc:
+            self.fallback_reason = str(exc)
             self._local = FilePlayer(self.clip, blocksize=self.blocksize,
                                      ring_seconds=self.ring_seconds, use_output=False).start()
             self.ring, self.sr = self._local.ring, self._local.sr

@@ -37,6 +37,11 @@ class AnalysisFrame:
     lookahead_s: float = 0.0  # live only: beats, phases and is_beat are predicted this far
                               # after t_s (latency compensation); the other features are at t_s
 
+    @property
+    def shown_s(self) -> float:
+        """The instant whose beats this frame carries: when a frame drawn from it is seen."""
+        return self.t_s + self.lookahead_s
+
 
 @dataclass(frozen=True, slots=True)
 class TimedFrame:
@@ -67,6 +72,11 @@ class RenderedFrame:
     latent: np.ndarray | None = None
     lookahead_s: float = 0.0  # its beats are those of t_s + lookahead_s: when it reaches the
                               # screen (live latency compensation; the recorder places it there)
+
+    @property
+    def shown_s(self) -> float:
+        """When it is seen: the instant whose beats it shows (a recording places it there)."""
+        return self.t_s + self.lookahead_s
 
     def __post_init__(self) -> None:
         self.image.setflags(write=False)

@@ -285,7 +285,8 @@ class LiveEngine:
             self.player = PlayerProcess(clip).start()
             self.where = (f"playing '{clip.name}' to {self.player.output_name}"
                           if self.player.output_name else
-                          f"playing '{clip.name}' on the internal clock (no output device)")
+                          f"playing '{clip.name}' on the internal clock "
+                          f"({self.player.fallback_reason})")
             return self.player.ring, self.player.sr, (lambda block: block.mean(axis=1))
         li = self.live_input
         self.where = f"input '{li.device.name}' at {li.samplerate} Hz (capture process)"
@@ -669,19 +670,25 @@ class LiveEngine:
         if recorder is not None and recorder.active and frame.error is None:
             recorder.submit(frame)
             if capture is not None:
-                capture.frame(frame.t_s, frame.beats, frame.bpm, frame.bar_phase)
+                capture.frame(frame.shown_s, frame.beats, frame.bpm, frame.bar_phase)
+
+    def _shown_now(self) -> tuple[float, float]:
+        """(seconds, beats) of the instant a frame drawn now shows: the stream's now plus
+        the lookahead (where the recording places that frame, so the log says it too)."""
+        t_s, beats = self.stream_now()
+        return t_s + self.analyzer.lookahead_s, beats
 
     def _log_param(self, param_id: str, value: float, source: str) -> None:
         capture = self.capture
         if capture is not None:
-            t_s, beats = self.stream_now()
+            t_s, beats = self._shown_now()
             capture.add({"type": "param", "id": param_id, "value": value, "source": source,
                          "beats": round(beats, 6)}, t_s)
 
     def _log_tempo(self, command: str, source: str) -> None:
         capture = self.capture
         if capture is not None:
-            t_s, beats = self.stream_now()
+            t_s, beats = self._shown_now()
             capture.add({"type": "tempo", "command": command, "source": source,
                          "beats": round(beats, 6)}, t_s)
 

@@ -242,8 +242,7 @@ class Recorder:
             try:
                 # a frame drawn ahead (latency compensation) shows the beats of t_s +
                 # lookahead: in the file it goes there, so its beats meet the sound's
-                shown_s = frame.t_s + frame.lookahead_s
-                for image, slots in self.slots.add(shown_s, frame.image):
+                for image, slots in self.slots.add(frame.shown_s, frame.image):
                     self.writer.write(image, block=False, repeat=slots)
             except WriterError:  # why is asked on the finisher thread: it may wait
                 self._fail()

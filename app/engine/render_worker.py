@@ -252,7 +252,7 @@ class RenderWorker:
     def _take_triggers(self, analysis: AnalysisFrame, renderer: FrameRenderer) -> None:
         while not self._triggers.empty():
             item = self._triggers.get()
-            event = {**item, "t_s": analysis.t_s} if isinstance(item, dict) else \
+            event = {**item, "t_s": analysis.shown_s} if isinstance(item, dict) else \
                 self._resolve(item, analysis, renderer)
             self.replay(event)
         landed = [step for at, step in self._jumps if at <= analysis.beats]
@@ -264,7 +264,7 @@ class RenderWorker:
         """A trigger as the event it becomes at this frame: what it does, fully decided
         (a toggle's new state, a flash's beat, a jump's landing beat and step), so a
         performance log can replay it exactly."""
-        event: dict = {"type": name, "t_s": analysis.t_s}
+        event: dict = {"type": name, "t_s": analysis.shown_s}
         if name == "freeze":
             event["on"] = not self.frozen
         elif name == "blackout":
@@ -330,12 +330,12 @@ class RenderWorker:
             self._renderers = {1.0: (renderer, renderer.new_state())}
             self._jumps, self._jumped = [], 0
             if self.on_event is not None and note is not None:
-                self.on_event({"type": "patch", "t_s": analysis.t_s, "fade_beats": fade_beats,
+                self.on_event({"type": "patch", "t_s": analysis.shown_s, "fade_beats": fade_beats,
                                "start": start, **note})
         renderer, state = self._renderer_for(scale)
         self._take_triggers(analysis, renderer)
         clock = {"t_s": analysis.t_s, "beats": analysis.beats, "bpm": analysis.bpm,
-                 "bar_phase": analysis.bar_phase}
+                 "bar_phase": analysis.bar_phase, "lookahead_s": analysis.lookahead_s}
         if self.blackout or self.stopped:
             w, h = self.size
             return RenderedFrame(seq=self.rendered, image=np.zeros((h, w, 3), np.uint8),

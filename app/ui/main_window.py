@@ -265,7 +265,8 @@ class MainWindow(QMainWindow):
         if self.preview.show_hud:
             self.preview.hud_lines = [
                 f"{status.fps:5.1f} fps  render {status.render_ms:5.1f} ms",
-                f"latency {status.latency_ms:5.1f} ms  drops {status.drops}",
+                f"latency {status.latency_ms:5.1f} ms  ahead {status.ahead_ms:5.1f} ms  "
+                f"drops {status.drops}",
                 f"res {status.internal_size[0]}x{status.internal_size[1]}  "
                 f"input {status.input} {status.level_db:5.1f} dBFS"]
             if status.recording:

@@ -44,3 +44,24 @@ def test_a_44k_file_plays_at_the_servers_rate_and_midi_ports_open_meanwhile():
             assert not tail.any()
         finally:
             player.stop()
+
+
+def test_without_an_output_device_it_plays_on_the_internal_clock_and_says_why():
+    import subprocess
+    import sys
+
+    # this process's PortAudio may have seen a JACK server of an earlier test: ask afresh
+    outputs = subprocess.run(
+        [sys.executable, "-c", "import sounddevice as sd; "
+         "print(sum(d['max_output_channels'] > 0 for d in sd.query_devices()))"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    if outputs != "0":
+        pytest.skip("this machine has an audio output device")
+    clicks, _ = click_track(120.0, 3.0, 48_000)
+    player = PlayerProcess(clip_from_array(clicks[None, :], 48_000, "clicks")).start()
+    try:
+        assert player.output_name is None
+        assert player.fallback_reason == "audio output: no output device"
+        wait_until(lambda: player.ring.written >= 4_800, 10, "0.1 s on the internal clock")
+    finally:
+        player.stop()

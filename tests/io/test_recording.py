@@ -202,8 +202,10 @@ def test_a_replayed_render_follows_the_recorded_parameter_trajectory(jack, click
     try:
         with playing_into(jack, clicks, "replay-player"):
             recorder = engine.start_recording(tmp_path / "perf.mkv")
+            # each live frame at the instant it shows (where the recording puts it)
             engine.worker.on_frame = lambda f: (engine._on_frame(f), live.append(
-                (f.t_s - recorder.t0_s, f.beats, f.bpm, f.params)) if recorder.active else None)
+                (f.shown_s - recorder.t0_s, f.beats, f.bpm, f.params)) if recorder.active
+                else None)
             for at, pid, value in moves:
                 wait_until(lambda at=at: recorder.elapsed_s >= at, what=f"{at} s")
                 engine.store.set(pid, value, source="midi")

@@ -283,6 +283,23 @@ def test_triggers_flash_panic_and_keyframe_jumps(registry, cpu):
         worker.trigger("explode")
 
 
+def test_frames_and_events_drawn_ahead_are_stamped_with_the_instant_they_show():
+    """With latency compensation a frame shows the beats of its tick plus the lookahead:
+    the performance log and the recorder place it, and its events, at that instant."""
+    from dataclasses import replace
+
+    worker = RenderWorker(lambda size: ScriptedRenderer(), (16, 16), Mailbox(), fps=30.0,
+                          auto_resolution=False)
+    events = []
+    worker.on_event = events.append
+    ahead = replace(frame(beats=4.0), t_s=10.0, lookahead_s=0.03)
+    worker.trigger("blackout")
+    black = worker.render(ahead)
+    assert black.image.max() == 0 and black.shown_s == pytest.approx(10.03)
+    assert [e["type"] for e in events] == ["blackout"]
+    assert events[0]["t_s"] == pytest.approx(10.03)
+
+
 def test_store_values_reach_the_next_frame(registry, cpu):
     from app.core.params import ParamStore
     from app.core.presets import load_preset
