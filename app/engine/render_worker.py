@@ -190,6 +190,9 @@ class RenderWorker:
         self.errors = 0
         self.last_error: str | None = None
         self._render_ms: deque[float] = deque(maxlen=60)
+        # frames the generator drew (not black, frozen or stopped ones, which take no time:
+        # after a blackout the first beats must still be compensated for a full render)
+        self._drawn_ms: deque[float] = deque(maxlen=COMPENSATION_FRAMES)
         self._ages_ms: deque[float] = deque(maxlen=60)
         self._ticks: deque[float] = deque(maxlen=61)
         self._stop = threading.Event()
@@ -434,6 +437,8 @@ class RenderWorker:
                                       error=self.last_error)
             render_ms = 1e3 * (time.perf_counter() - t0)
             self._render_ms.append(render_ms)
+            if not (self.stopped or self.blackout or self.frozen):
+                self._drawn_ms.append(render_ms)
             if self.auto.update(render_ms, now):
                 self.scale_changes += 1
             self._report_compensation()
@@ -456,7 +461,7 @@ class RenderWorker:
     def compensation_s(self) -> float | None:
         """How far ahead of its tick a frame should show the beats for a beat's frame to be
         ready on the beat (None until COMPENSATION_FRAMES frames were timed)."""
-        recent = list(self._render_ms)[-COMPENSATION_FRAMES:]
+        recent = list(self._drawn_ms)
         if len(recent) < COMPENSATION_FRAMES:
             return None
         margin = ALIGN_AFTER_S if self.beat_aligned else 0.5 / self.fps

@@ -1,4 +1,5 @@
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -47,6 +48,14 @@ class ScriptedRenderer:
         if n in self.fail_on:
             raise RuntimeError("generator exploded")
         return RenderedFrame(seq=n, t_s=analysis.t_s, image=np.zeros((2, 2, 3), np.uint8))
+
+
+class TakesTwentyMs(ScriptedRenderer):
+    """A renderer whose frames cost 20 ms (the work is a sleep)."""
+
+    def render(self, analysis, state, fps, base=None, jumps=(), output_size=None):
+        time.sleep(0.020)
+        return super().render(analysis, state, fps)
 
 
 def run_until(worker, count):
@@ -168,13 +177,6 @@ def test_the_tick_nearest_a_predicted_beat_moves_onto_it():
 def test_the_render_time_is_reported_for_latency_compensation(beat_aligned):
     """What the analyzer should predict ahead: the median render time plus where the tick
     falls from the beat (just after it with aligned ticks, half a frame on a fixed grid)."""
-    import time as _time
-
-    class TakesTwentyMs(ScriptedRenderer):
-        def render(self, analysis, state, fps, base=None, jumps=(), output_size=None):
-            _time.sleep(0.020)  # the work
-            return super().render(analysis, state, fps)
-
     fps = 30.0
     worker = RenderWorker(lambda size: TakesTwentyMs(), (16, 16), Mailbox(), fps=fps,
                           auto_resolution=False, beat_aligned=beat_aligned)
@@ -185,6 +187,31 @@ def test_the_render_time_is_reported_for_latency_compensation(beat_aligned):
     assert reported and reported[0] == pytest.approx(0.020 + margin, abs=0.015)
     assert reported[0] >= 0.020 + margin
     assert worker.compensation_s() == pytest.approx(reported[-1], abs=COMPENSATION_STEP_S)
+
+
+def test_black_frames_do_not_shrink_the_compensation():
+    """A blackout (or stop, or freeze) draws nothing, in no time: when the picture comes
+    back on the drop, its first beats still need a whole render of compensation."""
+    worker = RenderWorker(lambda size: TakesTwentyMs(), (16, 16), Mailbox(), fps=60.0,
+                          auto_resolution=False)
+    counts = {"all": 0, "black": 0}
+    enough = threading.Event()
+
+    def on_frame(f):
+        counts["all"] += 1
+        if worker.blackout:
+            counts["black"] += 1
+        if counts["all"] == 20:
+            worker.trigger("blackout")
+        if counts["black"] >= 40:
+            enough.set()
+    worker.on_frame = on_frame
+    worker.start()
+    try:
+        assert enough.wait(timeout=10)
+    finally:
+        worker.stop()
+    assert worker.compensation_s() >= 0.020 + ALIGN_AFTER_S
 
 
 def test_after_a_beat_drawn_ahead_the_next_tick_waits_for_its_hit():
