@@ -1,6 +1,6 @@
 """Live latency: onset in -> frame ready, and where beat flashes land with compensation.
 
-    python bench/latency.py [--seconds 30] [--size 640x360] [--fps 30]
+    python bench/latency.py [--seconds 30] [--size 640x360] [--fps 30] [--rounds 1]
 
 A feeder thread delivers a 123 BPM click track in 512-sample blocks at 48 kHz in real time,
 as a PortAudio callback would, and records when each block arrived. The analyzer thread and
@@ -22,7 +22,9 @@ the render worker run the default preset at the given size and fps on the CPU.
 
 Baseline in the same run: the same renderer drawing frames back to back with nothing else
 running ("render alone"); the latencies are also given as multiples of it, which compare
-across runs on a noisy machine better than milliseconds do.
+across runs on a noisy machine better than milliseconds do. ``--rounds N`` repeats the
+baseline and the four passes N times and pools the percentiles (with 57 clicks a round, a
+round's p99 is its worst click or two), with a line per round.
 """
 
 from __future__ import annotations
@@ -116,6 +118,61 @@ def run(seconds: float, size: tuple[int, int], fps: float, compensate: bool,
     return beats, arrived, np.array(frames), worker.stats(), analyzer.lookahead_s
 
 
+def onset_latency(beats, arrived, frames) -> np.ndarray:
+    """From the arrival of each click's block to the first frame made from an analysis that
+    includes it, in ms."""
+    frames = frames[frames[:, 2] > 0]  # frames rendered before any audio had no analysis
+    ready, t_stream, age = frames[:, 0], frames[:, 1], frames[:, 2]
+    source_t = t_stream - age  # stream time of the newest hop each frame was made from
+    latencies = []
+    for b in beats[beats > 2.0]:
+        k = int(b * SR) // BLOCK
+        if k >= len(arrived):
+            continue
+        hop_end = (k + 1) * BLOCK / SR
+        idx = np.nonzero(source_t >= hop_end - 1e-9)[0]
+        if len(idx):
+            latencies.append(ready[idx[0]] - arrived[k])
+    return 1e3 * np.array(latencies)
+
+
+def flash_offsets(beats, arrived, frames, seconds: float) -> np.ndarray:
+    """A frame showing a new beat: when it was ready minus when that beat's audio arrived
+    (locked beats only), in ms."""
+    t0 = arrived[0] - BLOCK / SR  # wall time of stream time 0
+    frames = frames[frames[:, 2] > 0]
+    beat_frames = frames[1:][np.floor(frames[1:, 3]) > np.floor(frames[:-1, 3])]
+    audio_t = t0 + beats  # when each beat's audio arrived (stream time on the wall)
+    offsets = []
+    for ready_s, *_rest in beat_frames:
+        j = int(np.argmin(np.abs(audio_t - ready_s)))
+        if 8.0 < beats[j] < seconds - 1.0:  # locked, and not where the feed stops
+            offsets.append(ready_s - audio_t[j])
+    return 1e3 * np.array(offsets)
+
+
+def one_round(seconds: float, size: tuple[int, int], fps: float) -> dict:
+    """The baseline and the four passes; what each measured."""
+    out = {"alone_ms": render_alone_ms(size, fps)}
+    # passes 1 and 2: no compensation; onset -> frame on a fixed grid and onset-triggered
+    *grid, stats, _ = run(seconds, size, fps, False)
+    *onset, stats1, _ = run(seconds, size, fps, False, onset_frames=True)
+    out["lat_grid"], out["lat_onset"] = onset_latency(*grid), onset_latency(*onset)
+    out["render_ms"], out["fps"] = stats.render_ms, stats.fps
+    # passes 3 and 4: beats are predicted by what the render worker measures (render time,
+    # plus half a frame on a fixed grid so a beat lands on the nearest tick; plus the
+    # aligned tick's margin with beat-aligned ticks), as live. A real rig adds its display
+    # latency (--latency-ms).
+    *fixed, stats2, out["look_grid"] = run(seconds, size, fps, True)
+    *live, stats3, out["look_live"] = run(seconds, size, fps, True, beat_aligned=True,
+                                          onset_frames=True)
+    out["off_grid"] = flash_offsets(*fixed, seconds)
+    out["off_live"] = flash_offsets(*live, seconds)
+    out["lat_live"] = onset_latency(*live)
+    out["skipped"] = (stats.skipped, stats1.skipped, stats2.skipped, stats3.skipped)
+    return out
+
+
 def main() -> None:
     from app.cli import parse_size
 
@@ -123,76 +180,46 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--size", type=parse_size, default=(640, 360))
     parser.add_argument("--fps", type=float, default=30.0)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat the baseline and the passes; percentiles pool all rounds")
     args = parser.parse_args()
 
-    def onset_latency(beats, arrived, frames):
-        """From the arrival of each click's block to the first frame made from an analysis
-        that includes it."""
-        frames = frames[frames[:, 2] > 0]  # frames rendered before any audio had no analysis
-        ready, t_stream, age = frames[:, 0], frames[:, 1], frames[:, 2]
-        source_t = t_stream - age  # stream time of the newest hop each frame was made from
-        latencies = []
-        for b in beats[beats > 2.0]:
-            k = int(b * SR) // BLOCK
-            if k >= len(arrived):
-                continue
-            hop_end = (k + 1) * BLOCK / SR
-            idx = np.nonzero(source_t >= hop_end - 1e-9)[0]
-            if len(idx):
-                latencies.append(ready[idx[0]] - arrived[k])
-        return 1e3 * np.array(latencies)
+    rounds = [one_round(args.seconds, args.size, args.fps) for _ in range(args.rounds)]
 
-    def flash_offsets(beats, arrived, frames):
-        """A frame showing a new beat: when it was ready minus when that beat's audio
-        arrived (locked beats only)."""
-        t0 = arrived[0] - BLOCK / SR  # wall time of stream time 0
-        frames = frames[frames[:, 2] > 0]
-        beat_frames = frames[1:][np.floor(frames[1:, 3]) > np.floor(frames[:-1, 3])]
-        audio_t = t0 + beats  # when each beat's audio arrived (stream time on the wall)
-        offsets = []
-        for ready_s, *_rest in beat_frames:
-            j = int(np.argmin(np.abs(audio_t - ready_s)))
-            if 8.0 < beats[j] < args.seconds - 1.0:  # locked, and not where the feed stops
-                offsets.append(ready_s - audio_t[j])
-        return 1e3 * np.array(offsets)
+    def pooled(key: str) -> np.ndarray:
+        return np.concatenate([r[key] for r in rounds])
 
-    alone_ms = render_alone_ms(args.size, args.fps)
-    # passes 1 and 2: no compensation; onset -> frame on a fixed grid and onset-triggered
-    *grid, stats, _ = run(args.seconds, args.size, args.fps, False)
-    *onset, stats1, _ = run(args.seconds, args.size, args.fps, False, onset_frames=True)
-    lat_grid, lat_onset = onset_latency(*grid), onset_latency(*onset)
-    render_ms = stats.render_ms
-    # passes 3 and 4: beats are predicted by what the render worker measures (render time,
-    # plus half a frame on a fixed grid so a beat lands on the nearest tick; plus the
-    # aligned tick's margin with beat-aligned ticks), as live. A real rig adds its display
-    # latency (--latency-ms).
-    *fixed, stats2, look_grid = run(args.seconds, args.size, args.fps, True)
-    *live, stats3, look_live = run(args.seconds, args.size, args.fps, True, beat_aligned=True,
-                                   onset_frames=True)
-    off_grid, off_live = flash_offsets(*fixed), flash_offsets(*live)
-    lat_live = onset_latency(*live)
-
+    alone_ms = float(np.mean([r["alone_ms"] for r in rounds]))
     print(f"\nLive latency, {args.size[0]}x{args.size[1]} @ {args.fps:g} fps, preset "
-          f"nebula-drift, CPU, {args.seconds:g} s of 123 BPM clicks - {machine()}\n")
+          f"nebula-drift, CPU, {args.rounds} x {args.seconds:g} s of 123 BPM clicks - "
+          f"{machine()}\n")
     print(table(["measure", "n", "median ms", "p95 ms", "p99 ms",
                  "median / render alone"], [
         *[[f"onset in -> frame ready, {label}", str(len(lat)), f"{np.median(lat):.1f}",
            f"{np.percentile(lat, 95):.1f}", f"{np.percentile(lat, 99):.1f}",
            f"{np.median(lat) / alone_ms:.2f}"]
-          for label, lat in (("fixed frame grid", lat_grid),
-                             ("onset-triggered frames", lat_onset),
-                             ("live default (aligned + onset frames, compensated)", lat_live))],
+          for label, lat in (("fixed frame grid", pooled("lat_grid")),
+                             ("onset-triggered frames", pooled("lat_onset")),
+                             ("live default (aligned + onset frames, compensated)",
+                              pooled("lat_live")))],
         *[[f"beat flash ready - beat, {label} (lookahead {1e3 * look:.0f} ms)", str(len(off)),
            f"{np.median(off):+.1f}", f"{np.percentile(np.abs(off), 95):.1f} (abs)",
            f"{np.percentile(np.abs(off), 99):.1f} (abs)", ""]
-          for label, look, off in (("fixed frame grid", look_grid, off_grid),
-                                   ("beat-aligned + onset frames (live default)", look_live,
-                                    off_live))],
+          for label, look, off in (
+              ("fixed frame grid", np.mean([r["look_grid"] for r in rounds]),
+               pooled("off_grid")),
+              ("beat-aligned + onset frames (live default)",
+               np.mean([r["look_live"] for r in rounds]), pooled("off_live")))],
     ]))
-    print(f"\nrender alone (same run, back to back) {alone_ms:.1f} ms/frame; in the live passes "
-          f"{render_ms:.1f} ms/frame ({render_ms / alone_ms:.2f}x), {stats.fps:.1f} fps; ticks "
-          f"skipped: {stats.skipped}, {stats1.skipped}, {stats2.skipped}, {stats3.skipped} "
-          f"(passes 1-4)")
+    print()
+    for k, r in enumerate(rounds, 1):
+        live = r["lat_live"]
+        print(f"round {k}: render alone (back to back) {r['alone_ms']:.1f} ms/frame, in the "
+              f"live passes {r['render_ms']:.1f} ({r['render_ms'] / r['alone_ms']:.2f}x), "
+              f"{r['fps']:.1f} fps; live default onset -> frame median {np.median(live):.1f} "
+              f"/ p99 {np.percentile(live, 99):.1f} ms, flash p95 "
+              f"{np.percentile(np.abs(r['off_live']), 95):.1f} ms; ticks skipped "
+              f"{', '.join(map(str, r['skipped']))} (passes 1-4)")
 
 
 if __name__ == "__main__":

@@ -165,7 +165,10 @@ class RenderWorker:
         self.onset_frames = onset_frames
         self.onset_ticks = 0
         self._wake = threading.Event()
-        self._last_onset_seq = 0
+        # onsets heard (wake() counts them: the analysis mailbox keeps only the newest hop,
+        # whose onset flag a later hop clears while a frame is being drawn) and answered
+        self._onsets_heard = 0
+        self._onsets_answered = 0
         self._beat_tick_pending = False  # the next tick was moved onto a predicted beat
         self._awaiting_hit = False  # the next tick waits for the hit of the beat just drawn
         self.params = params
@@ -221,7 +224,9 @@ class RenderWorker:
         self._thread.join()
 
     def wake(self) -> None:
-        """A new onset is in the analysis mailbox (any thread; never waits)."""
+        """An onset was heard; its analysis is in the mailbox (the analysis thread; never
+        waits). Remembered until a frame answers it."""
+        self._onsets_heard += 1
         self._wake.set()
 
     def load(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer],
@@ -377,11 +382,10 @@ class RenderWorker:
         """An onset arrived since the last frame, and drawing now keeps frames at least a
         third of a period apart and is worth it (the next tick is not about to come, and is
         not a tick placed on a predicted beat: that one is kept, the flash lands on it)."""
-        seq, timed = self.analysis.get()
-        if not self.onset_frames or timed is None or not timed.frame.is_onset \
-                or seq == self._last_onset_seq:
+        heard = self._onsets_heard
+        if not self.onset_frames or heard == self._onsets_answered:
             return False
-        self._last_onset_seq = seq
+        self._onsets_answered = heard
         return not self._beat_tick_pending and now - last_tick >= ONSET_MIN_GAP * period \
             and (self._awaiting_hit or next_tick - now >= ONSET_MIN_WAIT * period)
 
@@ -417,6 +421,7 @@ class RenderWorker:
                 next_tick += late * period
             next_tick += period
             t0 = time.perf_counter()
+            self._onsets_answered = self._onsets_heard  # in the analysis read next
             analysis, age = self._analysis_now(now)
             beat_tick, self._beat_tick_pending = self._beat_tick_pending, False
             self._awaiting_hit = False

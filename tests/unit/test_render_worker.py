@@ -227,6 +227,7 @@ def test_after_a_beat_drawn_ahead_the_next_tick_waits_for_its_hit():
     assert worker._wait_for_the_hit(ahead, 0.0, period) == pytest.approx(0.025 + ONSET_WAIT_S)
     # ... and the hit, heard while it waits, draws a frame at once though the tick is near
     worker.analysis.put(TimedFrame(replace(frame(beats=4.02), is_onset=True), _time.monotonic()))
+    worker.wake()
     assert worker._onset_due(0.027, 0.0, 0.025 + ONSET_WAIT_S, period)
     # a beat drawn only a little ahead leaves the grid alone
     near = replace(frame(beats=4.0), lookahead_s=0.004 + ALIGN_AFTER_S)
@@ -271,6 +272,38 @@ def test_an_onset_draws_a_frame_at_once_instead_of_at_the_next_tick(monkeypatch)
         worker.wake()
         assert second.wait(timeout=5)
         assert time.monotonic() - woken < 0.25  # the tick would have come at ~0.5 s
+    finally:
+        worker.stop()
+    assert worker.onset_ticks == 1
+
+
+def test_an_onset_heard_while_a_frame_is_drawn_is_answered_after_later_hops(monkeypatch):
+    """The mailbox keeps only the newest hop: a hop after the onset's clears its flag
+    before the busy renderer looks. The onset is still answered the moment it is free."""
+    import dataclasses
+
+    import app.engine.render_worker as rw
+    from tests.waiting import wait_until
+
+    monkeypatch.setattr(rw, "ONSET_MIN_GAP", 0.0)
+    release = threading.Event()
+    box: Mailbox[TimedFrame] = Mailbox()
+    box.put(TimedFrame(frame(), time.monotonic()))
+    renderer = ScriptedRenderer(stall_on={0}, release=release)
+    worker = RenderWorker(lambda size: renderer, (16, 16), box, fps=2.0, beat_aligned=False,
+                          auto_resolution=False)
+    second = threading.Event()
+    worker.on_frame = lambda f: second.set() if f.seq == 1 else None
+    worker.start()
+    try:
+        wait_until(lambda: len(renderer.calls) == 1, 5, "the first frame to be drawing")
+        box.put(TimedFrame(dataclasses.replace(frame(), is_onset=True), time.monotonic()))
+        worker.wake()
+        box.put(TimedFrame(frame(), time.monotonic()))  # the next hop: no onset in it
+        released = time.monotonic()
+        release.set()
+        assert second.wait(timeout=5)
+        assert time.monotonic() - released < 0.25  # the next tick would come at ~0.5 s
     finally:
         worker.stop()
     assert worker.onset_ticks == 1
