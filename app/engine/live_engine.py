@@ -218,6 +218,8 @@ class LiveEngine:
         self.analyzer = OnlineAnalyzer(sr, beats_per_bar=self.patch.beats_per_bar,
                                        lookahead_s=self.lookahead_s, clock=clock,
                                        tracker=self.options.beat_tracker)
+        # a compensation report that raced with this switch went to the old analyzer
+        self.analyzer.set_lookahead(self.lookahead_s)
         self.analysis = AnalysisThread(ring, self.analyzer,
                                        lambda block: self.input_gain * to_mono(block)).start()
 
