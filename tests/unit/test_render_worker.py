@@ -249,26 +249,35 @@ def test_each_distinct_error_is_printed_once():
                                            "latentvj live: analyzer: ValueError: bad"]
 
 
-def test_an_onset_draws_a_frame_at_once_instead_of_at_the_next_tick(monkeypatch):
-    """At 2 fps the next tick is 500 ms after the first frame; an onset put in the mailbox
-    with a wake() right after that frame is drawn well before it."""
-    import dataclasses
-    import time
-
+def onset_rig(monkeypatch, renderer):
+    """A worker at 2 fps (ticks 500 ms apart, so an onset's frame is told from a tick by
+    when it comes), no minimum gap after a frame, and a mailbox holding one plain hop."""
     import app.engine.render_worker as rw
 
-    monkeypatch.setattr(rw, "ONSET_MIN_GAP", 0.0)  # no minimum gap after the first frame
+    monkeypatch.setattr(rw, "ONSET_MIN_GAP", 0.0)
     box: Mailbox[TimedFrame] = Mailbox()
     box.put(TimedFrame(frame(), time.monotonic()))
+    return box, RenderWorker(lambda size: renderer, (16, 16), box, fps=2.0,
+                             beat_aligned=False, auto_resolution=False)
+
+
+def onset_hop() -> TimedFrame:
+    from dataclasses import replace
+
+    return TimedFrame(replace(frame(), is_onset=True), time.monotonic())
+
+
+def test_an_onset_draws_a_frame_at_once_instead_of_at_the_next_tick(monkeypatch):
+    """The next tick is 500 ms after the first frame; an onset put in the mailbox with a
+    wake() right after that frame is drawn well before it."""
+    box, worker = onset_rig(monkeypatch, ScriptedRenderer())
     first, second = threading.Event(), threading.Event()
-    renderer = ScriptedRenderer()
-    worker = RenderWorker(lambda size: renderer, (16, 16), box, fps=2.0, beat_aligned=False)
     worker.on_frame = lambda f: (second if first.is_set() else first).set()
     worker.start()
     try:
         assert first.wait(timeout=5)
         woken = time.monotonic()
-        box.put(TimedFrame(dataclasses.replace(frame(), is_onset=True), woken))
+        box.put(onset_hop())
         worker.wake()
         assert second.wait(timeout=5)
         assert time.monotonic() - woken < 0.25  # the tick would have come at ~0.5 s
@@ -280,24 +289,17 @@ def test_an_onset_draws_a_frame_at_once_instead_of_at_the_next_tick(monkeypatch)
 def test_an_onset_heard_while_a_frame_is_drawn_is_answered_after_later_hops(monkeypatch):
     """The mailbox keeps only the newest hop: a hop after the onset's clears its flag
     before the busy renderer looks. The onset is still answered the moment it is free."""
-    import dataclasses
-
-    import app.engine.render_worker as rw
     from tests.waiting import wait_until
 
-    monkeypatch.setattr(rw, "ONSET_MIN_GAP", 0.0)
     release = threading.Event()
-    box: Mailbox[TimedFrame] = Mailbox()
-    box.put(TimedFrame(frame(), time.monotonic()))
     renderer = ScriptedRenderer(stall_on={0}, release=release)
-    worker = RenderWorker(lambda size: renderer, (16, 16), box, fps=2.0, beat_aligned=False,
-                          auto_resolution=False)
+    box, worker = onset_rig(monkeypatch, renderer)
     second = threading.Event()
     worker.on_frame = lambda f: second.set() if f.seq == 1 else None
     worker.start()
     try:
         wait_until(lambda: len(renderer.calls) == 1, 5, "the first frame to be drawing")
-        box.put(TimedFrame(dataclasses.replace(frame(), is_onset=True), time.monotonic()))
+        box.put(onset_hop())
         worker.wake()
         box.put(TimedFrame(frame(), time.monotonic()))  # the next hop: no onset in it
         released = time.monotonic()
