@@ -267,48 +267,51 @@ def onset_hop() -> TimedFrame:
     return TimedFrame(replace(frame(), is_onset=True), time.monotonic())
 
 
+def answered_at_once(worker, ready, stimulus) -> None:
+    """Start ``worker``; once ``ready()`` holds, ``stimulus()`` (returns when it happened)
+    must be followed by the second frame well before the next tick (~0.5 s), as an onset
+    frame."""
+    from tests.waiting import wait_until
+
+    second = threading.Event()
+    worker.on_frame = lambda f: second.set() if f.seq == 1 else None
+    worker.start()
+    try:
+        wait_until(ready, 5, "the first frame")
+        at = stimulus()
+        assert second.wait(timeout=5)
+        assert time.monotonic() - at < 0.25  # the tick would have come at ~0.5 s
+    finally:
+        worker.stop()
+    assert worker.onset_ticks == 1
+
+
 def test_an_onset_draws_a_frame_at_once_instead_of_at_the_next_tick(monkeypatch):
     """The next tick is 500 ms after the first frame; an onset put in the mailbox with a
     wake() right after that frame is drawn well before it."""
     box, worker = onset_rig(monkeypatch, ScriptedRenderer())
-    first, second = threading.Event(), threading.Event()
-    worker.on_frame = lambda f: (second if first.is_set() else first).set()
-    worker.start()
-    try:
-        assert first.wait(timeout=5)
-        woken = time.monotonic()
+
+    def onset():
         box.put(onset_hop())
         worker.wake()
-        assert second.wait(timeout=5)
-        assert time.monotonic() - woken < 0.25  # the tick would have come at ~0.5 s
-    finally:
-        worker.stop()
-    assert worker.onset_ticks == 1
+        return time.monotonic()
+    answered_at_once(worker, lambda: worker.rendered >= 1, onset)
 
 
 def test_an_onset_heard_while_a_frame_is_drawn_is_answered_after_later_hops(monkeypatch):
     """The mailbox keeps only the newest hop: a hop after the onset's clears its flag
     before the busy renderer looks. The onset is still answered the moment it is free."""
-    from tests.waiting import wait_until
-
     release = threading.Event()
     renderer = ScriptedRenderer(stall_on={0}, release=release)
     box, worker = onset_rig(monkeypatch, renderer)
-    second = threading.Event()
-    worker.on_frame = lambda f: second.set() if f.seq == 1 else None
-    worker.start()
-    try:
-        wait_until(lambda: len(renderer.calls) == 1, 5, "the first frame to be drawing")
+
+    def onset_then_a_plain_hop():
         box.put(onset_hop())
         worker.wake()
         box.put(TimedFrame(frame(), time.monotonic()))  # the next hop: no onset in it
-        released = time.monotonic()
-        release.set()
-        assert second.wait(timeout=5)
-        assert time.monotonic() - released < 0.25  # the next tick would come at ~0.5 s
-    finally:
-        worker.stop()
-    assert worker.onset_ticks == 1
+        release.set()  # the first frame is done
+        return time.monotonic()
+    answered_at_once(worker, lambda: len(renderer.calls) == 1, onset_then_a_plain_hop)
 
 
 def test_triggers_flash_panic_and_keyframe_jumps(registry, cpu):
