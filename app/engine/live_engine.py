@@ -506,22 +506,26 @@ class LiveEngine:
 
     def save_preset(self, path: Path, name: str | None = None) -> Patch:
         """The current preset with the knobs' values, written atomically to ``path``; it
-        becomes the current preset (no longer dirty)."""
-        from app.core.presets import save_preset
+        becomes the current preset (no longer dirty). An edit, like the others: a preset
+        switch arriving meanwhile (a MIDI trigger) waits, instead of being undone when the
+        save makes its older patch the current one."""
+        from app.core import presets
 
-        values = self.store.snapshot().values
-        defaults = self.registry.defaults()
-        params = {k: v for k, v in values.items() if abs(v - defaults[k]) > 1e-12}
-        patch = self.patch.model_copy(update={"params": params,
-                                              "name": name or self.patch.name})
-        save_preset(patch, path)
-        self.patch, self._preset_path, self._saved = patch, Path(path), patch
-        return patch
+        with self._edits:
+            values = self.store.snapshot().values
+            defaults = self.registry.defaults()
+            params = {k: v for k, v in values.items() if abs(v - defaults[k]) > 1e-12}
+            patch = self.patch.model_copy(update={"params": params,
+                                                  "name": name or self.patch.name})
+            presets.save_preset(patch, path)
+            self.patch, self._preset_path, self._saved = patch, Path(path), patch
+            return patch
 
     def renamed(self, path: Path, name: str) -> None:
         """The current preset's file was renamed (the knobs stay as they are)."""
-        self.patch = self.patch.model_copy(update={"name": name})
-        self._preset_path = Path(path)
+        with self._edits:
+            self.patch = self.patch.model_copy(update={"name": name})
+            self._preset_path = Path(path)
 
     def _on_trigger(self, trigger) -> None:
         from app.engine.render_worker import WORKER_TRIGGERS

@@ -61,6 +61,41 @@ def test_a_motion_edit_and_a_routes_edit_at_once_both_land():
         engine.stop()
 
 
+def test_a_preset_switch_during_a_save_is_not_undone_by_it(tmp_path, monkeypatch):
+    """Saving writes the file, then makes the saved preset the current one: a preset
+    loaded meanwhile (a MIDI trigger) waits for the save, and then plays and is current,
+    rather than being overwritten by the save's older patch."""
+    import app.core.presets as presets
+
+    engine = LiveEngine(LiveOptions(play="demo", size=(48, 27))).start()
+    try:
+        writing, release = threading.Event(), threading.Event()
+        real_save = presets.save_preset
+
+        def slow_save(patch, path):
+            writing.set()
+            assert release.wait(10)
+            real_save(patch, path)
+        monkeypatch.setattr(presets, "save_preset", slow_save)
+        saving = threading.Thread(target=engine.save_preset, args=(tmp_path / "mine.json",
+                                                                   "mine"))
+        saving.start()
+        assert writing.wait(10)
+        assert not engine._edits.acquire(blocking=False)  # the save holds the edits
+        engine._edits = watched = WatchedLock(engine._edits)
+        loading = threading.Thread(target=engine.load_preset, args=("plasma-tunnel",))
+        loading.start()
+        assert watched.arrived.acquire(timeout=10)  # the switch waits at the lock
+        release.set()
+        saving.join(10)
+        loading.join(10)
+        assert (tmp_path / "mine.json").exists()
+        assert engine.patch.name == "plasma-tunnel"
+        assert engine.preset_path.stem == "plasma-tunnel"
+    finally:
+        engine.stop()
+
+
 def test_thumbnail_renderers_reuse_one_generator_per_size():
     engine = LiveEngine(LiveOptions(play="demo", size=(48, 27))).start()
     try:
