@@ -50,7 +50,11 @@ ALIGN_AFTER_S = 0.005  # a beat-aligned tick lands this long after the predicted
 FLASH_BEATS = 0.5      # a triggered flash fades out over this many beats
 WORKER_TRIGGERS = ("flash", "freeze", "blackout", "next_keyframe", "previous_keyframe",
                    "random_jump")
-COMPENSATION_FRAMES = 15  # render times the compensation is the median of
+COMPENSATION_FRAMES = 15  # render times timed before the compensation is first reported
+COMPENSATION_WINDOW = 30  # ... and how many recent ones it follows
+COMPENSATION_PERCENTILE = 90  # beat-aligned: this share of frames is ready by the beat (and
+                              # held until it); a fixed grid spreads beats over +-half a
+                              # frame anyway, so there the median render time is used
 COMPENSATION_STEP_S = 0.002  # ... and it is reported again once it moved this much
 ONSET_WAIT_S = 0.015  # after a beat-aligned tick, the next tick waits until this long past
                       # the beat's sound (a block and a hop to hear it, the analyzer's poll):
@@ -195,7 +199,7 @@ class RenderWorker:
         self._render_ms: deque[float] = deque(maxlen=60)
         # frames the generator drew (not black, frozen or stopped ones, which take no time:
         # after a blackout the first beats must still be compensated for a full render)
-        self._drawn_ms: deque[float] = deque(maxlen=COMPENSATION_FRAMES)
+        self._drawn_ms: deque[float] = deque(maxlen=COMPENSATION_WINDOW)
         self._ages_ms: deque[float] = deque(maxlen=60)
         self._ticks: deque[float] = deque(maxlen=61)
         self._stop = threading.Event()
@@ -447,6 +451,8 @@ class RenderWorker:
             if self.auto.update(render_ms, now):
                 self.scale_changes += 1
             self._report_compensation()
+            if beat_tick and frame.error is None:
+                self._hold_until_due(analysis, now)
             self._ticks.append(now)
             self.rendered += 1
             self.frames.put(frame)
@@ -463,14 +469,32 @@ class RenderWorker:
         self._awaiting_hit = heard > next_tick
         return max(next_tick, heard)
 
+    def _hold_until_due(self, analysis: AnalysisFrame, now: float) -> None:
+        """A beat's frame is published when its beat is due, not when it is done: drawn
+        ahead by a render time most frames beat (COMPENSATION_PERCENTILE), it is usually
+        early, and publishing it then would show the flash early by however much faster
+        than that this frame happened to be. Due: the beat's crossing, which the frame
+        shows ``compensation`` after its tick (the render worker's part of the lookahead;
+        the output latency the engine adds on top is the display's to spend)."""
+        if self._compensation_s is None:
+            return
+        past_beat_s = (analysis.beats % 1.0) * 60.0 / analysis.bpm
+        due = now + self._compensation_s - past_beat_s
+        wait = due - time.monotonic()
+        if 0.0 < wait <= self._compensation_s:
+            self._stop.wait(wait)
+
     def compensation_s(self) -> float | None:
         """How far ahead of its tick a frame should show the beats for a beat's frame to be
-        ready on the beat (None until COMPENSATION_FRAMES frames were timed)."""
+        ready on the beat (None until COMPENSATION_FRAMES frames were timed): with aligned
+        ticks a render time that most frames beat (they are held until the beat), plus the
+        tick's margin; on a fixed grid the median render time plus half a frame."""
         recent = list(self._drawn_ms)
         if len(recent) < COMPENSATION_FRAMES:
             return None
-        margin = ALIGN_AFTER_S if self.beat_aligned else 0.5 / self.fps
-        return float(np.median(recent)) / 1e3 + margin
+        if self.beat_aligned:
+            return float(np.percentile(recent, COMPENSATION_PERCENTILE)) / 1e3 + ALIGN_AFTER_S
+        return float(np.median(recent)) / 1e3 + 0.5 / self.fps
 
     def _report_compensation(self) -> None:
         value = self.compensation_s()

@@ -1,5 +1,6 @@
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -58,18 +59,25 @@ class TakesTwentyMs(ScriptedRenderer):
         return super().render(analysis, state, fps)
 
 
-def run_until(worker, count):
+def run_until_done(worker, on_frame) -> None:
+    """Run ``worker`` until ``on_frame`` (called with each frame) returns True (10 s at
+    most)."""
     done = threading.Event()
-    seen = []
 
-    def on_frame(f):
-        seen.append(f)
-        if len(seen) >= count:
+    def hook(f):
+        if on_frame(f):
             done.set()
-    worker.on_frame = on_frame
+    worker.on_frame = hook
     worker.start()
-    assert done.wait(timeout=10)
-    worker.stop()
+    try:
+        assert done.wait(timeout=10)
+    finally:
+        worker.stop()
+
+
+def run_until(worker, count):
+    seen = []
+    run_until_done(worker, lambda f: seen.append(f) or len(seen) >= count)
     return seen
 
 
@@ -189,13 +197,48 @@ def test_the_render_time_is_reported_for_latency_compensation(beat_aligned):
     assert worker.compensation_s() == pytest.approx(reported[-1], abs=COMPENSATION_STEP_S)
 
 
+class QuickOnTheBeat(ScriptedRenderer):
+    """Frames just past a beat take 2 ms, the others 30 ms (the work is a sleep)."""
+
+    def render(self, analysis, state, fps, base=None, jumps=(), output_size=None):
+        time.sleep(0.002 if analysis.beats % 1.0 < 0.1 else 0.030)
+        out = super().render(analysis, state, fps)
+        return replace(out, beats=analysis.beats)
+
+
+def test_a_beats_frame_drawn_early_is_held_until_the_beat():
+    """Compensation covers a render time most frames beat, so a beat's frame is usually
+    done early; it is published when its beat is due (its tick plus the compensation,
+    less how far past the beat it shows), not before: the flash lands on the beat."""
+    box: Mailbox[TimedFrame] = Mailbox()
+    wall0 = time.monotonic()
+    box.put(TimedFrame(replace(frame(beats=0.0), t_s=0.0), wall0))
+    worker = RenderWorker(lambda size: QuickOnTheBeat(), (16, 16), box, fps=30.0,
+                          auto_resolution=False, onset_frames=False)
+    worker.on_compensation = lambda s: None  # an analyzer would predict this far ahead
+    held = []  # (published, due) of beat frames once the compensation was reported
+    last = [0.0]
+
+    def on_frame(f):
+        published = time.monotonic()
+        comp = worker._compensation_s
+        if comp is not None and np.floor(f.beats) > np.floor(last[0]):
+            tick = wall0 + f.t_s  # the analysis frame was at stream time 0 at wall0
+            held.append((published, tick + comp - (f.beats % 1.0) * 0.5))
+        last[0] = f.beats
+        return len(held) >= 4
+    run_until_done(worker, on_frame)
+    assert worker.compensation_s() > 0.030
+    for published, due in held:
+        assert published >= due - 0.001  # not the 2 ms the frame took
+
+
 def test_black_frames_do_not_shrink_the_compensation():
     """A blackout (or stop, or freeze) draws nothing, in no time: when the picture comes
     back on the drop, its first beats still need a whole render of compensation."""
     worker = RenderWorker(lambda size: TakesTwentyMs(), (16, 16), Mailbox(), fps=60.0,
                           auto_resolution=False)
     counts = {"all": 0, "black": 0}
-    enough = threading.Event()
 
     def on_frame(f):
         counts["all"] += 1
@@ -203,20 +246,13 @@ def test_black_frames_do_not_shrink_the_compensation():
             counts["black"] += 1
         if counts["all"] == 20:
             worker.trigger("blackout")
-        if counts["black"] >= 40:
-            enough.set()
-    worker.on_frame = on_frame
-    worker.start()
-    try:
-        assert enough.wait(timeout=10)
-    finally:
-        worker.stop()
+        return counts["black"] >= 40
+    run_until_done(worker, on_frame)
     assert worker.compensation_s() >= 0.020 + ALIGN_AFTER_S
 
 
 def test_after_a_beat_drawn_ahead_the_next_tick_waits_for_its_hit():
     import time as _time
-    from dataclasses import replace
 
     worker = RenderWorker(lambda size: ScriptedRenderer(), (16, 16), Mailbox(), fps=30.0)
     period = 1 / 30
@@ -262,8 +298,6 @@ def onset_rig(monkeypatch, renderer):
 
 
 def onset_hop() -> TimedFrame:
-    from dataclasses import replace
-
     return TimedFrame(replace(frame(), is_onset=True), time.monotonic())
 
 
@@ -351,8 +385,6 @@ def test_triggers_flash_panic_and_keyframe_jumps(registry, cpu):
 def test_frames_and_events_drawn_ahead_are_stamped_with_the_instant_they_show():
     """With latency compensation a frame shows the beats of its tick plus the lookahead:
     the performance log and the recorder place it, and its events, at that instant."""
-    from dataclasses import replace
-
     worker = RenderWorker(lambda size: ScriptedRenderer(), (16, 16), Mailbox(), fps=30.0,
                           auto_resolution=False)
     events = []
