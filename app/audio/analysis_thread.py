@@ -21,6 +21,38 @@ from .ring import AudioRing
 # block waits half of this on average before its analysis starts
 POLL_S = 0.002
 HISTORY = 1024  # analysis frames kept for scopes (~11 s at 48 kHz)
+ARRIVAL_WINDOW_S = 0.5  # the arrival clock follows the earliest sightings over this long
+
+
+class ArrivalClock:
+    """When each ring sample arrived, on ``time.monotonic()``: a frame's age must count from
+    the moment its audio came in, not from when this thread got round to it (up to a poll
+    later, plus the analysis), or every prediction made from it runs that much late.
+
+    The writer (another process, for live input) stamps nothing; the reader sees, right
+    after each read, how many samples were written by then. ``seen - written / sr`` is the
+    wall time of sample 0 if the newest block had just arrived, and later otherwise; the
+    smallest value over the last ARRIVAL_WINDOW_S is the estimate (a sliding window, so
+    it follows clock drift, and a stream that stalled and came back within half a second).
+    Pure logic: the analyzer thread feeds it."""
+
+    def __init__(self, sr: int, window_s: float = ARRIVAL_WINDOW_S) -> None:
+        self.sr = sr
+        self.window_s = window_s
+        self._seen: deque[tuple[float, float]] = deque()  # (seen at, implied epoch)
+
+    def observe(self, seen_s: float, written: int) -> None:
+        """``written`` samples were in the ring at ``seen_s`` (read just before)."""
+        epoch = seen_s - written / self.sr
+        while self._seen and self._seen[-1][1] >= epoch:  # never the minimum again
+            self._seen.pop()
+        self._seen.append((seen_s, epoch))
+        while self._seen[0][0] < seen_s - self.window_s:
+            self._seen.popleft()
+
+    def wall_of(self, index: int) -> float:
+        """When ring sample ``index`` arrived (after at least one ``observe``)."""
+        return self._seen[0][1] + index / self.sr
 
 
 class AnalysisThread:
@@ -43,6 +75,7 @@ class AnalysisThread:
         self._history_lock = threading.Lock()
         self._count = 0
         self.origin = 0
+        self.arrivals = ArrivalClock(analyzer.sr)
 
     def start(self) -> "AnalysisThread":
         self.origin = self.ring.written  # the ring index of analysis time 0 (a recorder
@@ -55,6 +88,7 @@ class AnalysisThread:
             block, cursor, lost = self.ring.read(cursor)
             self.lost_samples += lost
             if len(block):
+                self.arrivals.observe(time.monotonic(), cursor)
                 try:
                     frames = self.analyzer.process(self.to_mono(block))
                 except Exception as exc:  # reported as data; the thread keeps going
@@ -69,7 +103,10 @@ class AnalysisThread:
                     onset = any(f.is_onset for f in frames)
                     if onset and not newest.is_onset:  # an onset in an earlier hop of the
                         newest = replace(newest, is_onset=True)  # block still counts
-                    self.latest.put(TimedFrame(newest, time.monotonic()))
+                    # the ring sample that completed the newest hop came in at (its stream
+                    # time counts the samples analysed, which skip the lost ones)
+                    end = self.origin + self.lost_samples + round(newest.t_s * self.arrivals.sr)
+                    self.latest.put(TimedFrame(newest, self.arrivals.wall_of(end)))
                     if onset and self.on_onset is not None:
                         self.on_onset()
             self._stop.wait(POLL_S)

@@ -45,8 +45,8 @@ class AnalysisFrame:
 
 @dataclass(frozen=True, slots=True)
 class TimedFrame:
-    """A live analysis frame and the monotonic wall time its hop was analysed, so readers
-    can tell its age and move it forward to their own time."""
+    """A live analysis frame and the monotonic wall time the audio that completed its hop
+    arrived, so readers can tell its age and move it forward to their own time."""
 
     frame: AnalysisFrame
     wall_s: float
