@@ -34,3 +34,33 @@ def test_it_follows_a_stream_that_stalled_and_came_back():
     for seen, written in sightings(100.3, 2.0, rng, start_s=2.0):
         clock.observe(seen, written)
     assert clock.wall_of(3 * SR) == pytest.approx(103.3, abs=2e-4)
+
+
+class CountingClock(ArrivalClock):
+    """Dates ring sample i at 1000 + i seconds: shows which sample a frame is dated by."""
+
+    def observe(self, seen_s: float, written: int) -> None:
+        pass
+
+    def wall_of(self, index: int) -> float:
+        return 1000.0 + index
+
+
+def test_the_analyzer_thread_dates_a_frame_by_the_sample_that_completed_its_hop():
+    from app.audio.analysis_thread import AnalysisThread
+    from app.audio.online import HOP, OnlineAnalyzer
+    from app.audio.ring import AudioRing
+    from tests.waiting import wait_until
+
+    ring = AudioRing(SR, 1)
+    ring.write(np.zeros((1000, 1), np.float32))  # before the analysis starts: not its audio
+    thread = AnalysisThread(ring, OnlineAnalyzer(SR), lambda block: block[:, 0])
+    thread.arrivals = CountingClock(SR)
+    thread.start()
+    try:
+        ring.write(np.zeros((5 * HOP + 100, 1), np.float32))  # five hops and a bit
+        wait_until(lambda: thread.latest.get()[1] is not None
+                   and thread.latest.get()[1].frame.t_s >= 5 * HOP / SR - 1e-9, 10, "5 hops")
+    finally:
+        thread.stop()
+    assert thread.latest.get()[1].wall_s == 1000.0 + 1000 + 5 * HOP
