@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,7 +23,13 @@ from app.core.mailbox import Mailbox
 from app.core.params import ParamStore
 from app.core.types import AnalysisFrame, RenderedFrame, TimedFrame
 from app.engine.motion import quantize_up
-from app.engine.renderer import FrameRenderer, latent_crossfade, shares_latent_space
+from app.engine.renderer import (
+    FrameRenderer,
+    MotionPoint,
+    latent_crossfade,
+    mix_points,
+    shares_latent_space,
+)
 
 
 @dataclass(frozen=True)
@@ -107,17 +113,30 @@ class AutoResolution:
 
 @dataclass
 class _Fade:
-    """The outgoing patch's renderer during a crossfade, and where the fade lies in beats."""
+    """The outgoing patch's renderer during a crossfade, where the fade lies in beats, and
+    the fade into the outgoing patch when that was still running as this one began."""
 
     renderer: FrameRenderer
     state: object
     start_beats: float
     beats: float
+    previous: "_Fade | None" = None
 
     def weight(self, beats: float) -> float:
         """The new patch's share: 0 until the start, then a smoothstep to 1."""
         x = min(1.0, max(0.0, (beats - self.start_beats) / self.beats))
         return x * x * (3.0 - 2.0 * x) if beats >= self.start_beats else 0.0
+
+    def chain(self, beats: float) -> list["_Fade"]:
+        """This fade and the earlier ones still running under it (finished ones are let
+        go: from there on their new patch is all there is of them)."""
+        fades = [self]
+        while fades[-1].previous is not None:
+            if fades[-1].previous.weight(beats) >= 1.0:
+                fades[-1].previous = None
+            else:
+                fades.append(fades[-1].previous)
+        return fades
 
 
 def advance(frame: AnalysisFrame, seconds: float) -> AnalysisFrame:
@@ -337,7 +356,7 @@ class RenderWorker:
                     quantize_up(analysis.beats, quantize, analysis.beats_per_bar)
             if fade_beats > 0 and self._renderers:
                 old = self._renderers.get(scale) or next(iter(self._renderers.values()))
-                self._fade = _Fade(old[0], old[1], start, fade_beats)
+                self._fade = _Fade(old[0], old[1], start, fade_beats, previous=self._fade)
             self.make_renderer = make
             self._renderers = {1.0: (renderer, renderer.new_state())}
             self._jumps, self._jumped = [], 0
@@ -358,28 +377,53 @@ class RenderWorker:
         jumps = [(float("-inf"), self._jumped)] + self._jumps if self._jumped or self._jumps \
             else ()
         fade = self._fade
-        weight = fade.weight(analysis.beats) if fade else 1.0
-        if weight >= 1.0:
+        if fade is not None and fade.weight(analysis.beats) >= 1.0:
             self._fade = None
-        if weight <= 0.0:  # before the quantised start: the old patch plays on
-            frame = fade.renderer.render(analysis, fade.state, self.fps, output_size=self.size)
-        elif weight < 1.0 and shares_latent_space(fade.renderer, renderer):
+        frame = self._crossfade(renderer, state, fade, analysis,
+                                self._base_params(analysis, renderer), jumps)
+        self._last_frame = frame
+        return frame
+
+    def _crossfade(self, renderer: FrameRenderer, state, fade: _Fade | None,
+                   analysis: AnalysisFrame, base: dict[str, float] | None,
+                   jumps: Sequence[tuple[float, int]]) -> RenderedFrame:
+        """``renderer``'s frame or, while ``fade`` runs, the crossfade into it from the
+        outgoing patch, which may itself still be fading in from another (a motion edit
+        during a preset's crossfade): the picture then goes on from the mix on screen."""
+        weight = fade.weight(analysis.beats) if fade else 1.0
+        if weight <= 0.0:  # before the quantised start: the outgoing patch plays on
+            frame = self._outgoing(fade, analysis)
+        elif weight < 1.0 and all(shares_latent_space(f.renderer, renderer)
+                                  for f in fade.chain(analysis.beats)):
             frame = latent_crossfade(fade.renderer, fade.state, renderer, state, weight,
-                                     analysis, self.fps, self._base_params(analysis, renderer),
-                                     jumps, output_size=self.size)
+                                     analysis, self.fps, base, jumps, output_size=self.size,
+                                     old_point=self._outgoing_point(fade, analysis))
         else:
-            frame = renderer.render(analysis, state, self.fps,
-                                    self._base_params(analysis, renderer), jumps,
+            frame = renderer.render(analysis, state, self.fps, base, jumps,
                                     output_size=self.size)
             if weight < 1.0:  # another generator: the old one on its own knobs, dissolved
-                old = fade.renderer.render(analysis, fade.state, self.fps,
-                                           output_size=self.size)
+                old = self._outgoing(fade, analysis)
                 mixed = (1.0 - weight) * old.image.astype(np.float32) + weight * frame.image
                 frame = replace(frame, image=mixed.round().astype(np.uint8))
         if fade:
             frame.timings["fade"] = weight
-        self._last_frame = frame
         return frame
+
+    def _outgoing(self, fade: _Fade, analysis: AnalysisFrame) -> RenderedFrame:
+        """The outgoing patch's frame, on its own knobs (and its own fade, if running)."""
+        previous = fade.chain(analysis.beats)[1:2]
+        return self._crossfade(fade.renderer, fade.state, previous[0] if previous else None,
+                               analysis, None, ())
+
+    def _outgoing_point(self, fade: _Fade, analysis: AnalysisFrame) -> MotionPoint:
+        """Where the outgoing patch is in latent space: its own motion point or, while the
+        fade into it runs, the mix of that fade (each patch's state advances once)."""
+        point = fade.renderer.motion_point(analysis, fade.state)
+        previous = fade.chain(analysis.beats)[1:2]
+        if not previous:
+            return point
+        return mix_points(self._outgoing_point(previous[0], analysis), point,
+                          previous[0].weight(analysis.beats))
 
     def _onset_due(self, now: float, last_tick: float, next_tick: float,
                    period: float) -> bool:

@@ -182,24 +182,37 @@ def shares_latent_space(old: FrameRenderer, new: FrameRenderer) -> bool:
         and old.work_size == new.work_size
 
 
+MotionPoint = tuple[dict[str, float], np.ndarray, "np.ndarray | None"]
+
+
+def mix_points(a: MotionPoint, b: MotionPoint, weight: float) -> MotionPoint:
+    """``weight`` of the way from motion point ``a`` to ``b``: the latent vectors slerp,
+    class vectors and parameter values mix."""
+    (params_a, za, ya), (params_b, zb, yb) = a, b
+    params = {k: (1.0 - weight) * params_a.get(k, v) + weight * v for k, v in params_b.items()}
+    y = None if ya is None or yb is None else (1.0 - weight) * ya + weight * yb
+    return params, slerp(za, zb, weight), y
+
+
 @torch.inference_mode()
 def latent_crossfade(old: FrameRenderer, old_state: RenderState, new: FrameRenderer,
                      new_state: RenderState, weight: float, analysis: AnalysisFrame,
                      fps: float, base: Mapping[str, float] | None = None,
                      jumps: Sequence[tuple[float, int]] = (),
-                     output_size: tuple[int, int] | None = None) -> RenderedFrame:
+                     output_size: tuple[int, int] | None = None,
+                     old_point: MotionPoint | None = None) -> RenderedFrame:
     """A frame ``weight`` of the way from ``old`` to ``new`` (both playing the same
     generator): the latent vectors slerp, class vectors and parameter values mix, and the
     generator runs once, so the picture morphs instead of dissolving. Structural effects
     that differ (mirror, kaleidoscope) are each applied to the morphed picture and blended.
-    Both states advance, so the old patch's smoothing and feedback stay continuous."""
+    Both states advance, so the old patch's smoothing and feedback stay continuous.
+    ``old_point``: where the old side is, when that is not ``old``'s own motion point (it
+    is still fading in from another patch); the caller advanced ``old_state`` for it."""
     t0 = time.perf_counter()
-    old_params, z0, y0 = old.motion_point(analysis, old_state)
-    new_params, z1, y1 = new.motion_point(analysis, new_state, base, jumps)
-    params = {k: (1.0 - weight) * old_params.get(k, v) + weight * v
-              for k, v in new_params.items()}
-    z = slerp(z0, z1, weight)
-    y = None if y1 is None or y0 is None else (1.0 - weight) * y0 + weight * y1
+    if old_point is None:
+        old_point = old.motion_point(analysis, old_state)
+    params, z, y = mix_points(old_point, new.motion_point(analysis, new_state, base, jumps),
+                              weight)
     t1 = time.perf_counter()
     img = new.generate(z, y, params)
     t2 = time.perf_counter()

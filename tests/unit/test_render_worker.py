@@ -471,6 +471,58 @@ def test_presets_on_one_generator_crossfade_through_latent_space(registry, cpu):
     assert np.abs(mid.image - dissolve).mean() > 5  # not a pixel blend of the two ends
 
 
+def test_a_fade_begun_while_another_runs_starts_from_the_mix_on_screen(registry, cpu):
+    """A motion edit (or a preset) fading in while a crossfade is still running: the picture
+    goes on from the mix it shows, the first fade finishing underneath, instead of jumping
+    to that fade's end."""
+    from app.engine.motion import slerp
+    from app.engine.renderer import FrameRenderer
+
+    za, zb, zc = np.random.default_rng(7).standard_normal((3, 64))
+
+    def factory(vector):
+        patch, path = _holding(registry, vector)
+        return lambda size: FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent)
+
+    worker = RenderWorker(factory(za), (48, 32), Mailbox(), fps=30.0, auto_resolution=False)
+    worker.render(frame(beats=4.5))
+    worker.load(factory(zb), fade_beats=4.0, quantize="now")  # a -> b over beats 4.5-8.5
+    worker.render(frame(beats=4.5))
+    mix = worker.render(frame(beats=6.5)).latent
+    assert np.allclose(mix, slerp(za, zb, 0.5))
+    worker.load(factory(zc), fade_beats=2.0, quantize="now")  # -> c over beats 6.5-8.5
+    assert np.allclose(worker.render(frame(beats=6.5)).latent, mix)  # no jump to b
+    both = worker.render(frame(beats=7.5))
+    assert np.allclose(both.latent, slerp(slerp(za, zb, 0.84375), zc, 0.5))
+    assert np.allclose(worker.render(frame(beats=8.5)).latent, zc)
+
+
+def test_a_dissolve_begun_while_another_runs_starts_from_the_mix_on_screen(registry, cpu):
+    """The same across generators (no shared latent space: pictures dissolve)."""
+    from app.engine.renderer import FrameRenderer
+
+    z = np.random.default_rng(8).standard_normal(64)
+
+    def factory(look):
+        patch, path = _holding(registry, z)
+        patch = patch.model_copy(update={"generator": patch.generator.model_copy(
+            update={"look": look})})
+        return lambda size: FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent)
+
+    worker = RenderWorker(factory("nebula"), (48, 32), Mailbox(), fps=30.0,
+                          auto_resolution=False)
+    worker.render(frame(beats=4.5))
+    worker.load(factory("plasma"), fade_beats=4.0, quantize="now")
+    worker.render(frame(beats=4.5))
+    mix = worker.render(frame(beats=6.5)).image.astype(int)
+    worker.load(factory("strata"), fade_beats=2.0, quantize="now")
+    assert np.abs(worker.render(frame(beats=6.5)).image - mix).max() <= 1  # not plasma alone
+    end = worker.render(frame(beats=8.5)).image
+    alone = factory("strata")((48, 32))
+    assert np.abs(end.astype(int) - alone.render(frame(beats=8.5), alone.new_state(),
+                                                 30.0).image).max() <= 1
+
+
 def test_another_generator_or_different_effects_still_crossfade(registry, cpu):
     from app.core.patch import EffectsSpec
     from app.engine.renderer import FrameRenderer
