@@ -54,6 +54,8 @@ ALIGN_AFTER_S = 0.005  # a beat-aligned tick lands this long after the predicted
                        # phase corrections between the decision and the tick must not push
                        # the crossing past it (the flash would go out a frame late)
 FLASH_BEATS = 0.5      # a triggered flash fades out over this many beats
+MAX_FADES = 3          # crossfades running at once, each begun during the one before; an
+                       # older one is cut short (across generators each one renders)
 WORKER_TRIGGERS = ("flash", "freeze", "blackout", "next_keyframe", "previous_keyframe",
                    "random_jump")
 COMPENSATION_FRAMES = 15  # render times timed before the compensation is first reported
@@ -126,6 +128,15 @@ class _Fade:
         """The new patch's share: 0 until the start, then a smoothstep to 1."""
         x = min(1.0, max(0.0, (beats - self.start_beats) / self.beats))
         return x * x * (3.0 - 2.0 * x) if beats >= self.start_beats else 0.0
+
+    def limit(self, depth: int) -> None:
+        """Keep at most ``depth`` fades in the chain: older ones end now."""
+        fade = self
+        for _ in range(depth - 1):
+            if fade.previous is None:
+                return
+            fade = fade.previous
+        fade.previous = None
 
     def chain(self, beats: float) -> list["_Fade"]:
         """This fade and the earlier ones still running under it (finished ones are let
@@ -357,6 +368,7 @@ class RenderWorker:
             if fade_beats > 0 and self._renderers:
                 old = self._renderers.get(scale) or next(iter(self._renderers.values()))
                 self._fade = _Fade(old[0], old[1], start, fade_beats, previous=self._fade)
+                self._fade.limit(MAX_FADES)
             self.make_renderer = make
             self._renderers = {1.0: (renderer, renderer.new_state())}
             self._jumps, self._jumped = [], 0

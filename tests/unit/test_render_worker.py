@@ -497,6 +497,24 @@ def test_a_fade_begun_while_another_runs_starts_from_the_mix_on_screen(registry,
     assert np.allclose(worker.render(frame(beats=8.5)).latent, zc)
 
 
+def test_at_most_max_fades_run_at_once(registry, cpu):
+    """Edits in quick succession (a keyframe dragged) each begin a fade: older ones are cut
+    short, so a frame never draws more than MAX_FADES of them."""
+    from app.engine.render_worker import MAX_FADES
+    from app.engine.renderer import FrameRenderer
+
+    patch, path = _holding(registry, np.ones(64))
+
+    def make(size):
+        return FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent)
+    worker = RenderWorker(make, (16, 16), Mailbox(), fps=30.0, auto_resolution=False)
+    worker.render(frame(beats=4.5))
+    for k in range(MAX_FADES + 3):
+        worker.load(make, fade_beats=8.0, quantize="now")
+        worker.render(frame(beats=4.5 + 0.1 * k))
+    assert len(worker._fade.chain(5.0)) == MAX_FADES
+
+
 def test_a_dissolve_begun_while_another_runs_starts_from_the_mix_on_screen(registry, cpu):
     """The same across generators (no shared latent space: pictures dissolve)."""
     from app.engine.renderer import FrameRenderer
