@@ -138,15 +138,18 @@ class _Fade:
             fade = fade.previous
         fade.previous = None
 
+    def under(self, beats: float) -> "_Fade | None":
+        """The earlier fade still running under this one at ``beats`` (a finished one is
+        let go: from there on its new patch is all there is of it)."""
+        if self.previous is not None and self.previous.weight(beats) >= 1.0:
+            self.previous = None
+        return self.previous
+
     def chain(self, beats: float) -> list["_Fade"]:
-        """This fade and the earlier ones still running under it (finished ones are let
-        go: from there on their new patch is all there is of them)."""
+        """This fade and the earlier ones still running under it."""
         fades = [self]
-        while fades[-1].previous is not None:
-            if fades[-1].previous.weight(beats) >= 1.0:
-                fades[-1].previous = None
-            else:
-                fades.append(fades[-1].previous)
+        while (under := fades[-1].under(beats)) is not None:
+            fades.append(under)
         return fades
 
 
@@ -423,19 +426,18 @@ class RenderWorker:
 
     def _outgoing(self, fade: _Fade, analysis: AnalysisFrame) -> RenderedFrame:
         """The outgoing patch's frame, on its own knobs (and its own fade, if running)."""
-        previous = fade.chain(analysis.beats)[1:2]
-        return self._crossfade(fade.renderer, fade.state, previous[0] if previous else None,
+        return self._crossfade(fade.renderer, fade.state, fade.under(analysis.beats),
                                analysis, None, ())
 
     def _outgoing_point(self, fade: _Fade, analysis: AnalysisFrame) -> MotionPoint:
         """Where the outgoing patch is in latent space: its own motion point or, while the
         fade into it runs, the mix of that fade (each patch's state advances once)."""
         point = fade.renderer.motion_point(analysis, fade.state)
-        previous = fade.chain(analysis.beats)[1:2]
-        if not previous:
+        under = fade.under(analysis.beats)
+        if under is None:
             return point
-        return mix_points(self._outgoing_point(previous[0], analysis), point,
-                          previous[0].weight(analysis.beats))
+        return mix_points(self._outgoing_point(under, analysis), point,
+                          under.weight(analysis.beats))
 
     def _onset_due(self, now: float, last_tick: float, next_tick: float,
                    period: float) -> bool:
