@@ -374,8 +374,16 @@ def _interrupt(signum: int, frame: object) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python main.py`` and the ``latentvj`` console script."""
+    import contextlib
+    import faulthandler
     import signal
 
+    # a crash in native code (Qt, torch, PortAudio) prints every thread's Python stack to
+    # stderr instead of dying silently: what a bug report needs (a stderr that is not a
+    # file, as under a test's capture, keeps what it has)
+    if not faulthandler.is_enabled():
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            faulthandler.enable()
     parser = build_parser()
     args = parser.parse_args(argv)
     # SIGTERM (a service manager, a test harness) stops as cleanly as Ctrl-C: audio and
