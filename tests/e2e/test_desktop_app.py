@@ -22,9 +22,11 @@ pytestmark = [pytest.mark.slow,
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_app(display: str, *args: str) -> subprocess.Popen:
+def start_app(display: str, *args: str, config: Path | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
     env.update(DISPLAY=display, PYTHONUNBUFFERED="1")
+    if config is not None:  # where it keeps what it remembers (QSettings)
+        env["XDG_CONFIG_HOME"] = str(config)
     return subprocess.Popen([sys.executable, "main.py", *args], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL)
@@ -35,8 +37,10 @@ def shot(display: str, path: Path) -> np.ndarray:
 
 
 def test_main_py_opens_a_window_with_moving_pictures(tmp_path):
+    """... and SIGTERM (or Ctrl-C) closes it as Quit does: the layout is remembered, work
+    in flight is waited for, and the process exits cleanly."""
     with jack_server(), xvfb() as display:
-        app = start_app(display)
+        app = start_app(display, config=tmp_path / "config")
         try:
             line = app.stdout.readline()
             assert "window open" in line, line + app.stderr.read()
@@ -51,6 +55,7 @@ def test_main_py_opens_a_window_with_moving_pictures(tmp_path):
             out, err = app.communicate(timeout=30)
     assert app.returncode == 0, err
     assert "Traceback" not in err
+    assert "geometry" in (tmp_path / "config" / "latentvj" / "latentvj.conf").read_text()
     assert first.std() > 10  # a window with a picture, not an empty screen
     changed = np.abs(first.astype(int) - second).max(axis=2) > 16
     assert changed.mean() > 0.02, "the preview did not move in a second"
