@@ -86,7 +86,9 @@ class AnalysisThread:
         cursor = self.origin
         while not self._stop.is_set():
             block, cursor, lost = self.ring.read(cursor)
-            self.lost_samples += lost
+            if lost:  # stream time moves on over the gap: t_s stays the ring's clock
+                self.lost_samples += lost
+                self.analyzer.skip(lost)
             if len(block):
                 self.arrivals.observe(time.monotonic(), cursor)
                 try:
@@ -103,9 +105,8 @@ class AnalysisThread:
                     onset = any(f.is_onset for f in frames)
                     if onset and not newest.is_onset:  # an onset in an earlier hop of the
                         newest = replace(newest, is_onset=True)  # block still counts
-                    # the ring sample that completed the newest hop came in at (its stream
-                    # time counts the samples analysed, which skip the lost ones)
-                    end = self.origin + self.lost_samples + round(newest.t_s * self.arrivals.sr)
+                    # the ring sample that completed the newest hop came in at
+                    end = self.origin + round(newest.t_s * self.arrivals.sr)
                     self.latest.put(TimedFrame(newest, self.arrivals.wall_of(end)))
                     if onset and self.on_onset is not None:
                         self.on_onset()

@@ -83,8 +83,8 @@ def _bass_note(sr: int, hz: float, length_s: float) -> np.ndarray:
 
 def _pad(sr: int, notes: tuple[int, ...], length_s: float) -> np.ndarray:
     t = np.arange(int(length_s * sr)) / sr
-    tone = sum(np.sin(2 * np.pi * _midi_hz(n + 12) * t) + 0.3 * np.sin(4 * np.pi * _midi_hz(n + 12) * t)
-               for n in notes)
+    tone = sum(np.sin(2 * np.pi * _midi_hz(n + 12) * t)
+               + 0.3 * np.sin(4 * np.pi * _midi_hz(n + 12) * t) for n in notes)
     env = np.minimum(1.0, t / 0.3) * np.minimum(1.0, (length_s - t) / 0.3)
     return (0.06 * tone * env).astype(np.float32)
 

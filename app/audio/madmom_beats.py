@@ -29,6 +29,8 @@ MADMOM_FRAME = 2048
 # The DBN's beats come this late (its activation peaks on the first frame ending past the
 # onset; calibrated on the evaluation clips' median offset, BENCHMARKS.md).
 MADMOM_DELAY_S = 0.007
+SILENCE_ACTIVATION = 1e-3  # what the network says to silence (0 is log(0) to the DBN)
+COAST_MAX_S = 8.0  # a gap in the input up to this long is coasted over (``skip``)
 TEMPO_BEATS = 8  # the tempo is the mean beat period over this many of the DBN's beats
 
 
@@ -124,6 +126,20 @@ class MadmomActivation:
         if best is not None:
             self._last = best
         return self._last
+
+    def skip(self, seconds: float) -> None:
+        """A gap in the input: the DBN coasts over it as over silence, so its beat
+        position keeps time with the stream; after a gap longer than its tempo memory it
+        starts afresh instead (coasting an hour would take minutes)."""
+        frames = round(seconds * MADMOM_SR / MADMOM_HOP)
+        if frames * MADMOM_HOP / MADMOM_SR > COAST_MAX_S:
+            self._dbn.reset()
+            self._frames += frames
+            self._beats.clear()
+            self.state = None
+            return
+        for _ in range(frames):
+            self._track(SILENCE_ACTIVATION)
 
     def _track(self, activation: float) -> None:
         """One forward step of madmom's beat DBN; its best state is the observation."""

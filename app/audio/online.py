@@ -259,6 +259,7 @@ class OnlineAnalyzer:
         self._down_env = np.zeros(int(BAR_WINDOW_S * self.frame_rate), dtype=np.float32)
         self._bar_candidate: tuple[int, int] | None = None
         self._hops = 0
+        self._skipped = 0  # samples of input lost in gaps (``skip``): stream time counts them
         self._since_update = 0
         self._candidate: tuple[float, int] | None = None
         self._gain_onset = RunningPeak(8.0, self.hop_s, 1e-3)
@@ -286,7 +287,7 @@ class OnlineAnalyzer:
     @property
     def t_s(self) -> float:
         """Stream time of the newest completed hop."""
-        return self._hops * self.hop_s
+        return (self._hops * HOP + self._skipped) / self.sr
 
     def process(self, samples: np.ndarray) -> list[AnalysisFrame]:
         """Feed mono float samples (any block size); returns one frame per completed hop."""
@@ -297,6 +298,23 @@ class OnlineAnalyzer:
             frames.append(self._hop(data[k * HOP:(k + 1) * HOP]))
         self._pending = data[n_hops * HOP:]
         return frames
+
+    def skip(self, n_samples: int) -> None:
+        """The input lost ``n_samples`` (its reader fell a whole ring behind): stream time
+        moves on over the gap, so ``t_s`` keeps counting the input's own samples. A recorder
+        reads the sound under a frame's ``t_s``, and the beat clock runs on through the gap
+        instead of falling behind the music by its length. The gap is silence to the tempo
+        tracker; the partial hop before it is dropped."""
+        if n_samples <= 0:
+            return
+        gap = len(self._pending) + n_samples
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._skipped += gap
+        hops = round(gap / HOP)  # the envelopes stay on the hop grid of stream time
+        for env in (self._env, self._down_env):
+            env[:] = np.concatenate([env, np.zeros(min(hops, len(env)), env.dtype)])[-len(env):]
+        if self._madmom is not None:
+            self._madmom.skip(gap / self.sr)
 
     def _hop(self, hop: np.ndarray) -> AnalysisFrame:
         self._frame = np.concatenate([self._frame[HOP:], hop])

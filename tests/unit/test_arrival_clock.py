@@ -64,3 +64,26 @@ def test_the_analyzer_thread_dates_a_frame_by_the_sample_that_completed_its_hop(
     finally:
         thread.stop()
     assert thread.latest.get()[1].wall_s == 1000.0 + 1000 + 5 * HOP
+
+
+def test_audio_lost_to_a_ring_overrun_still_counts_as_stream_time():
+    """The analyzer a whole ring behind: the samples it lost move stream time on, so a
+    frame's t_s still names its place in the input (where a recorder reads its sound)."""
+    from app.audio.analysis_thread import AnalysisThread
+    from app.audio.online import HOP, OnlineAnalyzer
+    from app.audio.ring import AudioRing
+    from tests.waiting import wait_until
+
+    ring = AudioRing(4 * HOP, 1)
+    thread = AnalysisThread(ring, OnlineAnalyzer(SR), lambda block: block[:, 0])
+    thread.arrivals = CountingClock(SR)
+    thread.start()
+    try:
+        ring.write(np.zeros((20 * HOP, 1), np.float32))  # 16 hops more than the ring holds
+        wait_until(lambda: thread.latest.get()[1] is not None, 10, "a frame")
+    finally:
+        thread.stop()
+    timed = thread.latest.get()[1]
+    assert thread.lost_samples == 16 * HOP
+    assert timed.frame.t_s == 20 * HOP / SR
+    assert timed.wall_s == 1000.0 + 20 * HOP

@@ -63,6 +63,74 @@ def test_demo_track_locks_within_8_seconds(demo_track):
     assert all(abs(f.bpm - demo_track.bpm) < 2.0 for f in frames[int(10 * SR / HOP):])
 
 
+def gap_in(y, at_s: float, gap_s: float, block: int, **kw):
+    """Feed ``y`` in ``block``-sample blocks, losing ``gap_s`` of it at ``at_s`` the way a
+    reader a whole ring behind does: (analyzer, frames)."""
+    analyzer = OnlineAnalyzer(SR, lookahead_s=HOP / SR, **kw)
+    start, end = int(at_s * SR), int((at_s + gap_s) * SR)
+    frames = []
+    for k in range(0, start, block):
+        frames += analyzer.process(y[k:min(k + block, start)])
+    analyzer.skip(end - start)
+    for k in range(end, len(y), block):
+        frames += analyzer.process(y[k:k + block])
+    return analyzer, frames
+
+
+def needs_madmom() -> None:
+    """Skip unless the optional madmom backend is installed (``make test`` installs it)."""
+    from app.audio.madmom_beats import import_madmom
+    from app.core.errors import UserError
+
+    try:
+        import_madmom()
+    except UserError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.mark.parametrize("tracker", ["flux", "madmom"])
+def test_a_gap_in_the_input_keeps_stream_time_and_the_beat_clock_in_step_with_the_music(
+        tracker):
+    """Samples lost when the analyzer falls a ring behind still count as stream time (a
+    recorder reads the sound under a frame's t_s), and the beat clock runs on through the
+    gap: the beats right after it are on time, with no new lock-in. The gap (4.5 beats)
+    ends mid-hop, after a block that left a partial hop."""
+    if tracker == "madmom":
+        needs_madmom()
+    y, truth = click_track(128.0, 20.0)
+    beat_s = 60.0 / 128.0
+    at, gap = 10.0 + 100 / SR, 4.5 * beat_s
+    analyzer, frames = gap_in(y, at, gap, block=300, tracker=tracker)
+    end = int((at + gap) * SR)
+    first_after = next(f for f in frames if f.t_s > at)  # the partial hop was dropped
+    assert first_after.t_s * SR == pytest.approx(end + HOP, abs=1e-6)
+    assert 0 <= len(y) - frames[-1].t_s * SR < HOP
+    after = np.array(analyzer.beat_times)
+    after = after[(after > at + gap + 0.05) & (after < at + gap + 3.0)]
+    err = offsets_ms(after, truth, 0.0)
+    assert len(err) >= 5 and np.max(np.abs(err)) < 30.0
+    assert analyzer.clock.bpm == pytest.approx(128.0, abs=1.0)
+
+
+def test_after_a_gap_longer_than_its_memory_the_madmom_tracker_starts_afresh():
+    """Coasting madmom's DBN over a gap of an hour (a laptop asleep) would take minutes: it
+    restarts instead, and locks again within a few seconds."""
+    needs_madmom()
+    y, truth = click_track(128.0, 20.0)
+    analyzer = OnlineAnalyzer(SR, lookahead_s=HOP / SR, tracker="madmom")
+    half = 8 * SR
+    for k in range(0, half, HOP):
+        analyzer.process(y[k:k + HOP])
+    hour = 3600 * SR
+    analyzer.skip(hour)
+    assert analyzer._madmom.state is None  # started afresh
+    for k in range(half, len(y), HOP):  # the music goes on, an hour later
+        analyzer.process(y[k:k + HOP])
+    beats = np.array(analyzer.beat_times) - 3600.0
+    err = offsets_ms(beats, truth, 8.0 + 3.0)
+    assert len(err) >= 0.95 * np.sum(truth > 11.0) and np.max(np.abs(err)) < 30.0
+
+
 def drum_song(bpm: float, seconds: float, hits) -> tuple[np.ndarray, np.ndarray]:
     """Drums around each beat: ``hits(i, t)`` names the (sound, time) pairs of beat ``i``
     at ``t``, sounds from "kick", "snare" and "hat" (as loud as the kick). With the beats."""
@@ -196,13 +264,7 @@ def test_unknown_tracker_is_refused():
 @pytest.mark.parametrize("bpm", [98.0, 141.0])
 def test_madmom_activation_tracks_click_tracks(bpm):
     """The optional madmom backend (installed by ``make test``), fed 48 kHz input."""
-    from app.audio.madmom_beats import import_madmom
-    from app.core.errors import UserError
-
-    try:
-        import_madmom()
-    except UserError as exc:
-        pytest.skip(str(exc))
+    needs_madmom()
     y, truth = click_track(bpm, 16.0)
     analyzer, _ = run(y, tracker="madmom")
     assert analyzer.clock.bpm == pytest.approx(bpm, abs=1.0)
