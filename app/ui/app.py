@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from typing import NoReturn
 
 from app.engine.live_engine import LiveEngine, LiveOptions
 
@@ -16,8 +17,9 @@ def display_available() -> bool:
 
 
 def run_app(options: LiveOptions, seconds: float | None = None,
-            explicit: frozenset[str] = frozenset()) -> int:
-    """Open the window on a started engine; returns when it closes (or after ``seconds``).
+            explicit: frozenset[str] = frozenset()) -> NoReturn:
+    """Open the window on a started engine; when it closes (or after ``seconds``) the
+    process exits with the event loop's code (``_exit_skipping_qt_teardown``).
     Options not in ``explicit`` (given on the command line) come from the last run where
     remembered. Bad options raise UserError before any window or audio exists."""
     from PyQt6.QtCore import QTimer
@@ -41,10 +43,22 @@ def run_app(options: LiveOptions, seconds: float | None = None,
         print(f"latentvj: window open, '{engine.patch.name}', {engine.where}", flush=True)
         if seconds is not None:
             QTimer.singleShot(int(seconds * 1000), window.close)
-        return app.exec()
+        code = app.exec()
     finally:
         engine.stop()
+    _exit_skipping_qt_teardown(code)
 
+
+def _exit_skipping_qt_teardown(code: int) -> NoReturn:
+    """End the process once the window has closed (layout remembered, background work
+    waited for) and the engine has stopped (a recording finished, audio and MIDI clients
+    closed, shared memory unlinked): nothing is left to save. PyQt's own clean-up at
+    interpreter exit walks every wrapper it ever made, and now and then met a dangling one
+    (a SIGSEGV in PyQt6's cleanup_on_exit, about one exit in twenty on a loaded machine,
+    from a core dump): so the process skips it, as pyqtgraph.exit() does."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _start_engine(options: LiveOptions, explicit: set[str]) -> LiveEngine:
