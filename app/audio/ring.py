@@ -11,15 +11,24 @@ engine can kill and restart when a device or audio server dies (native audio cod
 then, and must not take the engine with it). The counters sit in the same block: the writer
 stores samples first, then the 64-bit count (a single aligned store), so a reader that sees
 the count sees the samples.
+
+A block is named after the process that made it (``latentvj-<pid>-<random>``): a process
+killed outright (kill -9, a crash in native code) cannot unlink its block, and /dev/shm is
+memory, so each new ring first removes the blocks whose maker is no longer running.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 from multiprocessing import shared_memory
+from pathlib import Path
 
 import numpy as np
 
 _HEADER = 4  # uint64 counters: frames written, overflow flags, callbacks, writer heartbeat
+SHM_PREFIX = "latentvj-"
+SHM_DIR = Path("/dev/shm")  # where Linux keeps POSIX shared memory; elsewhere: no sweep
 
 
 class AudioRing:
@@ -43,7 +52,10 @@ class AudioRing:
     @classmethod
     def shared(cls, capacity: int, channels: int) -> "AudioRing":
         """A new ring in a shared-memory block (``name`` identifies it to other processes)."""
-        shm = shared_memory.SharedMemory(create=True, size=cls.nbytes(capacity, channels))
+        remove_stale_blocks()
+        name = f"{SHM_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        shm = shared_memory.SharedMemory(name=name, create=True,
+                                         size=cls.nbytes(capacity, channels))
         ring = cls(capacity, channels, shm.buf)
         ring._counters[:] = 0
         ring._shm = shm
@@ -116,3 +128,33 @@ class AudioRing:
         first = min(n, self.capacity - start)
         out = np.concatenate([self._data[start:start + first], self._data[: n - first]])
         return out, cursor + n, lost
+
+
+def remove_stale_blocks(shm_dir: Path = SHM_DIR) -> list[str]:
+    """Unlink the rings left by latentvj processes that have ended without unlinking them;
+    returns their names. Blocks of running processes, and other users' blocks, stay."""
+    removed = []
+    try:
+        entries = list(shm_dir.glob(f"{SHM_PREFIX}*"))
+    except OSError:
+        return removed
+    for entry in entries:
+        pid = entry.name[len(SHM_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or _running(int(pid)):
+            continue
+        try:
+            entry.unlink()
+        except OSError:  # gone meanwhile, or not ours to remove
+            continue
+        removed.append(entry.name)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

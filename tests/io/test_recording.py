@@ -20,6 +20,7 @@ import pytest
 import soundfile as sf
 
 from app.audio.demo_track import click_track
+from app.audio.ring import SHM_PREFIX, remove_stale_blocks
 from app.engine.live_engine import LiveEngine, LiveOptions
 from app.engine.recorder import performance_path, sidecar_path
 from tests.io.jack import connect, jack_available, jack_server, ports, wait_for_port
@@ -156,6 +157,8 @@ def test_kill_9_mid_recording_leaves_a_file_that_plays_to_within_a_second(jack, 
     assert info["video"] == "h264" and info["video_s"] >= elapsed - 1.0, (info, elapsed)
     assert info["audio_s"] >= elapsed - 1.0
     assert json.loads(sidecar_path(path).read_text())["status"] == "recording"
+    # its input ring could not be unlinked; the next ring made (the next start) removes it
+    assert any(name.startswith(f"{SHM_PREFIX}{proc.pid}-") for name in remove_stale_blocks())
 
 
 @pytest.fixture

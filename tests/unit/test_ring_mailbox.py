@@ -1,8 +1,12 @@
+import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
+import pytest
 
-from app.audio.ring import AudioRing
+from app.audio.ring import SHM_DIR, SHM_PREFIX, AudioRing
 from app.core.mailbox import Mailbox
 
 
@@ -69,3 +73,22 @@ def test_shared_ring_is_visible_from_an_attached_view():
         writer.close()
     finally:
         owner.close(unlink=True)
+
+
+@pytest.mark.skipif(not SHM_DIR.is_dir(), reason="Linux lists POSIX shared memory there")
+def test_a_new_shared_ring_removes_blocks_left_by_ended_processes():
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # its pid now names no running process
+    stale = SHM_DIR / f"{SHM_PREFIX}{ended.pid}-0badc0de"
+    alive = SHM_DIR / f"{SHM_PREFIX}{os.getpid()}-0badc0de"
+    for block in (stale, alive):
+        block.write_bytes(bytes(64))  # what a killed engine leaves: its ring, never unlinked
+    ring = AudioRing.shared(capacity=64, channels=1)
+    try:
+        assert not stale.exists()
+        assert alive.exists()  # this process is running: its blocks stay
+        assert ring.name.startswith(f"{SHM_PREFIX}{os.getpid()}-")
+    finally:
+        ring.close(unlink=True)
+        alive.unlink()
+        stale.unlink(missing_ok=True)
