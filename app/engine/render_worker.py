@@ -25,6 +25,7 @@ from app.core.types import AnalysisFrame, RenderedFrame, TimedFrame
 from app.engine.motion import quantize_up
 from app.engine.renderer import (
     FrameRenderer,
+    Look,
     MotionPoint,
     latent_crossfade,
     mix_points,
@@ -412,7 +413,8 @@ class RenderWorker:
                                   for f in fade.chain(analysis.beats)):
             frame = latent_crossfade(fade.renderer, fade.state, renderer, state, weight,
                                      analysis, self.fps, base, jumps, output_size=self.size,
-                                     old_point=self._outgoing_point(fade, analysis))
+                                     old_point=self._outgoing_point(fade, analysis),
+                                     old_look=self._outgoing_look(fade, analysis))
         else:
             frame = renderer.render(analysis, state, self.fps, base, jumps,
                                     output_size=self.size)
@@ -438,6 +440,26 @@ class RenderWorker:
             return point
         return mix_points(self._outgoing_point(under, analysis), point,
                           under.weight(analysis.beats))
+
+    def _outgoing_look(self, fade: _Fade, analysis: AnalysisFrame) -> Look | None:
+        """How the outgoing side finishes the morphed picture while the fade into it still
+        runs from a patch with other effects: the mix of the two looks, so that patch's
+        mirror or kaleidoscope keeps fading out instead of dropping out. None when the
+        outgoing patch's own effects are all there is to it."""
+        under = fade.under(analysis.beats)
+        if under is None or all(f.renderer.patch.effects == fade.renderer.patch.effects
+                                for f in under.chain(analysis.beats)):
+            return None
+        inner = self._outgoing_look(under, analysis) or self._own_look(under)
+        own = self._own_look(fade)
+        weight = under.weight(analysis.beats)
+
+        def look(img, params):
+            return (1.0 - weight) * inner(img, params) + weight * own(img, params)
+        return look
+
+    def _own_look(self, fade: _Fade) -> Look:
+        return lambda img, params: fade.renderer.finish(img, params, fade.state, self.fps)
 
     def _onset_due(self, now: float, last_tick: float, next_tick: float,
                    period: float) -> bool:

@@ -9,7 +9,7 @@ the beat position.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,6 +183,8 @@ def shares_latent_space(old: FrameRenderer, new: FrameRenderer) -> bool:
 
 
 MotionPoint = tuple[dict[str, float], np.ndarray, "np.ndarray | None"]
+# how one side of a crossfade finishes the generator's picture (its effects) at these params
+Look = Callable[[torch.Tensor, Mapping[str, float]], torch.Tensor]
 
 
 def mix_points(a: MotionPoint, b: MotionPoint, weight: float) -> MotionPoint:
@@ -200,14 +202,17 @@ def latent_crossfade(old: FrameRenderer, old_state: RenderState, new: FrameRende
                      fps: float, base: Mapping[str, float] | None = None,
                      jumps: Sequence[tuple[float, int]] = (),
                      output_size: tuple[int, int] | None = None,
-                     old_point: MotionPoint | None = None) -> RenderedFrame:
+                     old_point: MotionPoint | None = None,
+                     old_look: Look | None = None) -> RenderedFrame:
     """A frame ``weight`` of the way from ``old`` to ``new`` (both playing the same
     generator): the latent vectors slerp, class vectors and parameter values mix, and the
     generator runs once, so the picture morphs instead of dissolving. Structural effects
     that differ (mirror, kaleidoscope) are each applied to the morphed picture and blended.
     Both states advance, so the old patch's smoothing and feedback stay continuous.
     ``old_point``: where the old side is, when that is not ``old``'s own motion point (it
-    is still fading in from another patch); the caller advanced ``old_state`` for it."""
+    is still fading in from another patch); the caller advanced ``old_state`` for it.
+    ``old_look``: how the old side finishes the picture, when that is not ``old``'s own
+    effects alone (the patch it is still fading in from has others)."""
     t0 = time.perf_counter()
     if old_point is None:
         old_point = old.motion_point(analysis, old_state)
@@ -217,7 +222,9 @@ def latent_crossfade(old: FrameRenderer, old_state: RenderState, new: FrameRende
     img = new.generate(z, y, params)
     t2 = time.perf_counter()
     out = new.finish(img, params, new_state, fps)
-    if old.patch.effects != new.patch.effects:
+    if old_look is not None:
+        out = (1.0 - weight) * old_look(img, params) + weight * out
+    elif old.patch.effects != new.patch.effects:
         out = (1.0 - weight) * old.finish(img, params, old_state, fps) + weight * out
     pixels = new.pixels(out, output_size)
     return new.frame(analysis, new_state, pixels, params, z, (t0, t1, t2, time.perf_counter()))

@@ -596,3 +596,39 @@ def test_generator_cache_reuses_one_latent_space_and_forgets_on_request(cpu):
     again = cache.get(spec, (32, 18), cpu, seed=1)
     cache.forget()
     assert cache.get(spec, (32, 18), cpu, seed=1) is not again
+
+
+def test_a_fade_begun_while_another_runs_keeps_fading_out_the_first_patchs_effects(
+        registry, cpu):
+    """a (mirrored) -> b (plain) is halfway when c (plain) begins to fade in: a's mirror goes
+    on fading out under both fades instead of dropping out as c's fade starts."""
+    from app.core.patch import EffectsSpec
+    from app.engine.renderer import FrameRenderer
+
+    z = np.random.default_rng(9).standard_normal(64)
+
+    def factory(patch_and_path):
+        patch, path = patch_and_path
+        return lambda size: FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent)
+
+    mirrored = factory(_holding(registry, z, effects=EffectsSpec(mirror="horizontal")))
+    plain = factory(_holding(registry, z))
+    worker = RenderWorker(mirrored, (48, 32), Mailbox(), fps=30.0, auto_resolution=False)
+    worker.render(frame(beats=4.5))
+    worker.load(plain, fade_beats=4.0, quantize="now")  # a -> b over beats 4.5-8.5
+    worker.render(frame(beats=4.5))
+    worker.render(frame(beats=6.5))
+    worker.load(plain, fade_beats=2.0, quantize="now")  # -> c over beats 6.5-8.5
+    worker.render(frame(beats=6.5))
+
+    def alone(make, beats):
+        renderer = make((48, 32))
+        return renderer.render(frame(beats=beats), renderer.new_state(), 30.0).image
+
+    def smoothstep(x):
+        return x * x * (3 - 2 * x)
+    for beats in (6.75, 7.0):
+        shown = worker.render(frame(beats=beats)).image.astype(np.float32)
+        share_a = (1 - smoothstep((beats - 4.5) / 4)) * (1 - smoothstep((beats - 6.5) / 2))
+        expected = share_a * alone(mirrored, beats) + (1 - share_a) * alone(plain, beats)
+        assert share_a > 0.2 and np.abs(shown - expected).max() <= 2
