@@ -10,8 +10,8 @@ import tempfile
 
 _RUN_DIRS = {name: tempfile.mkdtemp(prefix=f"latentvj-test-{name}-")
              for name in ("cache", "config", "presets")}
-_CACHE = _RUN_DIRS["cache"]
-os.environ["LATENTVJ_CACHE_DIR"] = _CACHE  # before app imports; subprocesses inherit it
+# before app imports; subprocesses inherit them
+os.environ["LATENTVJ_CACHE_DIR"] = _RUN_DIRS["cache"]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # widget tests need no display
 # the window's remembered settings and the user's presets: per run, never the real home
 os.environ["XDG_CONFIG_HOME"] = _RUN_DIRS["config"]
