@@ -292,7 +292,8 @@ class VideoWriter:
         behind). Raises WriterError when ffmpeg has gone."""
         try:
             os.write(self._audio_fd, np.ascontiguousarray(samples, dtype=np.float32).tobytes())
-        except OSError as exc:  # ffmpeg is gone: failure() tells why
+        except OSError as exc:  # ffmpeg is gone or going: failure() waits for why
+            self._error = self._error or exc
             raise WriterError(f"audio pipe: {describe(exc)}") from None
         self.audio_frames += len(samples)
 
