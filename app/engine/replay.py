@@ -28,7 +28,7 @@ from app.core.patch import Patch
 from app.core.types import AnalysisFrame, RenderedFrame
 from app.engine.capture import SCHEMA_VERSION
 from app.engine.device import Placement, resolve_placement
-from app.engine.offline import RenderResult, check_output_path, encode_video, frame_count
+from app.engine.offline import PREROLL_S, RenderResult, check_output_path, encode_video, frame_count
 from app.engine.render_worker import RenderWorker
 from app.engine.renderer import FrameRenderer
 from app.engine.video_writer import QUALITY_PRESETS, EncoderSettings
@@ -91,9 +91,11 @@ def load_performance(path: Path) -> Performance:
 def musical_time(perf: Performance, t: np.ndarray, beats_per_bar: int
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(beats, bpm, bar phase) at times ``t`` from the logged clock: beats and tempo
-    interpolated between live frames, the bar phase carried from the frame before."""
+    interpolated between live frames, the bar phase carried from the frame before. Before
+    the first live frame (the replay's pre-roll) the clock runs back at its first tempo."""
     c = perf.clock
-    beats = np.interp(t, c["t"], c["beats"])
+    beats = np.where(t < c["t"][0], c["beats"][0] + (t - c["t"][0]) * c["bpm"][0] / 60.0,
+                     np.interp(t, c["t"], c["beats"]))
     bpm = np.interp(t, c["t"], c["bpm"])
     i = np.clip(np.searchsorted(c["t"], t, side="right") - 1, 0, len(c["t"]) - 1)
     bar = (c["bar_phase"][i] + (beats - c["beats"][i]) / beats_per_bar) % 1.0
@@ -153,13 +155,13 @@ class ReplayJob:
                                  preset_dir=Path(preset_dir))
         return make
 
-    def analysis(self) -> list[AnalysisFrame]:
-        """The frames' analysis: features from the sound, musical time from the log."""
-        fps = self.req.fps
-        frames = self.track.frames(0.0, self.n_frames, fps)
+    def analysis(self, start_s: float, count: int) -> list[AnalysisFrame]:
+        """``count`` frames' analysis from ``start_s``: features from the sound (silence
+        before it starts), musical time from the log."""
+        frames = self.track.frames(start_s, count, self.req.fps)
         t = np.array([f.t_s for f in frames])
         beats, bpm, bar = musical_time(self.perf, t, self.patch.beats_per_bar)
-        before = np.concatenate([[beats[0] - 1e-9], beats[:-1]])
+        before = np.concatenate([beats[:1] - 1e-9, beats[:-1]])
         hits = np.floor(beats) > np.floor(before)
         return [replace(f, beats=float(b), bpm=float(p), beat_phase=float(b % 1.0),
                         bar_phase=float(r), is_beat=bool(h))
@@ -181,9 +183,16 @@ class ReplayJob:
 
     def frames(self) -> Iterator[RenderedFrame]:
         """Every frame of the replay, in order (events up to a frame's instant apply to
-        it, as live they applied to the first frame drawn after them)."""
+        it, as live they applied to the first frame drawn after them).
+
+        Live, the recording starts with feedback and modulation already running; the
+        replay first draws PREROLL_S unrecorded seconds before it (the start's settings,
+        the logged clock run back, silence) so its first frame is warm too."""
+        preroll = frame_count(PREROLL_S, self.req.fps)
+        for analysis in self.analysis(-preroll / self.req.fps, preroll):
+            self.worker.render(analysis)
         events, i = self.perf.events, 0
-        for analysis in self.analysis():
+        for analysis in self.analysis(0.0, self.n_frames):
             while i < len(events) and events[i]["t"] <= analysis.t_s:
                 self._apply(events[i])
                 i += 1

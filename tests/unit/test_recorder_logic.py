@@ -104,6 +104,9 @@ def test_the_log_reads_back_in_recording_time(tmp_path):
     beats, bpm, bar = musical_time(perf, np.array([0.25, 0.55]), 4)
     assert beats == pytest.approx([0.5, 1.1]) and bpm == pytest.approx([120, 120])
     assert bar == pytest.approx([0.125, 0.275])
+    # before the first live frame (a replay's pre-roll) the clock runs back at its tempo
+    beats, _, bar = musical_time(perf, np.array([-0.5]), 4)
+    assert beats == pytest.approx([-1.0]) and bar == pytest.approx([0.75])
 
 
 def test_a_torn_last_line_is_left_out_but_a_bad_middle_line_is_named(tmp_path):
@@ -120,3 +123,48 @@ def test_a_file_that_is_not_a_log_is_refused(tmp_path):
     path.write_text(json.dumps({"type": "clock", "t": 0}) + "\n")
     with pytest.raises(UserError, match="not a latentvj performance log"):
         load_performance(path)
+
+
+def feedback_performance(tmp_path: Path, registry, name: str, start_s: float) -> Path:
+    """A performance log of a heavy-feedback patch at 120 BPM whose recording began
+    ``start_s`` into the show (the show's clock: beat 0 at 0 s) and ends at 4 s."""
+    from app.core.presets import load_preset
+
+    patch, preset = load_preset("nebula-drift", registry)
+    params = {**registry.defaults(), "fx.feedback.amount": 0.9, "fx.feedback.zoom": 1.05,
+              "fx.feedback.rotate": 3.0}
+    path = tmp_path / f"{name}.performance.jsonl"
+    log = PerformanceLog(path, start_s, {
+        "recording": f"{name}.mkv", "fps": 10.0, "patch": patch.model_dump(mode="json"),
+        "preset_dir": str(preset.parent), "params": params})
+    for t in np.arange(start_s, 4.0, 0.1):
+        log.frame(float(t), beats=2.0 * t, bpm=120.0, bar_phase=(0.5 * t) % 1.0)
+    log.close()
+    return path
+
+
+def test_a_replay_starts_warm_like_the_show_it_was_recorded_from(tmp_path, registry,
+                                                                 monkeypatch):
+    """Live, a recording begins with feedback already running; the replay's pre-roll
+    rebuilds it, so a recording started 3 s into the show replays its first frame as the
+    replay of the whole show draws that instant (silence throughout, so the two differ
+    only in how much history came before)."""
+    from app.audio.loading import clip_from_array
+    from app.engine import replay
+    from app.engine.replay import ReplayJob, ReplayRequest
+
+    silence = clip_from_array(np.zeros((1, 4 * 22050), np.float32), 22050, "silence")
+
+    def first_frames(name: str, start_s: float, count: int) -> list[np.ndarray]:
+        job = ReplayJob(ReplayRequest(
+            log=feedback_performance(tmp_path, registry, name, start_s), registry=registry,
+            clip=silence, output=tmp_path / f"{name}.mp4", size=(64, 36), fps=10.0))
+        frames = job.frames()
+        return [next(frames).image.astype(float) for _ in range(count)]
+
+    whole = first_frames("whole", 0.0, 31)[30]  # 3.05 s into the show
+    late = first_frames("late", 3.0, 1)[0]      # the same instant, a recording's first frame
+    assert np.abs(late - whole).mean() < 1.0
+    monkeypatch.setattr(replay, "PREROLL_S", 0.0)  # the cold start it replaces
+    cold = first_frames("cold", 3.0, 1)[0]
+    assert np.abs(cold - whole).mean() > 5.0
