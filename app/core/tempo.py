@@ -13,9 +13,10 @@ The bar (which beat is the downbeat) follows the source's downbeats (the tracker
 song position) through ``align_bar``, until the performer says otherwise with ``resync``;
 ``autobar`` hands it back to the source.
 
-Controls: ``resync`` (the next beat is a downbeat), ``nudge`` (shift the phase), ``double`` /
-``halve`` (x2 / /2 on whatever the source says), and ``lock`` (hold the tempo, keep following
-the phase). Pure Python: no threads, no audio, so every rule is unit-tested.
+Controls: ``resync`` (the next beat is a downbeat), ``nudge`` (shift the phase; held against
+the audio or MIDI source until nudged back or a tap places the beat), ``double`` / ``halve``
+(x2 / /2 on whatever the source says), and ``lock`` (hold the tempo, keep following the
+phase). Pure Python: no threads, no audio, so every rule is unit-tested.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Literal
 TempoSource = Literal["audio", "tap", "manual", "midi"]
 MIN_BPM, MAX_BPM = 30.0, 300.0
 TAP_RESET_S = 2.0  # a pause this long starts a new tap sequence
+NUDGE_BEATS = 0.025  # one press of the window's or a controller's nudge (12.5 ms at 120 BPM)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class TempoClock:
         self.multiplier = 1.0
         self.locked = False
         self.confidence = 0.0
+        self.phase_offset = 0.0  # beats the performer nudged the grid against the source
         self._bpm = bpm          # the tempo the clock runs at (multiplier applied)
         self._anchor_t = 0.0     # (time, beats) the linear clock runs through
         self._anchor_beats = 0.0
@@ -112,15 +115,16 @@ class TempoClock:
         # phase: the observed beat should sit on the grid. A source beat is one clock beat,
         # or half of one after /2 (then it may fall on a whole or a half beat)
         unit = min(1.0, self.multiplier)
-        beats_at_obs = self.beats_at(obs.last_beat_s) / unit
+        beats_at_obs = (self.beats_at(obs.last_beat_s) - self.phase_offset) / unit
         error = (beats_at_obs - round(beats_at_obs)) * unit
         gain = 1.0 if exact else self.phase_gain * min(1.0, max(0.1, obs.confidence))
         self._rebase(obs.t_s)
         self._anchor_beats -= gain * error
 
     def beat_number_at(self, t_s: float) -> int:
-        """The whole clock beat nearest ``t_s`` (to name a source's beat on this clock)."""
-        return round(self.beats_at(t_s))
+        """The clock beat a source's beat at ``t_s`` is (the nearest whole beat, less the
+        performer's nudge)."""
+        return round(self.beats_at(t_s) - self.phase_offset)
 
     def tap(self, t_s: float) -> None:
         """A tap: with two or more in a row, tempo and phase follow the taps."""
@@ -132,9 +136,11 @@ class TempoClock:
             period = intervals[len(intervals) // 2]
             self.source = "tap"
             self._bpm = min(MAX_BPM, max(MIN_BPM, 60.0 / period * self.multiplier))
-        # the tap is a beat: snap the phase so this instant is a whole beat
+        # the tap is a beat: snap the phase so this instant is a whole beat (the performer
+        # has placed the beat: no nudge is held any more)
         beats = self.beats_at(t_s)
         self._anchor_t, self._anchor_beats = t_s, float(round(beats))
+        self.phase_offset = 0.0
 
     def set_manual(self, t_s: float, bpm: float) -> None:
         self.source = "manual"
@@ -163,9 +169,13 @@ class TempoClock:
         self.bar_follows_source = True
 
     def nudge(self, t_s: float, beats: float) -> None:
-        """Shift the phase by ``beats`` (positive: later beats come sooner)."""
+        """Shift the phase by ``beats`` (positive: later beats come sooner). The shift is
+        kept as an offset from where the audio or MIDI source puts the beat, so the phase
+        loop holds it instead of pulling the grid back (a projector's delay, a tracker
+        that hears the beat late)."""
         self._rebase(t_s)
         self._anchor_beats += beats
+        self.phase_offset = (self.phase_offset + beats + 0.5) % 1.0 - 0.5
 
     def double(self, t_s: float) -> None:
         self.multiplier *= 2.0

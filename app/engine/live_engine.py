@@ -81,13 +81,15 @@ class LiveStatus:
     recording: str | None = None        # the file being recorded
     record_s: float = 0.0
     record_drops: int = 0
+    nudge_beats: float = 0.0            # the performer's phase shift held against the source
 
     def line(self) -> str:
         midi = f" midi={self.midi_ports}ports/{self.midi_messages}msgs" \
             if self.midi_ports or self.midi_messages else ""
         if self.recording:
             midi += f" rec={self.record_s:.1f}s/{self.record_drops}dropped"
-        return (f"bpm={self.bpm:6.1f} src={self.source}{'/lock' if self.locked else ''} "
+        nudge = f" nudge={self.nudge_beats:+.3f}" if self.nudge_beats else ""
+        return (f"bpm={self.bpm:6.1f} src={self.source}{'/lock' if self.locked else ''}{nudge} "
                 f"conf={self.confidence:4.2f} fps={self.fps:5.1f} "
                 f"render={self.render_ms:5.1f}ms latency={self.latency_ms:5.1f}ms "
                 f"ahead={self.ahead_ms:5.1f}ms "
@@ -329,7 +331,8 @@ class LiveEngine:
             level_db=self.analyzer.level_db, ahead_ms=1e3 * self.analyzer.lookahead_s,
             recording=str(self.recorder.path) if self.recording else None,
             record_s=self.recorder.elapsed_s if self.recording else 0.0,
-            record_drops=self.recorder.writer.frames_dropped if self.recording else 0)
+            record_drops=self.recorder.writer.frames_dropped if self.recording else 0,
+            nudge_beats=clock.phase_offset)
 
     def errors(self) -> list[str | None]:
         """The latest error of each part (None where there is none)."""
@@ -529,10 +532,11 @@ class LiveEngine:
 
     def _on_trigger(self, trigger) -> None:
         from app.engine.render_worker import WORKER_TRIGGERS
+        from app.midi.session import TEMPO_TRIGGERS
 
         if trigger.name in WORKER_TRIGGERS:
             self.worker.trigger(trigger.name)
-        elif trigger.name in ("tap", "resync"):  # the MIDI session sent it to the clock
+        elif trigger.name in TEMPO_TRIGGERS:  # the MIDI session sent it to the clock
             self._log_tempo(trigger.name, "midi")
         elif trigger.name == "record":
             try:

@@ -30,7 +30,8 @@ Control = Literal["cc", "cc14", "note", "program"]
 Encoding = Literal["absolute", "twos_complement", "binary_offset", "sign_magnitude"]
 Button = Literal["none", "momentary", "toggle"]
 TRIGGERS = ("next_keyframe", "previous_keyframe", "random_jump", "flash", "tap", "resync",
-            "preset", "record", "freeze", "blackout")
+            "double", "halve", "lock", "nudge_earlier", "nudge_later", "preset", "record",
+            "freeze", "blackout")
 TRIGGER_PREFIX = "trigger:"
 
 

@@ -2,7 +2,7 @@
 source, wired together on the MIDI dispatcher thread.
 
 Parameter values go into the ParamStore (the render thread reads them at its next frame);
-tempo work (MIDI clock, tap, resync) is submitted to the analyzer thread, the tempo clock's
+tempo work (MIDI clock, tempo triggers) is submitted to the analyzer thread, the tempo clock's
 only writer; every trigger goes to ``on_trigger`` (the render worker's, for flash, panic and
 keyframe jumps; the performance log for tempo ones). Nothing here waits on another thread.
 """
@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 
 from app.core.params import ParamStore
-from app.core.tempo import BeatObservation, TempoClock
+from app.core.tempo import NUDGE_BEATS, BeatObservation, TempoClock
 
 from .clock import ClockReading, MidiClockFollower
 from .controls import ControlRouter, Trigger
@@ -26,7 +26,16 @@ from .ports import RESCAN_S, Api, MidiInputs
 
 TempoCommand = Callable[[TempoClock, float], None]
 CLOCK_KINDS = {"clock", "start", "stop", "continue", "song_position"}
-TEMPO_TRIGGERS = {"tap": lambda c, t: c.tap(t), "resync": lambda c, t: c.resync(t)}
+# the triggers that are tempo commands, and what each does to the clock
+TEMPO_TRIGGERS: dict[str, TempoCommand] = {
+    "tap": lambda c, t: c.tap(t),
+    "resync": lambda c, t: c.resync(t),
+    "double": lambda c, t: c.double(t),
+    "halve": lambda c, t: c.halve(t),
+    "lock": lambda c, t: c.set_locked(not c.locked),  # a button toggles it
+    "nudge_earlier": lambda c, t: c.nudge(t, NUDGE_BEATS),
+    "nudge_later": lambda c, t: c.nudge(t, -NUDGE_BEATS),
+}
 
 
 def apply_clock_reading(reading: ClockReading) -> TempoCommand:

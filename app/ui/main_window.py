@@ -15,6 +15,7 @@ from PyQt6.QtGui import QAction, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import QComboBox, QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
 
 from app.core.errors import UserError
+from app.core.tempo import NUDGE_BEATS
 from app.engine.live_engine import LiveEngine
 
 from .frame_view import FrameView
@@ -86,7 +87,7 @@ class MainWindow(QMainWindow):
         self.play.setChecked(True)
         self.bpm_label = QLabel("--- BPM")
         self.bpm_label.setObjectName("bpm")
-        self.bpm_label.setMinimumWidth(110)
+        self.bpm_label.setMinimumWidth(90)
         bar.addWidget(self.bpm_label)
         self.tap = self._action(bar, "Tap", "T", lambda: self.command("tap"), "tap tempo")
         self._action(bar, "x2", "*", lambda: self.command("x2"), "double the tempo")
@@ -95,6 +96,13 @@ class MainWindow(QMainWindow):
                      "the next beat is a downbeat")
         self.lock = self._action(bar, "Lock", "L", self._toggle_lock, "hold the tempo",
                                  checkable=True)
+        # nudge: on a timeline, earlier is to the left
+        self._action(bar, "\u25c0", "[", lambda: self.command(f"nudge {NUDGE_BEATS}"),
+                     f"nudge: the beats come {NUDGE_BEATS:g} beat earlier (when the picture "
+                     "lags the music); held until nudged back")
+        self._action(bar, "\u25b6", "]", lambda: self.command(f"nudge {-NUDGE_BEATS}"),
+                     f"nudge: the beats come {NUDGE_BEATS:g} beat later; held until nudged "
+                     "back")
         self.source = QComboBox()
         self.source.setObjectName("tempo-source")
         self.source.addItems(TEMPO_SOURCES)
@@ -253,7 +261,9 @@ class MainWindow(QMainWindow):
         title = f"latentvj - {self.engine.patch.name}{' *' if self.engine.is_dirty() else ''}"
         if self.windowTitle() != title:
             self.setWindowTitle(title)
-        self.bpm_label.setText(f"{status.bpm:6.1f} BPM")
+        self.bpm_label.setText(f"{status.bpm:6.1f} BPM" + (
+            f"  {status.nudge_beats:+.3f}" if status.nudge_beats else ""))
+        self.lock.setChecked(status.locked)
         if self.source.currentText() != status.source and not self.source.view().isVisible():
             self.source.setCurrentText(status.source)
         self.play.setChecked(status.playing)

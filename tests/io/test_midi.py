@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.core.params import ParamStore
-from app.core.tempo import TempoClock
+from app.core.tempo import NUDGE_BEATS, TempoClock
 from app.engine.param_specs import build_registry
 from app.midi.mapping import parse_map
 from app.midi.session import MidiSession
@@ -83,6 +83,11 @@ MAP = {"name": "test", "bindings": [
     {"control": "cc", "number": 20, "target": "fx.saturation"},
     {"control": "note", "number": 36, "target": "trigger:flash"},
     {"control": "note", "number": 37, "target": "trigger:tap"},
+    {"control": "note", "number": 38, "target": "trigger:double"},
+    {"control": "note", "number": 39, "target": "trigger:halve"},
+    {"control": "note", "number": 40, "target": "trigger:lock"},
+    {"control": "note", "number": 41, "target": "trigger:nudge_earlier"},
+    {"control": "note", "number": 42, "target": "trigger:nudge_later"},
     {"control": "program", "number": 2, "target": "trigger:preset", "argument": "cell-strobe"},
 ]}
 
@@ -138,6 +143,25 @@ def test_notes_and_program_changes_fire_triggers(rig):
     assert [(t.name, t.argument) for t in triggers] == [  # taps are heard (and logged) too
         ("flash", ""), ("preset", "cell-strobe"), ("tap", ""), ("tap", "")]
     assert clock.source == "tap"  # two taps went to the tempo clock
+
+
+def test_pads_drive_the_tempo_controls(rig):
+    sender, _, handled, _, clock, triggers = rig
+    sender.send([0x90, 38, 100], [0x90, 40, 100])  # x2, lock
+    handled.wait(2)
+    assert clock.bpm == pytest.approx(200.0) and clock.locked
+    sender.send([0x90, 39, 100], [0x90, 40, 100], [0x90, 41, 100], [0x90, 41, 100])
+    handled.wait(6)  # /2, unlock, two nudges earlier
+    assert clock.bpm == pytest.approx(100.0) and not clock.locked
+    assert clock.phase_offset == pytest.approx(2 * NUDGE_BEATS)
+    at = time.monotonic() + 100.0  # an instant to read the beat position at
+    before = clock.beats_at(at)
+    sender.send([0x90, 42, 100])  # one back
+    handled.wait(7)
+    assert clock.phase_offset == pytest.approx(NUDGE_BEATS)
+    assert clock.beats_at(at) == pytest.approx(before - NUDGE_BEATS)
+    assert [t.name for t in triggers] == ["double", "lock", "halve", "lock", "nudge_earlier",
+                                          "nudge_earlier", "nudge_later"]
 
 
 def test_learn_commit_and_cancel(rig):

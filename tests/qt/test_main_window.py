@@ -50,6 +50,26 @@ def test_keys_play_tempo_and_panic(qtbot, window):
     qtbot.waitUntil(lambda: pixels(window.preview).max() > 0, timeout=5_000)
 
 
+def test_nudge_keys_shift_the_beats_and_lock_follows_the_engine(qtbot, window):
+    from app.core.tempo import NUDGE_BEATS
+
+    clock = window.engine.analyzer.clock
+    qtbot.keyClick(window, Qt.Key.Key_BracketLeft)
+    qtbot.keyClick(window, Qt.Key.Key_BracketLeft)
+    qtbot.waitUntil(lambda: clock.phase_offset == pytest.approx(2 * NUDGE_BEATS),
+                    timeout=5_000)
+    qtbot.waitUntil(lambda: window.bpm_label.text().endswith(f"+{2 * NUDGE_BEATS:.3f}"),
+                    timeout=5_000)
+    qtbot.keyClick(window, Qt.Key.Key_BracketRight)
+    qtbot.waitUntil(lambda: clock.phase_offset == pytest.approx(NUDGE_BEATS), timeout=5_000)
+    window.engine.command("nudge -0.025")
+    qtbot.waitUntil(lambda: window.bpm_label.text().endswith("BPM"), timeout=5_000)
+    window.engine.command("lock")  # from elsewhere (stdin, a controller): the button shows it
+    qtbot.waitUntil(window.lock.isChecked, timeout=5_000)
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    qtbot.waitUntil(lambda: not clock.locked and not window.lock.isChecked(), timeout=5_000)
+
+
 def test_output_window_fills_the_chosen_screen_and_escape_hides_it(qtbot, window):
     from PyQt6.QtGui import QGuiApplication
 

@@ -50,6 +50,20 @@ def test_halving_gives_half_time_on_every_other_beat():
     assert len(err) >= 0.45 * np.sum(truth > 8.0) and np.max(np.abs(err)) < 30.0
 
 
+def test_a_nudge_holds_the_announced_beats_off_the_tracked_ones():
+    """A performer's nudge (the picture lagged: its beats should come 0.1 beat sooner)
+    stays while the tracker keeps hearing the clicks where they are."""
+    y, truth = click_track(120.0, 24.0)
+    analyzer = OnlineAnalyzer(SR, lookahead_s=HOP / SR)
+    for k in range(0, len(y), HOP):
+        if k == 8 * SR // HOP * HOP:
+            analyzer.submit(lambda clock, t: clock.nudge(t, 0.1))
+        analyzer.process(y[k:k + HOP])
+    err = offsets_ms(analyzer.beat_times, truth, 12.0)  # 4 s (16 tempo updates) later
+    assert len(err) >= 0.95 * np.sum(truth > 12.0)
+    assert np.all(np.abs(err + 50.0) < 10.0)  # 0.1 beat at 120 BPM: 50 ms early
+
+
 def test_demo_track_locks_within_8_seconds(demo_track):
     import librosa
 

@@ -60,6 +60,34 @@ def test_resync_makes_the_next_beat_a_downbeat_and_nudge_shifts_phase():
     assert clock.beats_at(5.0) == pytest.approx(before + 0.1)
 
 
+def follow_music(clock: TempoClock, start_s: float, end_s: float, source="audio") -> None:
+    """Observations of music at 120 BPM (beats on the half seconds), every 0.25 s."""
+    for t in [start_s + 0.25 * k for k in range(int((end_s - start_s) / 0.25))]:
+        clock.observe(BeatObservation(t_s=t, bpm=120.0, last_beat_s=(t // 0.5) * 0.5),
+                      source=source)
+
+
+@pytest.mark.parametrize("source", ["audio", "midi"])
+def test_a_nudge_is_held_against_the_source_until_a_tap_places_the_beat(source):
+    clock = TempoClock(bpm=120.0, source=source)
+    follow_music(clock, 0.0, 4.0, source)
+    assert clock.beats_at(4.0) % 1.0 == pytest.approx(0.0, abs=1e-3)
+    clock.nudge(4.0, 0.05)  # the picture lagged: its beats come 0.05 beat sooner
+    clock.nudge(4.0, 0.05)
+    follow_music(clock, 4.0, 12.0, source)  # the source keeps saying where the beat is
+    assert clock.beats_at(12.0) % 1.0 == pytest.approx(0.1, abs=1e-3)
+    assert clock.phase_offset == pytest.approx(0.1)
+    assert clock.beat_number_at(12.0) == round(clock.beats_at(12.0) - 0.1)  # its beat 24
+    clock.nudge(12.0, -0.1)
+    follow_music(clock, 12.0, 16.0, source)
+    assert clock.beats_at(16.0) % 1.0 == pytest.approx(0.0, abs=1e-3)
+    clock.nudge(16.0, 0.2)
+    clock.tap(16.0)  # a tap says where the beat is: the nudge is let go
+    assert clock.phase_offset == 0.0
+    follow_music(clock, 16.0, 20.0, source)
+    assert clock.beats_at(20.0) % 1.0 == pytest.approx(0.0, abs=1e-3)
+
+
 def test_manual_tempo():
     clock = TempoClock(bpm=120.0)
     clock.set_manual(2.0, 90.0)
