@@ -174,12 +174,13 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_with_progress(job, n_frames: int, quiet: bool):
-    """Run a render or replay job under a progress bar with ETA."""
+def run_with_progress(job, quiet: bool):
+    """Run a render or replay job under a progress bar with ETA (over every frame it draws:
+    the pre-roll, then the frames it encodes)."""
     from tqdm import tqdm
 
-    with tqdm(total=n_frames, unit="frame", desc="render", disable=quiet,
-              dynamic_ncols=True, mininterval=0.5) as bar:
+    with tqdm(total=job.preroll_frames + job.n_frames, unit="frame", desc="render",
+              disable=quiet, dynamic_ncols=True, mininterval=0.5) as bar:
         return job.run(on_progress=lambda done, _total: bar.update(done - bar.n))
 
 
@@ -208,7 +209,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     print(f"latentvj: replaying '{args.replay}' with the sound of '{audio}' -> {args.output} "
           f"({args.size[0]}x{args.size[1]} @ {args.fps:g} fps, {placement.label}; "
           f"{len(job.perf.events)} events)", file=sys.stderr)
-    result = run_with_progress(job, job.n_frames, args.no_progress)
+    result = run_with_progress(job, args.no_progress)
     print(f"wrote {result.output} ({result.frames} frames, {result.duration_s:.2f} s, "
           f"{result.speed_x_realtime:.2f}x real time)")
     return 0
@@ -237,7 +238,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     print(f"latentvj: '{patch.name}' on '{clip.name}' -> {args.output} "
           f"({args.size[0]}x{args.size[1]} @ {args.fps:g} fps, {placement.label}; "
           f"{job.renderer.generator.description})", file=sys.stderr)
-    result = run_with_progress(job, job.n_frames, args.no_progress)
+    result = run_with_progress(job, args.no_progress)
     print(f"wrote {result.output} ({result.frames} frames, {result.duration_s:.2f} s at "
           f"{result.bpm:.1f} BPM, {result.speed_x_realtime:.2f}x real time)")
     return 0

@@ -122,22 +122,39 @@ class RenderJob:
         self.track = AnalysisTrack(analyze(req.clip), req.patch.beats_per_bar)
         self.renderer = FrameRenderer(req.patch, req.registry, req.size, req.placement,
                                       seed=req.seed, preset_dir=req.preset_dir)
+        self.preroll_frames = frame_count(min(PREROLL_S, self.start_s), req.fps)
 
     def run(self, on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
-        """Render to ``req.output``; ``on_progress(done, total)`` after each frame."""
+        """Render to ``req.output``; ``on_progress(done, total)`` after each frame drawn,
+        the pre-roll's included."""
         req, renderer = self.req, self.renderer
+        on_preroll, on_encoded = split_progress(on_progress, self.preroll_frames, self.n_frames)
         state = renderer.new_state()
-        preroll = frame_count(min(PREROLL_S, self.start_s), req.fps)
-        for analysis in self.track.frames(self.start_s - preroll / req.fps, preroll, req.fps):
+        preroll = self.preroll_frames
+        for k, analysis in enumerate(
+                self.track.frames(self.start_s - preroll / req.fps, preroll, req.fps)):
             renderer.render(analysis, state, req.fps)
+            on_preroll(k + 1)
         frames = (renderer.render(analysis, state, req.fps)
                   for analysis in self.track.frames(self.start_s, self.n_frames, req.fps))
         t_start = time.perf_counter()
         generate_s = encode_video(frames, self.n_frames, req.output, req.size, req.fps,
-                                  req.encoder, req.clip, self.start_s, on_progress)
+                                  req.encoder, req.clip, self.start_s, on_encoded)
         return RenderResult(output=req.output, frames=self.n_frames,
                             duration_s=self.duration_s, wall_s=time.perf_counter() - t_start,
                             generate_s=generate_s, bpm=self.track.bpm)
+
+
+def split_progress(on_progress: Callable[[int, int], None] | None, preroll: int,
+                   n_frames: int) -> tuple[Callable[[int], None], Callable[[int, int], None]]:
+    """One progress report over a render's two parts, so a slow pre-roll (seconds of 4K
+    drawn only to warm feedback and smoothing up) moves the bar too: (called with the
+    pre-roll frames drawn, called as encode_video's ``on_progress``)."""
+    total = preroll + n_frames
+    if on_progress is None:
+        return (lambda done: None), (lambda done, _n: None)
+    return (lambda done: on_progress(done, total)), \
+        (lambda done, _n: on_progress(preroll + done, total))
 
 
 def encode_video(frames: Iterator[RenderedFrame], n_frames: int, output: Path,

@@ -28,7 +28,14 @@ from app.core.patch import Patch
 from app.core.types import AnalysisFrame, RenderedFrame
 from app.engine.capture import SCHEMA_VERSION
 from app.engine.device import Placement, resolve_placement
-from app.engine.offline import PREROLL_S, RenderResult, check_output_path, encode_video, frame_count
+from app.engine.offline import (
+    PREROLL_S,
+    RenderResult,
+    check_output_path,
+    encode_video,
+    frame_count,
+    split_progress,
+)
 from app.engine.render_worker import RenderWorker
 from app.engine.renderer import FrameRenderer
 from app.engine.video_writer import QUALITY_PRESETS, EncoderSettings
@@ -129,6 +136,7 @@ class ReplayJob:
             raise UserError(f"audio '{req.clip.name}': {req.clip.duration_s:.2f} s, shorter "
                             f"than the performance ({self.duration_s:.2f} s)")
         self.n_frames = frame_count(min(self.duration_s, req.clip.duration_s), req.fps)
+        self.preroll_frames = frame_count(PREROLL_S, req.fps)
         try:
             params = req.registry.validate_values(self.perf.header.get("params", {}), "params")
         except ValueError as exc:
@@ -181,16 +189,19 @@ class ReplayJob:
                              start_beats=float(event["start"]))
         # "tempo" events are in the logged clock already
 
-    def frames(self) -> Iterator[RenderedFrame]:
+    def frames(self, on_preroll: Callable[[int], None] = lambda done: None
+               ) -> Iterator[RenderedFrame]:
         """Every frame of the replay, in order (events up to a frame's instant apply to
         it, as live they applied to the first frame drawn after them).
 
         Live, the recording starts with feedback and modulation already running; the
         replay first draws PREROLL_S unrecorded seconds before it (the start's settings,
-        the logged clock run back, silence) so its first frame is warm too."""
-        preroll = frame_count(PREROLL_S, self.req.fps)
-        for analysis in self.analysis(-preroll / self.req.fps, preroll):
+        the logged clock run back, silence) so its first frame is warm too;
+        ``on_preroll(done)`` after each of those."""
+        preroll = self.preroll_frames
+        for k, analysis in enumerate(self.analysis(-preroll / self.req.fps, preroll)):
             self.worker.render(analysis)
+            on_preroll(k + 1)
         events, i = self.perf.events, 0
         for analysis in self.analysis(0.0, self.n_frames):
             while i < len(events) and events[i]["t"] <= analysis.t_s:
@@ -199,10 +210,13 @@ class ReplayJob:
             yield self.worker.render(analysis)
 
     def run(self, on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
+        """Render to ``req.output``; ``on_progress(done, total)`` after each frame drawn,
+        the pre-roll's included."""
         req = self.req
+        on_preroll, on_encoded = split_progress(on_progress, self.preroll_frames, self.n_frames)
         t_start = time.perf_counter()
-        generate_s = encode_video(self.frames(), self.n_frames, req.output, req.size, req.fps,
-                                  req.encoder, req.clip, 0.0, on_progress)
+        generate_s = encode_video(self.frames(on_preroll), self.n_frames, req.output, req.size,
+                                  req.fps, req.encoder, req.clip, 0.0, on_encoded)
         return RenderResult(output=req.output, frames=self.n_frames,
                             duration_s=self.n_frames / req.fps,
                             wall_s=time.perf_counter() - t_start, generate_s=generate_s,

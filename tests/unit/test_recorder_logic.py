@@ -168,3 +168,20 @@ def test_a_replay_starts_warm_like_the_show_it_was_recorded_from(tmp_path, regis
     monkeypatch.setattr(replay, "PREROLL_S", 0.0)  # the cold start it replaces
     cold = first_frames("cold", 3.0, 1)[0]
     assert np.abs(cold - whole).mean() > 5.0
+
+
+def test_a_replays_progress_counts_its_pre_roll_too(tmp_path, registry):
+    """The pre-roll is drawn at the output size (a minute of 4K on a CPU): the progress
+    moves through it, then through the encoded frames, to one total."""
+    from app.audio.loading import clip_from_array
+    from app.engine.replay import ReplayJob, ReplayRequest
+
+    job = ReplayJob(ReplayRequest(
+        log=feedback_performance(tmp_path, registry, "p", 3.0), registry=registry,
+        clip=clip_from_array(np.zeros((1, 22050), np.float32), 22050, "silence"),
+        output=tmp_path / "p.mp4", size=(64, 36), fps=10.0))
+    calls = []
+    job.run(on_progress=lambda done, total: calls.append((done, total)))
+    total = job.preroll_frames + job.n_frames
+    assert job.preroll_frames == 20 and job.n_frames == 10
+    assert calls == [(k, total) for k in range(1, total + 1)]
