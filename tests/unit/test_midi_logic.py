@@ -269,3 +269,18 @@ def test_a_preset_overrides_bindings_of_the_same_control():
                                                                (1, "fx.kaleido.rotate")]
     assert problems == ["preset p: midi: binding 2 (cc 3 -> fx.nope): unknown parameter "
                         "'fx.nope'; skipped"]
+
+
+def test_the_shipped_controller_maps_load_whole_and_give_each_control_one_job():
+    from app.midi.mapping import CONTROLLER_MAPS_DIR, TRIGGER_PREFIX, TRIGGERS
+
+    registry = build_registry()
+    paths = sorted(CONTROLLER_MAPS_DIR.glob("*.json"))
+    assert paths
+    for path in paths:
+        cmap, problems = load_map(path, registry)
+        assert problems == [], path
+        controls = [(b.device, b.channel, b.control, b.number) for b in cmap.bindings]
+        assert len(set(controls)) == len(controls), path
+        for b in cmap.bindings:
+            assert b.target in registry or b.target.removeprefix(TRIGGER_PREFIX) in TRIGGERS
