@@ -3,8 +3,9 @@ through a bounded queue to the ffmpeg that imageio-ffmpeg bundles, fed from the 
 own thread so generation and encoding overlap.
 
 Audio comes either from a file (the offline renderer's song span) or as a stream that the
-caller writes while recording (``write_audio``): ffmpeg reads it from a second pipe (POSIX), so
-picture and sound are muxed as they arrive and a crash leaves both in the file.
+caller writes while recording (``write_audio``): ffmpeg reads it from a second stream
+(app.engine.audio_link: a pipe on POSIX, a loopback connection elsewhere), so picture and
+sound are muxed as they arrive and a crash leaves both in the file.
 
 Matroska output is written in small clusters (``CLUSTER_MS``) and flushed as it goes: a
 killed process leaves a file that plays up to the last half second. The offline renderer
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import collections
 import functools
-import os
 import queue
 import re
 import subprocess
@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.errors import describe
+from app.engine.audio_link import DEFAULT_TRANSPORT, AudioLink
 
 _SENTINEL = None
 CLUSTER_MS = 500  # Matroska cluster length: what a killed recording can lose at most
@@ -133,7 +134,7 @@ class VideoWriter:
                  settings: EncoderSettings = QUALITY_PRESETS["standard"],
                  queue_frames: int = 8, codec: str = "h264",
                  out_size: tuple[int, int] | None = None, container: str | None = None,
-                 low_latency: bool = False) -> None:
+                 low_latency: bool = False, audio_transport: str = DEFAULT_TRANSPORT) -> None:
         self.path = Path(path)
         self.size = size
         self.out_size = out_size or size
@@ -149,7 +150,8 @@ class VideoWriter:
         self._error: BaseException | None = None
         self._stderr: collections.deque[str] = collections.deque(maxlen=20)
         self._proc: subprocess.Popen | None = None
-        self._audio_fd: int | None = None
+        self._audio_link = AudioLink(audio_transport) if isinstance(audio, AudioStream) \
+            else None
         self.frames_written = 0
         self.frames_dropped = 0
         self._owed = 0  # slots of dropped frames, filled by the next frame that gets in
@@ -191,22 +193,19 @@ class VideoWriter:
 
     # -- running ---------------------------------------------------------------------------
     def start(self) -> "VideoWriter":
-        pass_fds: tuple[int, ...] = ()
-        read_fd = None
-        if isinstance(self.audio, AudioStream):
-            read_fd, self._audio_fd = os.pipe()
-            pass_fds = (read_fd,)  # the child has it under the same number
         cmd = self.command()
-        if read_fd is not None:
-            cmd[cmd.index("pipe:AUDIO")] = f"pipe:{read_fd}"
+        pass_fds: tuple[int, ...] = ()
+        if self._audio_link is not None:
+            url, pass_fds = self._audio_link.open()
+            cmd[cmd.index("pipe:AUDIO")] = url
         try:
             self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.PIPE, pass_fds=pass_fds)
         except OSError as exc:
             raise WriterError(f"cannot start ffmpeg: {describe(exc, 200)}") from None
         finally:
-            if read_fd is not None:
-                os.close(read_fd)
+            if self._audio_link is not None:
+                self._audio_link.started()
         self._stderr_thread = threading.Thread(target=self._read_stderr, name="ffmpeg-log",
                                                daemon=True)
         self._stderr_thread.start()
@@ -291,7 +290,8 @@ class VideoWriter:
         """Stream [frames, channels] float32 audio (one thread; blocks while ffmpeg is
         behind). Raises WriterError when ffmpeg has gone."""
         try:
-            os.write(self._audio_fd, np.ascontiguousarray(samples, dtype=np.float32).tobytes())
+            self._audio_link.send(np.ascontiguousarray(samples, dtype=np.float32).tobytes(),
+                                  alive=self._ffmpeg_alive)
         except OSError as exc:  # ffmpeg is gone or going: failure() waits for why
             self._error = self._error or exc
             raise WriterError(f"audio pipe: {describe(exc)}") from None
@@ -299,9 +299,11 @@ class VideoWriter:
 
     def close_audio(self) -> None:
         """The audio stream is complete (ffmpeg can finish once the frames are in)."""
-        if self._audio_fd is not None:
-            os.close(self._audio_fd)
-            self._audio_fd = None
+        if self._audio_link is not None:
+            self._audio_link.close(alive=self._ffmpeg_alive)
+
+    def _ffmpeg_alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
 
     def close(self) -> None:
         """Flush the queue, finish the file, wait for ffmpeg; raises WriterError on

@@ -1,3 +1,5 @@
+import threading
+
 import numpy as np
 import pytest
 
@@ -45,3 +47,60 @@ def test_non_blocking_writes_drop_and_count_when_the_queue_is_full(tmp_path):
     writer.start()
     writer.close()
     assert writer.frames_written == 1
+
+
+@pytest.mark.parametrize("transport", ["pipe", "socket"])
+def test_streamed_sound_is_muxed_beside_the_frames(tmp_path, transport):
+    """The live recorder's path: frames on stdin, sound streamed beside them, through an
+    inherited pipe (POSIX) or the loopback connection used where there is none (Windows;
+    exercised here on Linux)."""
+    from app.engine.video_writer import AudioStream
+
+    path = tmp_path / f"{transport}.mkv"
+    writer = VideoWriter(path, (64, 36), 25.0, audio=AudioStream(48_000, 2),
+                         audio_transport=transport).start()
+    t = np.arange(96_000) / 48_000
+    tone = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 660 * t)], 1)
+
+    def pump():  # its own thread, as the recorder's: ffmpeg reads the sound only once it
+        for k in range(50):  # has probed the first frames
+            writer.write_audio(tone[k * 1920:(k + 1) * 1920].astype(np.float32))
+        writer.close_audio()
+
+    sound = threading.Thread(target=pump)
+    sound.start()
+    for f in frames(50):  # 2 s of picture, the sound in 40 ms blocks
+        assert writer.write(f)
+    sound.join()
+    writer.close()
+    info = probe(path)
+    assert info.frames == 50 and info.audio_codec == "aac"
+    assert info.audio_s == pytest.approx(2.0, abs=0.05)
+    assert writer.audio_frames == 96_000
+
+
+@pytest.mark.parametrize("transport", ["pipe", "socket"])
+def test_a_failing_encoder_stops_the_sound_stream_with_its_reason(tmp_path, transport):
+    from app.engine.video_writer import AudioStream
+
+    writer = VideoWriter(tmp_path / "no-such-dir" / "v.mkv", (64, 36), 25.0,
+                         audio=AudioStream(48_000, 1), audio_transport=transport).start()
+    errors = []
+
+    def pump():
+        try:
+            while True:
+                writer.write_audio(np.zeros((960, 1), np.float32))
+        except WriterError as exc:
+            errors.append(exc)
+        writer.close_audio()
+
+    sound = threading.Thread(target=pump)
+    sound.start()
+    with pytest.raises(WriterError):
+        for f in frames(500):
+            writer.write(f)
+    sound.join()
+    assert errors and "No such file or directory" in writer.failure()
+    with pytest.raises(WriterError):
+        writer.close()
