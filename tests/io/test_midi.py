@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.core.params import ParamStore
@@ -195,15 +196,18 @@ def test_midi_clock_locks_tempo_and_phase(rig, bpm):
     sent: list[float] = []
     sender.send([0xFA])  # start: the next tick is beat 0
     t0 = time.monotonic() + 0.05
-    for k in range(2 * 24 + 1):  # two beats, and the tick that starts the third
+    for k in range(4 * 24 + 1):  # four beats (the fit's window), and the next downbeat
         while (wait := t0 + k * period - time.monotonic()) > 0:
             time.sleep(min(wait, 0.002))  # pacing a clock source, not synchronisation
         sender.send([0xF8])
         sent.append(time.monotonic())
-    handled.wait(2 * 24 + 2)
-    assert abs(clock.bpm - bpm) <= 0.5
-    beat2 = sent[48]
-    assert abs(clock.time_of_beats(round(clock.beats_at(beat2))) - beat2) < 0.005
+    handled.wait(4 * 24 + 2)
+    # the tempo the ticks were sent at (a loaded machine paces them a little off)
+    played = 60.0 / (24 * np.polyfit(np.arange(len(sent)), sent, 1)[0])
+    assert abs(played - bpm) <= 1.0
+    assert abs(clock.bpm - played) <= 0.5
+    beat4 = sent[96]
+    assert abs(clock.time_of_beats(round(clock.beats_at(beat4))) - beat4) < 0.005
     assert clock.bar_phase_at(sent[0]) == pytest.approx(0.0, abs=0.01) or \
         clock.bar_phase_at(sent[0]) == pytest.approx(1.0, abs=0.01)  # Start is a downbeat
 
