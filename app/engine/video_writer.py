@@ -294,7 +294,7 @@ class VideoWriter:
                                   alive=self._ffmpeg_alive)
         except OSError as exc:  # ffmpeg is gone or going: failure() waits for why
             self._error = self._error or exc
-            raise WriterError(f"audio pipe: {describe(exc)}") from None
+            raise WriterError(f"sound to ffmpeg: {describe(exc)}") from None
         self.audio_frames += len(samples)
 
     def close_audio(self) -> None:
