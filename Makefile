@@ -7,12 +7,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 TORCH_PIN := torch==2.13.0
+# What Qt 6.5+'s xcb platform plugin (the window on X11) needs beyond a base system: ldd of
+# PyQt6/Qt6/plugins/platforms/libqxcb.so, plus libxcb-cursor0, which Qt loads at run time.
+# `make check-qt` (part of `make test`) fails, naming the packages, when one is missing.
+APT_QT_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
+  libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 \
+  libxcb-xinerama0 libxcb-xinput0 libxkbcommon-x11-0 libx11-xcb1 libegl1 libgl1 \
+  libfontconfig1 libdbus-1-3
 # Debian packages the test suite uses: a JACK server (its dummy driver gives real audio and
 # MIDI ports on a machine without a sound card), PortAudio with its JACK host API, and an
-# X server with a screen grabber for end-to-end tests of the real window.
-APT_TEST_PACKAGES := jackd2 libportaudio2 xvfb imagemagick
+# X server with a screen grabber for end-to-end tests of the real window, Qt's xcb libraries.
+APT_TEST_PACKAGES := jackd2 libportaudio2 xvfb imagemagick $(APT_QT_PACKAGES)
 
-.PHONY: run test install install-test apt-test lint clean
+.PHONY: run test install install-test apt-test check-qt lint clean
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -52,13 +59,17 @@ apt-test:
 	  echo "make: not root; install these Debian packages for the audio tests: $$missing"; \
 	fi
 
+# fails with the apt command when Qt's xcb plugin lacks a library (checked before the tests)
+check-qt: install-test
+	$(PY) -m app.ui.qt_libs
+
 run: install
 	$(PY) main.py
 
 lint: install-test
 	$(VENV)/bin/lint-imports
 
-test: install-test lint
+test: install-test check-qt lint
 	$(PY) -m pytest -q
 
 clean:

@@ -149,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     keyframes.add_argument("--seed", type=_seed, help="override the preset's seed")
     keyframes.add_argument("-o", "--output", type=Path, required=True, help="output .json")
 
+    sub.add_parser("doctor", help="check what this machine offers latentvj, with fixes",
+                   description="Check Python, torch, GPU, Qt, display, audio, MIDI, ffmpeg "
+                               "and folders: one line each, with the fix. Exit 0 when the "
+                               "app can run, 1 when something it needs is missing.")
+
     from app.train.cli import add_commands
 
     add_commands(sub, _seed, parse_size, parse_fps)
@@ -399,6 +404,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_live(args)
         if args.command == "midi":
             return cmd_midi(args)
+        if args.command == "doctor":
+            from app.doctor import run_doctor
+
+            return run_doctor()
         if args.command in ("train", "merge-timecuts", "generate"):
             from app.train import cli as studio
 

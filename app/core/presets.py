@@ -18,7 +18,7 @@ from .errors import UserError
 from .params import ParamRegistry
 from .patch import SCHEMA_VERSION, Patch, check_against_registry
 
-SHIPPED_PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
+SHIPPED_PRESETS_DIR = Path(__file__).resolve().parents[1] / "presets"
 # schema_version n -> function upgrading a raw dict from n to n + 1
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 

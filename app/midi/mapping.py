@@ -1,6 +1,6 @@
 """Controller maps: MIDI controls bound to parameters and triggers, as data (JSON).
 
-A map file (``presets/controllers/NAME.json``) is a ``schema_version``, a name and a list of
+A map file (``app/presets/controllers/NAME.json``) is a ``schema_version``, a name and a list of
 bindings. A binding says which control (device name substring, channel 1-16 or any, CC,
 14-bit CC, note or program change, number) drives what: a parameter (``target`` is its id;
 ``min`` / ``max`` in the parameter's units, ``curve``, ``invert``, ``soft_takeover``; CCs

@@ -1,1 +1,2 @@
-"""PyQt6 user interface: the only package that imports Qt. Arrives with the desktop-app issue."""
+"""PyQt6 user interface: the only package that imports Qt (``qt_libs`` checks, without
+importing it, that Qt can load)."""

@@ -5,15 +5,24 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Mapping
 from typing import NoReturn
 
 from app.engine.live_engine import LiveEngine, LiveOptions
 
 
+def display_variable(environ: Mapping[str, str]) -> str | None:
+    """What lets Qt open windows here (a desktop session, or a platform set explicitly),
+    as ``NAME=value``, or None."""
+    for name in ("WAYLAND_DISPLAY", "DISPLAY", "QT_QPA_PLATFORM"):
+        if environ.get(name):
+            return f"{name}={environ[name]}"
+    return sys.platform if sys.platform in ("darwin", "win32") else None
+
+
 def display_available() -> bool:
-    """Whether Qt can open windows here (a desktop session, or a platform set explicitly)."""
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                or os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("darwin", "win32"))
+    """Whether Qt can open windows here."""
+    return display_variable(os.environ) is not None
 
 
 def run_app(options: LiveOptions, seconds: float | None = None,
@@ -22,6 +31,13 @@ def run_app(options: LiveOptions, seconds: float | None = None,
     process exits with the event loop's code (``_exit_skipping_qt_teardown``).
     Options not in ``explicit`` (given on the command line) come from the last run where
     remembered. Bad options raise UserError before any window or audio exists."""
+    from app.core.errors import UserError
+
+    from .qt_libs import xcb_problem, xcb_will_be_used
+
+    problem = xcb_problem() if xcb_will_be_used() else None
+    if problem:  # else Qt aborts the process with a message that names no package
+        raise UserError(problem)
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
 
