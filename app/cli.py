@@ -17,6 +17,8 @@ DEFAULT_PRESET = "nebula-drift"
 DEFAULT_CONTROLLER_MAP = "8-knobs-8-faders"
 DEMO_OUTPUT = Path("renders") / "demo.mp4"
 MAX_SIDE = 7680
+MODEL_HELP = ("play this network instead of the preset's generator: a StyleGAN2/3 .pkl, a "
+              "BigGAN-deep folder, a DCGAN checkpoint or a TorchScript export")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--start", type=_non_negative, default=0.0, help="start, seconds")
     render.add_argument("--duration", type=_positive, help="seconds (default: to the end)")
     render.add_argument("--seed", type=_seed, help="override the preset's seed")
+    render.add_argument("--model", metavar="FILE|FOLDER", help=MODEL_HELP)
     render.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     render.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16"])
     render.add_argument("--quality", default="standard", choices=sorted(QUALITY_PRESETS),
@@ -102,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="input channels to mix, 1-based, e.g. 1,2 (default: all)")
     live.add_argument("--samplerate", type=ranged(int, 8000, 192000), help="input rate (Hz)")
     live.add_argument("--preset", default=DEFAULT_PRESET)
+    live.add_argument("--model", metavar="FILE|FOLDER", help=MODEL_HELP)
     live.add_argument("--seconds", type=_positive, help="stop after this long")
     live.add_argument("--fps", type=parse_fps, default=30.0)
     live.add_argument("--size", type=parse_size, default=(640, 360))
@@ -147,7 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
                     "its keyframes_file) as a JSON file that motion.keyframes_file can load.")
     keyframes.add_argument("--preset", default=DEFAULT_PRESET)
     keyframes.add_argument("--seed", type=_seed, help="override the preset's seed")
+    keyframes.add_argument("--model", metavar="FILE|FOLDER", help=MODEL_HELP)
     keyframes.add_argument("-o", "--output", type=Path, required=True, help="output .json")
+
+    models = sub.add_parser("models", help="inspect a model file",
+                            description="Read a network file safely (nothing in it is run) "
+                                        "and print what it is.")
+    models_sub = models.add_subparsers(dest="models_command", required=True,
+                                       parser_class=_Parser)
+    inspect = models_sub.add_parser("inspect", help="family, resolution, z/w dims, classes, "
+                                    "layers of a StyleGAN .pkl, BigGAN folder, DCGAN "
+                                    "checkpoint or TorchScript export")
+    inspect.add_argument("model", metavar="FILE|FOLDER")
 
     sub.add_parser("doctor", help="check what this machine offers latentvj, with fixes",
                    description="Check Python, torch, GPU, Qt, display, audio, MIDI, ffmpeg "
@@ -169,6 +184,7 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
 
     registry = build_registry()
     patch, preset_path = load_preset(args.preset, registry)
+    patch = playable_patch(patch, preset_path, args.model)
     renderer = FrameRenderer(patch, registry, (64, 36), resolve_placement("cpu"),
                              seed=args.seed, preset_dir=preset_path.parent)
     vectors = renderer.motion.keyframes
@@ -177,6 +193,35 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
                         f"{renderer.generator.description}")
     print(f"wrote {args.output} ({len(vectors)} keyframes of {vectors.shape[1]} dimensions)")
     return 0
+
+
+def cmd_models_inspect(args: argparse.Namespace) -> int:
+    from app.core.patch import GeneratorSpec
+    from app.engine.device import resolve_placement
+    from app.engine.generators import ControlledGenerator, build_generator, model_kind
+
+    kind = model_kind(args.model)
+    spec = GeneratorSpec(kind=kind, path=str(args.model))
+    generator = build_generator(spec, (64, 64), resolve_placement("cpu"), seed=0)
+    print(f"{args.model}: {generator.description}")
+    if isinstance(generator, ControlledGenerator):
+        print("\n".join(generator.info().lines()))
+    else:
+        print(f"family      {kind}\nresolution  {generator.native_size[0]}x"
+              f"{generator.native_size[1]}\nz dim       {generator.latent_dim}\n"
+              f"classes     {generator.class_dim or 'unconditional'}")
+    return 0
+
+
+def playable_patch(patch, preset_path: Path, model: str | None):
+    """The preset with ``--model`` applied; a model file it names that is missing is
+    replaced by the built-in look, with a notice on stderr."""
+    from app.engine.generators import with_missing_model_replaced, with_model
+
+    patch, missing = with_missing_model_replaced(with_model(patch, model), preset_path.parent)
+    if missing:
+        print(f"latentvj: {missing}", file=sys.stderr)
+    return patch
 
 
 def run_with_progress(job, quiet: bool):
@@ -199,6 +244,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     given = [flag for flag, value, default in (
         ("--preset", args.preset, DEFAULT_PRESET), ("--seed", args.seed, None),
+        ("--model", args.model, None),
         ("--start", args.start, 0.0), ("--duration", args.duration, None))
         if value != default]
     if given:  # the log holds the presets, seeds and timing the performance used
@@ -232,6 +278,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     registry = build_registry()
     check_output_path(args.output)
     patch, preset_path = load_preset(args.preset, registry)
+    patch = playable_patch(patch, preset_path, args.model)
     placement = resolve_placement(args.device, args.precision)
     clip = load_audio_file(args.audio) if args.audio else demo_clip()
     request = RenderRequest(
@@ -291,7 +338,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         latency_ms=args.latency_ms, beat_tracker=args.beat_tracker, device=args.device,
         auto_resolution=not args.no_auto_resolution, midi=args.midi, midi_map=args.midi_map,
         midi_api=args.midi_api, record=args.record, record_size=args.record_size,
-        record_codec=args.record_codec, record_quality=args.record_quality)
+        record_codec=args.record_codec, record_quality=args.record_quality, model=args.model)
     if not args.headless:
         from app.ui.app import display_available, run_app
 
@@ -404,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_live(args)
         if args.command == "midi":
             return cmd_midi(args)
+        if args.command == "models":
+            return cmd_models_inspect(args)
         if args.command == "doctor":
             from app.doctor import run_doctor
 

@@ -26,15 +26,16 @@ class _Strict(BaseModel):
 class GeneratorSpec(_Strict):
     """Which generator plays, and how its output is fitted to the frame."""
 
-    kind: Literal["field", "dcgan", "torchscript"] = "field"
+    kind: Literal["field", "dcgan", "torchscript", "stylegan", "biggan"] = "field"
     look: str = Field("nebula", description="field look name")
     seed: int | None = Field(None, ge=0, description="field weight seed (default: patch seed)")
     render_scale: float = Field(0.5, gt=0.05, le=1.0,
                                 description="field internal size / output size")
     shape: dict[str, float | int | str | list[str]] = Field(
         default_factory=dict, description="field look overrides: width, depth, frequency...")
-    path: str | None = Field(None, description="checkpoint or TorchScript file (dcgan, "
-                                               "torchscript); relative to the preset")
+    path: str | None = Field(None, description="model file or folder (dcgan checkpoint, "
+                                               "TorchScript, StyleGAN .pkl, BigGAN folder); "
+                                               "relative to the preset")
     fit: Literal["cover", "contain", "stretch"] = "cover"
 
     @model_validator(mode="after")

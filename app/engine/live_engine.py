@@ -52,6 +52,7 @@ class LiveOptions:
     record_size: tuple[int, int] | None = None
     record_codec: str = "h264"
     record_quality: str = "standard"
+    model: str | None = None            # play this model file / folder (--model)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,11 @@ class LiveEngine:
 
         self.options = options
         self.registry = build_registry()
+        from app.engine.generators import with_missing_model_replaced, with_model
+
         self.patch, self._preset_path = load_preset(options.preset, self.registry)
+        self.patch, missing = with_missing_model_replaced(
+            with_model(self.patch, options.model), self._preset_path.parent)
         self._saved = self.patch
         self.placement = resolve_placement(options.device)
         from app.engine.generators import GeneratorCache
@@ -136,6 +141,7 @@ class LiveEngine:
         # second edit built on the same old patch would drop the first
         self._edits = threading.RLock()
         self._notices: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
+        self._notify([missing] if missing else [])
         self.controller_map = None
         if options.midi:
             from app.midi.ports import resolve_api
@@ -453,8 +459,12 @@ class LiveEngine:
         crossfaded over ``fade_beats`` from the next beat or bar (``quantize``)."""
         from app.core.presets import load_preset
 
+        from app.engine.generators import with_missing_model_replaced
+
         with self._edits:
             patch, path = load_preset(name_or_path, self.registry)
+            patch, missing = with_missing_model_replaced(patch, path.parent)
+            self._notify([missing] if missing else [])
             self._play(patch, path, fade_beats, quantize)
             for pid, value in {**self.registry.defaults(), **patch.params}.items():
                 self.store.set(pid, value, source="preset")

@@ -21,7 +21,25 @@ ENGINE_PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("fx.flash", "Flash", 0.0, 1.0, 0.0, section="Colour"),
 )
 
+# Controls of the networks people bring (StyleGAN's W space, BigGAN's truncation and class
+# scale); a generator without them ignores them. See generators/stylegan.py and biggan.py.
+NETWORK_PARAMS: tuple[ParamSpec, ...] = (
+    ParamSpec("gan.truncation", "Truncation ψ", 0.0, 1.5, 0.7, section="Network"),
+    ParamSpec("gan.truncation.cutoff", "ψ cutoff (layers, 0 all)", 0.0, 32.0, 0.0,
+              section="Network"),
+    ParamSpec("gan.mix.coarse", "Mix B: coarse", 0.0, 1.0, 0.0, section="Network"),
+    ParamSpec("gan.mix.middle", "Mix B: middle", 0.0, 1.0, 0.0, section="Network"),
+    ParamSpec("gan.mix.fine", "Mix B: fine", 0.0, 1.0, 0.0, section="Network"),
+    ParamSpec("gan.noise", "Noise strength", 0.0, 2.0, 1.0, section="Network"),
+    ParamSpec("gan.noise.mode", "Noise (0 const, 1 random, 2 off)", 0.0, 2.0, 0.0,
+              section="Network"),
+    ParamSpec("gan.translate.x", "Input move x", -1.0, 1.0, 0.0, section="Network"),
+    ParamSpec("gan.translate.y", "Input move y", -1.0, 1.0, 0.0, section="Network"),
+    ParamSpec("gan.rotate", "Input rotate", -180.0, 180.0, 0.0, unit="deg", section="Network"),
+    ParamSpec("gan.class.scale", "Class scale", 0.0, 4.0, 1.0, section="Network"),
+)
+
 
 def build_registry() -> ParamRegistry:
     """The registry of all engine parameters (the composition root builds it once)."""
-    return ParamRegistry(ENGINE_PARAMS)
+    return ParamRegistry(ENGINE_PARAMS + NETWORK_PARAMS)

@@ -23,7 +23,8 @@ from app.core.patch import Patch
 from app.core.types import AnalysisFrame, RenderedFrame
 from app.engine.device import Placement
 from app.engine.effects import Effects, EffectsState
-from app.engine.generators import Generator, ScaledGenerator, build_generator, generator_key
+from app.engine.generators import (ControlledGenerator, Generator, ScaledGenerator,
+                                   build_generator, generator_key)
 from app.engine.motion import LatentMotion, slerp
 
 
@@ -131,6 +132,9 @@ class FrameRenderer:
         yt = torch.from_numpy(y).float().unsqueeze(0) if y is not None else None
         if self.scaled:
             img = self.generator.draw(zt, yt)
+        elif isinstance(self.generator, ControlledGenerator):
+            img = fit_to_frame(self.generator.draw_with(zt, yt, params), self.size,
+                               self.patch.generator.fit)
         else:
             img = fit_to_frame(self.generator(zt, yt), self.size, self.patch.generator.fit)
         return (img.to(self.placement.dtype) + 1.0) * 0.5

@@ -5,25 +5,73 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from app.core.patch import GeneratorSpec
+from app.core.errors import UserError
+from app.core.patch import GeneratorSpec, Patch
 from app.engine.device import Placement
 
-from .base import Generator, ScaledGenerator
+from .base import ControlledGenerator, Generator, NetworkInfo, ScaledGenerator
+from .biggan import BigGANGenerator
 from .dcgan import DCGANPlayer
 from .field import FieldGenerator
+from .stylegan import StyleGANGenerator
 from .torchscript import TorchScriptGenerator
 
-__all__ = ["Generator", "ScaledGenerator", "GeneratorCache", "build_generator", "generator_key",
-           "model_path", "FieldGenerator", "DCGANPlayer", "TorchScriptGenerator"]
+__all__ = ["Generator", "ScaledGenerator", "ControlledGenerator", "NetworkInfo",
+           "GeneratorCache", "build_generator", "generator_key", "model_path", "model_kind",
+           "with_missing_model_replaced", "with_model", "FieldGenerator", "DCGANPlayer",
+           "TorchScriptGenerator", "StyleGANGenerator", "BigGANGenerator"]
 
 
 def model_path(spec: GeneratorSpec, base_dir: Path | None) -> Path:
-    """A dcgan / torchscript file: relative paths are tried as given, then in ``base_dir``
+    """A model file or folder: relative paths are tried as given, then in ``base_dir``
     (the preset's folder)."""
     path = Path(spec.path or "")
     if base_dir is not None and not path.is_absolute() and not path.exists():
         path = base_dir / path
     return path
+
+
+def model_kind(path: str | Path) -> str:
+    """The generator kind of a model file or folder, by its form: a folder (or its
+    config.json / pytorch_model.bin) is BigGAN, ``.pkl`` a StyleGAN pickle, ``.pt2`` /
+    ``.ts`` / ``.jit`` TorchScript, and ``.pt`` / ``.pth`` a latentvj DCGAN checkpoint
+    (a ``.pt`` with a JSON sidecar is TorchScript)."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"model '{path}': not found")
+    if path.is_dir() or path.name in ("config.json", "pytorch_model.bin"):
+        return "biggan"
+    suffix = path.suffix.lower()
+    if suffix == ".pkl":
+        return "stylegan"
+    if suffix in (".pt2", ".ts", ".jit") or (suffix == ".pt" and (
+            path.with_suffix(".json").is_file() or Path(f"{path}.json").is_file())):
+        return "torchscript"
+    if suffix in (".pt", ".pth", ".ckpt"):
+        return "dcgan"
+    raise UserError(f"model '{path}': not a model latentvj knows (a StyleGAN .pkl, a "
+                    "BigGAN folder, a DCGAN checkpoint .pt or a TorchScript export)")
+
+
+def with_model(patch: Patch, model: str | Path | None) -> Patch:
+    """``patch`` playing the model file or folder ``model`` (``--model``), kind by its form."""
+    if model is None:
+        return patch
+    spec = GeneratorSpec(kind=model_kind(model), path=str(Path(model).resolve()),
+                         fit=patch.generator.fit)
+    return patch.model_copy(update={"generator": spec})
+
+
+def with_missing_model_replaced(patch: Patch, base_dir: Path | None) -> tuple[Patch, str | None]:
+    """A preset naming a model file that is not there plays on the built-in look instead,
+    with a notice saying so (a shared preset without its network still plays)."""
+    spec = patch.generator
+    if spec.kind == "field" or model_path(spec, base_dir).exists():
+        return patch, None
+    field = GeneratorSpec(fit=spec.fit)
+    notice = (f"preset '{patch.name}': model '{spec.path}' not found; playing the built-in "
+              f"'{field.look}' look instead")
+    return patch.model_copy(update={"generator": field}), notice
 
 
 def generator_key(spec: GeneratorSpec, seed: int, base_dir: Path | None = None) -> tuple:
@@ -48,6 +96,10 @@ def build_generator(spec: GeneratorSpec, size: tuple[int, int], placement: Place
     path = model_path(spec, base_dir)
     if spec.kind == "dcgan":
         return DCGANPlayer.from_checkpoint(path, placement)
+    if spec.kind == "stylegan":
+        return StyleGANGenerator(path, placement, seed)
+    if spec.kind == "biggan":
+        return BigGANGenerator(path, placement)
     return TorchScriptGenerator(path, placement)
 
 
