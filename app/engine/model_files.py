@@ -14,6 +14,7 @@ file names or contains.
 
 from __future__ import annotations
 
+import _compat_pickle
 import collections
 import io
 import pickle
@@ -143,6 +144,10 @@ ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
 
 class _RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
+        # protocol 0-2 files name Python 2 modules ('commands' for subprocess): read them
+        # as Python 3 does, so a refusal names what the file would really have called
+        module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         allowed = ALLOWED_GLOBALS.get((module, name))
         if allowed is None:
             raise ModelRefused(f"refused: the file calls {module}.{name}")

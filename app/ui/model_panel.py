@@ -1,5 +1,5 @@
-"""The model picker: the built-in generator's looks, or a DCGAN checkpoint or TorchScript
-model from a file, on a chosen device. Loading runs off the GUI thread with a busy bar; a
+"""The model picker: the built-in generator's looks, or a StyleGAN2/3 pickle, a BigGAN-deep
+folder, a DCGAN checkpoint or a TorchScript model from a file, on a chosen device. Loading runs off the GUI thread with a busy bar; a
 file that fails to load is a notice and the current model keeps playing."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from app.engine.live_engine import LiveEngine
 
 from .widgets import Background, button_row
 
-KINDS = {"DCGAN checkpoint": "dcgan", "TorchScript model": "torchscript"}
+KINDS = {"StyleGAN2 / 3 pickle (.pkl)": "stylegan", "BigGAN-deep folder": "biggan",
+         "DCGAN checkpoint": "dcgan", "TorchScript model": "torchscript"}
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -31,7 +32,8 @@ class ModelPanel(QWidget):
         if generator.kind == "field":
             self.model.setCurrentText(f"built-in: {generator.look}")
         self.path = QLineEdit()
-        self.path.setPlaceholderText("checkpoint (.pt) or TorchScript / torch.export file")
+        self.path.setPlaceholderText("StyleGAN .pkl, BigGAN folder, checkpoint (.pt) or "
+                                     "TorchScript / torch.export file")
         self.device = QComboBox()
         self.device.addItems(DEVICES)
         self.busy = QProgressBar()
@@ -50,8 +52,12 @@ class ModelPanel(QWidget):
         layout.addStretch(1)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Model file", "",
-                                              "Models (*.pt *.pt2 *.pth);;All files (*)")
+        if KINDS.get(self.model.currentText()) == "biggan":
+            path = QFileDialog.getExistingDirectory(self, "BigGAN-deep folder (config.json + "
+                                                    "pytorch_model.bin)")
+        else:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Model file", "", "Models (*.pkl *.pt *.pt2 *.pth);;All files (*)")
         if path:
             self.path.setText(path)
 

@@ -22,7 +22,7 @@ WS_TOLERANCE, IMG_TOLERANCE = 1e-4, 2e-3
 
 @pytest.fixture(scope="module", params=STYLEGAN_PICKLES)
 def stylegan(request) -> tuple[str, StyleGANGenerator]:
-    return request.param, StyleGANGenerator(FIXTURES / f"{request.param}.pkl", CPU32)
+    return request.param, StyleGANGenerator.from_file(FIXTURES / f"{request.param}.pkl", CPU32)
 
 
 def max_error(a: torch.Tensor, b: np.ndarray) -> float:
@@ -65,7 +65,7 @@ def test_style_mixing_by_layer_matches_the_real_code(stylegan):
 
 @torch.inference_mode()
 def test_truncation_control_is_psi_around_w_avg_and_translate_moves_stylegan3():
-    gen = StyleGANGenerator(FIXTURES / "stylegan3-t.pkl", CPU32)
+    gen = StyleGANGenerator.from_file(FIXTURES / "stylegan3-t.pkl", CPU32)
     ref = reference("stylegan3-t")
     moved = next(c for c in cases(ref) if meta(ref, c).get("translate") is not None)
     info = meta(ref, moved)
@@ -83,7 +83,7 @@ def test_truncation_control_is_psi_around_w_avg_and_translate_moves_stylegan3():
 
 @torch.inference_mode()
 def test_mixing_a_group_changes_only_that_groups_ws():
-    gen = StyleGANGenerator(FIXTURES / "stylegan2.pkl", CPU32)
+    gen = StyleGANGenerator.from_file(FIXTURES / "stylegan2.pkl", CPU32)
     z = torch.randn(1, 64, generator=torch.Generator().manual_seed(3))
     plain = gen.draw_with(z, None, {"gan.truncation": 1.0})
     fine = gen.draw_with(z, None, {"gan.truncation": 1.0, "gan.mix.fine": 1.0})
@@ -96,19 +96,19 @@ def test_mixing_a_group_changes_only_that_groups_ws():
 
 @torch.inference_mode()
 def test_noise_modes_and_half_precision_run():
-    gen = StyleGANGenerator(FIXTURES / "stylegan2-ada.pkl", CPU32)
+    gen = StyleGANGenerator.from_file(FIXTURES / "stylegan2-ada.pkl", CPU32)
     z = torch.randn(1, 64)
     for mode in (0.0, 1.0, 2.0):
         img = gen.draw_with(z, None, {"gan.noise.mode": mode, "gan.noise": 2.0})
         assert img.shape == (1, 3, 64, 64) and bool(torch.isfinite(img).all())
-    half = StyleGANGenerator(FIXTURES / "stylegan2-ada.pkl",
+    half = StyleGANGenerator.from_file(FIXTURES / "stylegan2-ada.pkl",
                              Placement(torch.device("cpu"), torch.float16))
     assert float((half(z).float() - gen(z)).abs().max()) < 0.05
 
 
 @pytest.fixture(scope="module")
 def biggan() -> BigGANGenerator:
-    return BigGANGenerator(BIGGAN_FOLDER, CPU32)
+    return BigGANGenerator.from_folder(BIGGAN_FOLDER, CPU32)
 
 
 @torch.inference_mode()
@@ -124,7 +124,7 @@ def test_biggan_cases_and_class_mix_match_the_real_code(biggan):
 
 @torch.inference_mode()
 def test_biggan_half_precision_that_overflows_falls_back_to_float32(biggan):
-    half = BigGANGenerator(BIGGAN_FOLDER, Placement(torch.device("cpu"), torch.float16))
+    half = BigGANGenerator.from_folder(BIGGAN_FOLDER, Placement(torch.device("cpu"), torch.float16))
     assert half.placement.dtype == torch.float32 and "overflowed" in half.description
     z = torch.randn(1, 128)
     assert float((half(z) - biggan(z)).abs().max()) < 1e-5

@@ -97,9 +97,9 @@ def build_generator(spec: GeneratorSpec, size: tuple[int, int], placement: Place
     if spec.kind == "dcgan":
         return DCGANPlayer.from_checkpoint(path, placement)
     if spec.kind == "stylegan":
-        return StyleGANGenerator(path, placement, seed)
+        return StyleGANGenerator.from_file(path, placement, seed)
     if spec.kind == "biggan":
-        return BigGANGenerator(path, placement)
+        return BigGANGenerator.from_folder(path, placement)
     return TorchScriptGenerator(path, placement)
 
 

@@ -60,21 +60,22 @@ def read_config(path: Path) -> BigGANConfig:
 class BigGANGenerator:
     """BigGAN-deep behind the Generator protocol (class-conditional)."""
 
-    def __init__(self, path: str | Path, placement: Placement) -> None:
-        config_path, weights_path = biggan_files(path)
-        self.config = read_config(config_path)
-        state = load_torch_weights(weights_path)
+    def __init__(self, config: BigGANConfig, state: dict[str, torch.Tensor],
+                 placement: Placement, path: Path = Path("biggan")) -> None:
+        """``path``: the folder, named in messages."""
+        weights_path, config_name = path / WEIGHTS_NAME, CONFIG_NAME
+        self.config = config
         try:
             self.network = BigGANDeep(self.config, state)
         except KeyError as exc:
-            raise UserError(f"{weights_path}: does not match {config_path.name} (no tensor "
+            raise UserError(f"{weights_path}: does not match {config_name} (no tensor "
                             f"{exc.args[0]})") from None
         self.placement = placement
         self.network.eval()
         self.latent_dim = self.config.z_dim
         self.class_dim = self.config.num_classes
         self.native_size = (self.config.output_dim, self.config.output_dim)
-        self.description = (f"BigGAN-deep: {Path(path).name}, {self.config.output_dim}x"
+        self.description = (f"BigGAN-deep: {path.name}, {self.config.output_dim}x"
                             f"{self.config.output_dim}, z{self.latent_dim}, "
                             f"{self.class_dim} classes")
         try:
@@ -82,11 +83,18 @@ class BigGANGenerator:
             with torch.inference_mode():
                 out = self(torch.zeros(1, self.latent_dim))
         except RuntimeError as exc:
-            raise UserError(f"{weights_path}: does not match {config_path.name} "
+            raise UserError(f"{weights_path}: does not match {config_name} "
                             f"({describe(exc)})") from None
         if tuple(out.shape[-2:]) != (self.config.output_dim, self.config.output_dim):
             raise UserError(f"{weights_path}: draws {out.shape[-1]}x{out.shape[-2]}, not the "
-                            f"{self.config.output_dim} of {config_path.name}")
+                            f"{self.config.output_dim} of {config_name}")
+
+    @classmethod
+    def from_folder(cls, path: str | Path, placement: Placement) -> "BigGANGenerator":
+        """A folder holding config.json and pytorch_model.bin (or either file)."""
+        config_path, weights_path = biggan_files(path)
+        return cls(read_config(config_path), load_torch_weights(weights_path), placement,
+                   config_path.parent)
 
     def _attach(self, network: BigGANDeep, placement: Placement) -> torch.Tensor:
         """Play ``network`` on ``placement``; a test picture (for settle_precision)."""

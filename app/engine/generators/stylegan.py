@@ -77,9 +77,9 @@ def input_transform(translate_x: float, translate_y: float, rotate_deg: float) -
 class StyleGANGenerator:
     """A StyleGAN2/2-ADA/3 ``G_ema`` behind the Generator protocol, with W-space controls."""
 
-    def __init__(self, path: str | Path, placement: Placement, seed: int = 0) -> None:
-        path = Path(path)
-        record = pick_generator(load_network_pickle(path), path)
+    def __init__(self, record: PersistentObject, placement: Placement, seed: int = 0,
+                 path: Path = Path("network")) -> None:
+        """``record``: the pickled ``G_ema``; ``path`` names it in messages."""
         try:
             self.mapping = MappingNet(record.child("mapping"))
             synthesis = record.child("synthesis")
@@ -117,6 +117,12 @@ class StyleGANGenerator:
                            self.mapping.w_dim, self.class_dim, self.num_ws, layers,
                            "noise       " + ("none (StyleGAN3)" if self.stylegan3 else
                                              f"{self.synthesis.num_layers} inputs"))
+
+    @classmethod
+    def from_file(cls, path: str | Path, placement: Placement,
+                  seed: int = 0) -> "StyleGANGenerator":
+        path = Path(path)
+        return cls(pick_generator(load_network_pickle(path), path), placement, seed, path)
 
     def _attach(self, synthesis: torch.nn.Module, placement: Placement) -> torch.Tensor:
         """Play ``synthesis`` on ``placement``; a test picture (for settle_precision)."""

@@ -72,7 +72,14 @@ def upfirdn2d(x: torch.Tensor, f: torch.Tensor, up: int = 1, down: int = 1,
               padding: tuple[int, int, int, int] = (0, 0, 0, 0), gain: float = 1.0) -> torch.Tensor:
     """Upsample by zero insertion, pad (negative: crop) by (x0, x1, y0, y1), convolve with
     the FIR filter ``f`` (1-D: separable, applied along both axes; 2-D: as is), keep every
-    ``down``-th sample. ``gain`` scales the filter's total response."""
+    ``down``-th sample. ``gain`` scales the filter's total response.
+
+    Computed polyphase where it can be: a separable upsampling is a strided transposed
+    convolution (no multiplications by inserted zeros) and a downsampling a strided
+    convolution (no samples computed to be thrown away): the same numbers, up to 16x fewer
+    operations in StyleGAN3's 4x layers."""
+    if f.ndim == 1 and not (up > 1 and down > 1):
+        return _separable(x, (f * gain ** 0.5).to(x.dtype), up, down, padding)
     b, c, h, w = x.shape
     if up > 1:
         x = x.reshape(b, c, h, 1, w, 1)
@@ -83,11 +90,32 @@ def upfirdn2d(x: torch.Tensor, f: torch.Tensor, up: int = 1, down: int = 1,
     x = x[:, :, max(-py0, 0): x.shape[2] - max(-py1, 0), max(-px0, 0): x.shape[3] - max(-px1, 0)]
     f = (f * gain ** (f.ndim / 2)).to(x.dtype).flip(list(range(f.ndim)))
     if f.ndim == 2:
-        x = F.conv2d(x, f[None, None].expand(c, 1, *f.shape), groups=c)
-    else:
-        x = F.conv2d(x, f[None, None, None, :].expand(c, 1, 1, f.shape[0]), groups=c)
-        x = F.conv2d(x, f[None, None, :, None].expand(c, 1, f.shape[0], 1), groups=c)
+        return F.conv2d(x, f[None, None].expand(c, 1, *f.shape), groups=c, stride=down)
+    x = F.conv2d(x, f[None, None, None, :].expand(c, 1, 1, f.shape[0]), groups=c)
+    x = F.conv2d(x, f[None, None, :, None].expand(c, 1, f.shape[0], 1), groups=c)
     return x[:, :, ::down, ::down] if down > 1 else x
+
+
+def _separable(x: torch.Tensor, f: torch.Tensor, up: int, down: int,
+               padding: tuple[int, int, int, int]) -> torch.Tensor:
+    """``upfirdn2d`` with a 1-D filter (already scaled), one axis at a time."""
+    c, taps = x.shape[1], f.shape[0]
+    px0, px1, py0, py1 = padding
+    for axis, (p0, p1) in ((3, (px0, px1)), (2, (py0, py1))):
+        shape = [c, 1, 1, 1]
+        shape[axis] = taps
+        stride = [1, 1]
+        if up > 1:  # transposed conv = zero insertion + true convolution with f
+            stride[axis - 2] = up
+            x = F.conv_transpose2d(x, f.reshape(shape[1:]).expand(shape), stride=stride, groups=c)
+            pads = [p0 - taps + 1, p1 + up - taps]
+        else:
+            pads = [p0, p1]
+        x = F.pad(x, pads if axis == 3 else [0, 0, *pads])
+        if up == 1:
+            stride[axis - 2] = down
+            x = F.conv2d(x, f.flip(0).reshape(shape[1:]).expand(shape), stride=stride, groups=c)
+    return x
 
 
 def grouped_conv(x: torch.Tensor, w: torch.Tensor, padding: int = 0,
