@@ -189,3 +189,45 @@ def biggan_deep(resolution: int, ch: int = 128) -> tuple[BigGANConfig, dict[str,
     state["generator.bn.bias"] = torch.zeros(ch)
     sn("generator.conv_to_rgb", (ch, ch, 3, 3))
     return config, state
+
+
+def write_network_pickle(generator: PersistentObject, path) -> None:
+    """Save ``generator`` as NVIDIA's training loop does (``dict(G_ema=...)`` of persistence
+    records: a call of ``torch_utils.persistence._reconstruct_persistent_obj(meta)``), so
+    the live engine can be timed on it through ``--model``. No module source is written."""
+    import pickle
+    import sys
+    import types
+
+    package = types.ModuleType("torch_utils")
+    module = types.ModuleType("torch_utils.persistence")
+
+    def _reconstruct_persistent_obj(meta):  # named by the pickle, never called here
+        raise NotImplementedError
+    _reconstruct_persistent_obj.__module__ = module.__name__
+    _reconstruct_persistent_obj.__qualname__ = "_reconstruct_persistent_obj"
+    module._reconstruct_persistent_obj = _reconstruct_persistent_obj
+    package.persistence = module
+
+    class Persistent:
+        def __init__(self, record: PersistentObject) -> None:
+            self.record = record
+
+        def __reduce__(self):
+            state = dict(self.record.state)
+            state["_modules"] = OrderedDict((k, Persistent(v)) for k, v in
+                                            self.record.modules.items())
+            return _reconstruct_persistent_obj, ({"type": "class", "version": 6,
+                                                  "module_src": "", "class_name":
+                                                  self.record.class_name, "state": state},)
+    saved = {name: sys.modules.get(name) for name in ("torch_utils", "torch_utils.persistence")}
+    sys.modules.update({"torch_utils": package, "torch_utils.persistence": module})
+    try:
+        with open(path, "wb") as f:
+            pickle.dump({"G_ema": Persistent(generator)}, f, protocol=4)
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = old

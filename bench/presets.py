@@ -43,6 +43,8 @@ def main() -> None:
     with torch.inference_mode():
         for name in shipped_preset_names():
             patch, path = load_preset(name, registry)
+            if patch.generator.kind != "field":  # network presets: bench/gan_networks.py
+                continue
             renderer = FrameRenderer(patch, registry, args.size, cpu, preset_dir=path.parent)
             state = renderer.new_state()
             times = []

@@ -1,11 +1,13 @@
-"""Regenerate docs/presets.png: one frame (24 s into the demo track) of each shipped preset,
-taken from a real render by ``main.py render``.
+"""Regenerate docs/presets.png: one frame (24 s into the demo track) of each shipped preset
+of the built-in look, taken from a real render by ``main.py render`` (the network presets
+are in docs/models.png, by docs/make_model_stills.py).
 
     .venv/bin/python docs/make_stills.py
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
@@ -18,7 +20,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.core.presets import shipped_preset_names  # noqa: E402
+from app.core.presets import SHIPPED_PRESETS_DIR, shipped_preset_names  # noqa: E402
 
 
 def frame_of(video: Path, index: int) -> np.ndarray:
@@ -33,7 +35,8 @@ def frame_of(video: Path, index: int) -> np.ndarray:
 def main() -> None:
     tiles = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name in shipped_preset_names()[:6]:
+        for name in [n for n in shipped_preset_names() if json.loads(
+                (SHIPPED_PRESETS_DIR / f"{n}.json").read_text())["generator"]["kind"] == "field"][:6]:
             video = Path(tmp) / f"{name}.mp4"
             subprocess.run([sys.executable, str(ROOT / "main.py"), "render", "--preset", name,
                             "-o", str(video), "--start", "24", "--duration", "2",

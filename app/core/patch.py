@@ -73,11 +73,17 @@ class FlickerSpec(_Strict):
 class ClassSpec(_Strict):
     """Class vectors for conditional generators (ignored when class_dim is 0)."""
 
-    mode: Literal["fixed", "cycle", "chroma"] = "fixed"
+    mode: Literal["fixed", "cycle", "chroma", "random"] = Field(
+        "fixed", description="fixed mix; cycle through classes; chroma -> class (12 "
+                             "classes for the 12 pitch classes); random: a new random mix "
+                             "of all classes every cycle_beats, crossfaded (seed 003's "
+                             "random_label)")
     classes: list[int] = Field(default_factory=list)
     weights: list[float] | None = None
     cycle_beats: float = Field(16.0, gt=0.0)
     temperature: float = Field(0.15, gt=0.0, le=10.0)
+    quantize: bool = Field(False, description="only the strongest class (seed 003's "
+                                              "quantize_label)")
 
     @model_validator(mode="after")
     def _consistent(self) -> "ClassSpec":
@@ -98,6 +104,10 @@ class MotionSpec(_Strict):
         None, description="keyframe latent vectors, as the motion editor keeps them "
                           "(override keyframes and keyframes_file)")
     interpolation: Literal["slerp", "lerp"] = "slerp"
+    space: Literal["z", "w"] = Field(
+        "z", description="where keyframes are interpolated: z (the latent, by "
+                         "'interpolation'), or w (StyleGAN: the keyframes are mapped and "
+                         "their ws lerped, the usual StyleGAN morph; other generators play z)")
     sequence: Literal["chain", "cuts"] = Field(
         "chain", description="chain: A-B-C-D...; cuts: A-B | C-D | ...")
     transition_beats: float = Field(8.0, ge=0.0, le=4096.0, description="0: hard cuts")

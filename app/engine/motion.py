@@ -162,6 +162,34 @@ class LatentMotion:
         t = float(ease(progress, spec.easing, spec.power))
         return slerp(a, c, t) if spec.interpolation == "slerp" else lerp(a, c, t)
 
+    def keyframe_ends(self, beats: float, jumps: int = 0
+                      ) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """The keyframes the path is between at ``beats`` and the eased progress from the
+        first to the second (0 while holding); None off the keyframe path (walk, hold)."""
+        spec = self.spec
+        if spec.path != "keyframes":
+            return None
+        length = spec.hold_beats + spec.transition_beats
+        b = max(0.0, beats)
+        local = b - (b // length) * length
+        a, c = self._segment_pair(int(b // length) + jumps)
+        if local < spec.hold_beats or spec.transition_beats == 0:
+            return a, c, 0.0
+        return a, c, float(ease((local - spec.hold_beats) / spec.transition_beats,
+                                spec.easing, spec.power))
+
+    def w_point(self, beats: float, z: np.ndarray, jumps: Sequence[tuple[float, int]] = ()
+                ) -> np.ndarray | None:
+        """For motion in W: rows [z, first keyframe, second keyframe], the keyframes moved
+        by the same layers (oscillation, flicker, push) as ``z``; the generator lerps the
+        keyframes' ws by ``keyframe_ends``' progress. None when not on the keyframe path."""
+        jumped = self.jumps_before(beats, jumps)
+        ends = self.keyframe_ends(beats, jumped)
+        if ends is None:
+            return None
+        layers = z - self.base(beats, jumped)
+        return np.stack([z, ends[0] + layers, ends[1] + layers])
+
     def base(self, beats: float, jumps: int = 0) -> np.ndarray:
         if self.spec.path == "walk":
             return self._walk.at(beats)
@@ -214,12 +242,36 @@ class LatentMotion:
         """Class vector (sums to 1) for conditional generators; None when unconditional."""
         if self.class_dim == 0:
             return None
-        return class_vector(self.spec.classes, self.class_dim, beats, frame)
+        return class_vector(self.spec.classes, self.class_dim, beats, frame, self.seed)
 
 
 def class_vector(spec: ClassSpec, class_dim: int, beats: float,
-                 frame: AnalysisFrame | None) -> np.ndarray:
-    """Class mix (fixed weights), a crossfading cycle through classes, or chroma -> class."""
+                 frame: AnalysisFrame | None, seed: int = 0) -> np.ndarray:
+    """The class mix at ``beats``; with ``quantize``, only its strongest class."""
+    y = _class_mix(spec, class_dim, beats, frame, seed)
+    if spec.quantize:
+        one_hot = np.zeros(class_dim)
+        one_hot[int(np.argmax(y))] = 1.0
+        return one_hot
+    return y
+
+
+def _random_mix(class_dim: int, seed: int, index: int) -> np.ndarray:
+    """A random dense mix of every class, the same for a seed and index (pure in the beat)."""
+    logits = rng_for(seed, f"classes.random:{index}").standard_normal(class_dim) * 3.0
+    weights = np.exp(logits - logits.max())
+    return weights / weights.sum()
+
+
+def _class_mix(spec: ClassSpec, class_dim: int, beats: float, frame: AnalysisFrame | None,
+               seed: int) -> np.ndarray:
+    """Class mix (fixed weights), a crossfading cycle through classes or random mixes, or
+    chroma -> class."""
+    if spec.mode == "random":
+        pos = max(0.0, beats) / spec.cycle_beats
+        i = int(np.floor(pos))
+        t = float(ease(pos - i, "in_out", 4.0))
+        return (1.0 - t) * _random_mix(class_dim, seed, i) + t * _random_mix(class_dim, seed, i + 1)
     classes = [c % class_dim for c in spec.classes] or [0]
     y = np.zeros(class_dim)
     if spec.mode == "cycle" and len(classes) > 1:

@@ -23,8 +23,8 @@ from app.core.patch import Patch
 from app.core.types import AnalysisFrame, RenderedFrame
 from app.engine.device import Placement
 from app.engine.effects import Effects, EffectsState
-from app.engine.generators import (ControlledGenerator, Generator, ScaledGenerator,
-                                   build_generator, generator_key)
+from app.engine.generators import (W_PROGRESS, ControlledGenerator, Generator,
+                                   ScaledGenerator, build_generator, generator_key)
 from app.engine.motion import LatentMotion, slerp
 
 
@@ -95,6 +95,7 @@ class FrameRenderer:
         self.motion = LatentMotion(motion_spec, self.generator.latent_dim, self.seed,
                                    self.generator.class_dim, beats_per_bar=patch.beats_per_bar)
         self.modulator = Modulator(patch.routes, registry)
+        self.w_motion = motion_spec.space == "w" and getattr(self.generator, "w_space", False)
         # a generator that draws small and upscales hands over its small picture: the
         # effects run at that size and the frame is upscaled once, after them
         self.scaled = isinstance(self.generator, ScaledGenerator) and \
@@ -116,18 +117,30 @@ class FrameRenderer:
                      jumps: Sequence[tuple[float, int]] = ()
                      ) -> tuple[dict[str, float], np.ndarray, np.ndarray | None]:
         """This frame's parameters (advances the smoothing), latent vector before
-        truncation, and class vector (None for unconditional generators)."""
+        truncation, and class vector (None for unconditional generators). With motion in
+        W on a generator that has a W space, the latent is the rows of
+        ``LatentMotion.w_point`` and ``params[W_PROGRESS]`` the progress between them."""
         params = self.effective_params(analysis, state, base)
         z = self.motion.z_at(analysis.beats, jumps,
                              oscillate_amount=params["motion.oscillate.amount"],
                              flicker_amount=params["motion.flicker.amount"],
                              push=params["motion.push"])
+        if self.w_motion:
+            rows = self.motion.w_point(analysis.beats, z, jumps)
+            if rows is not None:
+                ends = self.motion.keyframe_ends(analysis.beats,
+                                                 self.motion.jumps_before(analysis.beats, jumps))
+                params[W_PROGRESS] = ends[2]
+                z = rows
         return params, z, self.motion.y_at(analysis.beats, analysis)
 
     def generate(self, z: np.ndarray, y: np.ndarray | None,
                  params: Mapping[str, float]) -> torch.Tensor:
         """The generator's picture of ``z`` (truncated by the parameter), fitted to the
-        frame at ``work_size``: [1, 3, h, w] in [0, 1]."""
+        frame at ``work_size``: [1, 3, h, w] in [0, 1]. A latent of rows (motion in W) goes
+        to the generator whole when it lerps in W, else its first row (the z point)."""
+        if z.ndim == 2 and not getattr(self.generator, "w_space", False):
+            z = z[0]
         zt = torch.from_numpy(z * params["motion.truncation"]).float().unsqueeze(0)
         yt = torch.from_numpy(y).float().unsqueeze(0) if y is not None else None
         if self.scaled:
@@ -156,7 +169,7 @@ class FrameRenderer:
         t0, t1, t2, t3 = times
         frame = RenderedFrame(seq=state.seq, t_s=analysis.t_s, image=pixels, beats=analysis.beats,
                               bpm=analysis.bpm, bar_phase=analysis.bar_phase,
-                              params=params, latent=z, lookahead_s=analysis.lookahead_s,
+                              params=params, latent=z if z.ndim == 1 else z[0], lookahead_s=analysis.lookahead_s,
                               timings={
             "motion_ms": 1e3 * (t1 - t0), "generate_ms": 1e3 * (t2 - t1),
             "effects_ms": 1e3 * (t3 - t2), "total_ms": 1e3 * (t3 - t0)})
@@ -193,11 +206,17 @@ Look = Callable[[torch.Tensor, Mapping[str, float]], torch.Tensor]
 
 def mix_points(a: MotionPoint, b: MotionPoint, weight: float) -> MotionPoint:
     """``weight`` of the way from motion point ``a`` to ``b``: the latent vectors slerp,
-    class vectors and parameter values mix."""
+    class vectors and parameter values mix. A point in W (rows: z and two keyframes) mixes
+    row by row with one in z, which stands still between its keyframes."""
     (params_a, za, ya), (params_b, zb, yb) = a, b
     params = {k: (1.0 - weight) * params_a.get(k, v) + weight * v for k, v in params_b.items()}
+    if W_PROGRESS in params_a and W_PROGRESS not in params_b:
+        params[W_PROGRESS] = (1.0 - weight) * params_a[W_PROGRESS]
     y = None if ya is None or yb is None else (1.0 - weight) * ya + weight * yb
-    return params, slerp(za, zb, weight), y
+    if za.ndim == zb.ndim == 1:
+        return params, slerp(za, zb, weight), y
+    rows_a, rows_b = (np.broadcast_to(z, (3, z.shape[-1])) for z in (za, zb))
+    return params, np.stack([slerp(ra, rb, weight) for ra, rb in zip(rows_a, rows_b)]), y
 
 
 @torch.inference_mode()

@@ -5,6 +5,7 @@ beat model as package data, renders a clip and opens the window."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -27,8 +28,11 @@ def installed(tmp_path_factory) -> Path:
     site-packages through a .pth line (plain paths there: its editable finder of this
     tree is not loaded), so nothing is downloaded but the build backend."""
     work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"  # a clean copy: setuptools' build/ in the tree may hold stale files
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", "build", ".git", "__pycache__", "*.egg-info", "renders"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
-                    str(work / "dist"), str(ROOT)], check=True, capture_output=True)
+                    str(work / "dist"), str(source)], check=True, capture_output=True)
     wheel = next((work / "dist").glob("latentvj-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert all(name in names for name in PACKAGE_DATA), names

@@ -128,3 +128,71 @@ def test_biggan_half_precision_that_overflows_falls_back_to_float32(biggan):
     assert half.placement.dtype == torch.float32 and "overflowed" in half.description
     z = torch.randn(1, 128)
     assert float((half(z) - biggan(z)).abs().max()) < 1e-5
+
+
+def _frame(beats: float, chroma: list[float], low: float = 0.0):
+    from app.core.types import AnalysisFrame
+
+    return AnalysisFrame(t_s=beats / 2, beats=beats, bpm=120, beat_phase=0, bar_phase=0,
+                         onset=0, is_beat=False, rms=0.1, bands=(low, 0, 0),
+                         chroma=tuple(chroma))
+
+
+def test_shipped_biggan_preset_routes_chroma_to_classes(registry):
+    from app.core.presets import load_preset
+    from app.engine.generators import with_model
+    from app.engine.renderer import FrameRenderer
+
+    patch, path = load_preset("biggan-chroma", registry)
+    patch = with_model(patch, BIGGAN_FOLDER)
+    renderer = FrameRenderer(patch, registry, (64, 64), CPU32, preset_dir=path.parent)
+    classes = patch.motion.classes.classes
+    for pitch in (0, 4, 9):
+        chroma = [0.0] * 12
+        chroma[pitch] = 1.0
+        params, z, y = renderer.motion_point(_frame(1.0, chroma), renderer.new_state())
+        assert int(np.argmax(y)) == classes[pitch]
+    frame = renderer.render(_frame(1.0, chroma), renderer.new_state(), fps=30)
+    assert frame.image.shape == (64, 64, 3) and frame.image.std() > 1
+
+
+def test_shipped_stylegan_preset_routes_the_bass_to_the_coarse_layers(registry):
+    from app.core.presets import load_preset
+    from app.engine.generators import with_model
+    from app.engine.renderer import FrameRenderer
+
+    patch, path = load_preset("stylegan-layers", registry)
+    renderer = FrameRenderer(with_model(patch, FIXTURES / "stylegan3-t.pkl"), registry,
+                             (64, 64), CPU32, preset_dir=path.parent)
+    quiet = renderer.effective_params(_frame(1.0, [0.0] * 12, low=0.0), renderer.new_state())
+    loud = renderer.effective_params(_frame(1.0, [0.0] * 12, low=1.0), renderer.new_state())
+    assert loud["gan.mix.coarse"] > quiet["gan.mix.coarse"] + 0.3
+    assert loud["gan.mix.fine"] == pytest.approx(quiet["gan.mix.fine"])
+
+
+@torch.inference_mode()
+def test_motion_in_w_lerps_the_mapped_keyframes(registry):
+    from app.core.presets import load_preset
+    from app.engine.generators import W_PROGRESS, with_model
+    from app.engine.renderer import FrameRenderer, mix_points
+
+    patch, path = load_preset("stylegan-layers", registry)
+    assert patch.motion.space == "w"
+    renderer = FrameRenderer(with_model(patch, FIXTURES / "stylegan2.pkl"), registry, (64, 64),
+                             CPU32, preset_dir=path.parent)
+    beats = patch.motion.transition_beats * 1.5  # halfway through the second transition
+    params, z, _ = renderer.motion_point(_frame(beats, [0.0] * 12), renderer.new_state())
+    assert z.shape == (3, 64) and 0.3 < params[W_PROGRESS] < 0.7
+    gen, scale = renderer.generator, params["motion.truncation"]
+    rows = torch.from_numpy(z * scale).float()
+    ws = gen.ws(rows[1:2]).lerp(gen.ws(rows[2:3]), params[W_PROGRESS])
+    expected = gen.synthesize(truncate(ws, gen.mapping.w_avg, params["gan.truncation"]))
+    drawn = renderer.generate(z, None, params) * 2 - 1  # back from [0, 1]
+    assert float((drawn - expected.clamp(-1, 1)).abs().max()) < 1e-4
+    z_only = renderer.generate(z[0], None, params) * 2 - 1
+    assert float((z_only - drawn).abs().max()) > 1e-3  # slerp in z is another path
+    # a crossfade from a point in W to one in z mixes row by row
+    in_z = {k: v for k, v in params.items() if k != W_PROGRESS}
+    mixed_params, mixed, _ = mix_points((params, z, None), (in_z, z[0], None), 0.5)
+    assert mixed.shape == (3, 64)
+    assert mixed_params[W_PROGRESS] == pytest.approx(0.5 * params[W_PROGRESS])

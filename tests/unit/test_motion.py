@@ -167,6 +167,17 @@ def test_class_vectors_mix_cycle_and_follow_chroma():
     assert np.argmax(y) == 109 and y.sum() == pytest.approx(1.0)
 
 
+def test_random_class_mixes_crossfade_per_cycle_and_quantize_keeps_the_strongest():
+    spec = ClassSpec(mode="random", cycle_beats=4)
+    start, middle, next_start = (class_vector(spec, 1000, b, None, seed=5) for b in (0, 2, 4))
+    assert start.sum() == pytest.approx(1.0) and np.count_nonzero(start) == 1000
+    assert np.argmax(start) != np.argmax(next_start)  # a new mix each cycle
+    assert np.allclose(middle, 0.5 * start + 0.5 * next_start)
+    assert np.allclose(class_vector(spec, 1000, 0, None, seed=5), start)  # pure in the beat
+    quantized = class_vector(spec.model_copy(update={"quantize": True}), 1000, 0, None, seed=5)
+    assert quantized.sum() == 1.0 and quantized[np.argmax(start)] == 1.0
+
+
 def test_unconditional_generators_get_no_class_vector():
     assert motion().y_at(0.0, None) is None
     assert motion(class_dim=5).y_at(0.0, None).shape == (5,)

@@ -52,11 +52,16 @@ def test_beat_driven_parameter_peaks_within_a_frame_of_each_true_beat(
 
 
 def test_every_shipped_preset_renders_moving_colourful_frames(registry, cpu, demo_features):
+    """... the network presets (whose model the user brings) on the built-in look."""
     from app.core.presets import shipped_preset_names
+    from app.engine.generators import with_missing_model_replaced
 
     frames = AnalysisTrack(demo_features).frames(10.0, 12, FPS)
     for name in shipped_preset_names():
         patch, path = load_preset(name, registry)
+        network = patch.generator.kind != "field"
+        patch, notice = with_missing_model_replaced(patch, path.parent)
+        assert (notice is not None) == network, name
         renderer = FrameRenderer(patch, registry, (80, 46), cpu, preset_dir=path.parent)
         state = renderer.new_state()
         images = [renderer.render(f, state, FPS).image for f in frames]

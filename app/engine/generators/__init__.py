@@ -9,14 +9,14 @@ from app.core.errors import UserError
 from app.core.patch import GeneratorSpec, Patch
 from app.engine.device import Placement
 
-from .base import ControlledGenerator, Generator, NetworkInfo, ScaledGenerator
+from .base import W_PROGRESS, ControlledGenerator, Generator, NetworkInfo, ScaledGenerator
 from .biggan import BigGANGenerator
 from .dcgan import DCGANPlayer
 from .field import FieldGenerator
 from .stylegan import StyleGANGenerator
 from .torchscript import TorchScriptGenerator
 
-__all__ = ["Generator", "ScaledGenerator", "ControlledGenerator", "NetworkInfo",
+__all__ = ["W_PROGRESS", "Generator", "ScaledGenerator", "ControlledGenerator", "NetworkInfo",
            "GeneratorCache", "build_generator", "generator_key", "model_path", "model_kind",
            "with_missing_model_replaced", "with_model", "FieldGenerator", "DCGANPlayer",
            "TorchScriptGenerator", "StyleGANGenerator", "BigGANGenerator"]

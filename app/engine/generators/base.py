@@ -42,6 +42,11 @@ class ScaledGenerator(Generator, Protocol):
     def draw(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor: ...
 
 
+# where a frame is between the two keyframes of a motion in W: a frame parameter the
+# renderer adds, never a registry one (not performable: it is the motion's own progress)
+W_PROGRESS = "motion.w_progress"
+
+
 def settle_precision(network: torch.nn.Module, placement: Placement,
                      attach: Callable[[torch.nn.Module, Placement], torch.Tensor]
                      ) -> str:

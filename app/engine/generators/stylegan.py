@@ -30,7 +30,7 @@ from app.engine.device import Placement
 from app.engine.model_files import PersistentObject, load_network_pickle
 from app.engine.param_specs import NETWORK_PARAMS
 
-from .base import NetworkInfo, settle_precision
+from .base import W_PROGRESS, NetworkInfo, settle_precision
 from .stylegan_nets import NOISE_MODES, Mapping as MappingNet, StyleGAN2Synthesis, \
     StyleGAN3Synthesis, truncate
 
@@ -76,6 +76,8 @@ def input_transform(translate_x: float, translate_y: float, rotate_deg: float) -
 
 class StyleGANGenerator:
     """A StyleGAN2/2-ADA/3 ``G_ema`` behind the Generator protocol, with W-space controls."""
+
+    w_space = True  # takes motion in W: latents of rows [z, keyframe, keyframe]
 
     def __init__(self, record: PersistentObject, placement: Placement, seed: int = 0,
                  path: Path = Path("network")) -> None:
@@ -156,6 +158,13 @@ class StyleGANGenerator:
         gains = torch.full((self.synthesis.num_layers,), float(noise_gain))
         return self.synthesis(ws, noise_mode, gains)
 
+    def _ws_of(self, z: torch.Tensor, y: torch.Tensor | None, progress: float) -> torch.Tensor:
+        """ws of a latent [B, dim], or of motion in W [B, 3, dim] (z, keyframe, keyframe):
+        the keyframes' ws lerped by ``progress``."""
+        if z.dim() == 3:
+            return self.ws(z[:, 1], y).lerp(self.ws(z[:, 2], y), progress)
+        return self.ws(z, y)
+
     # -- the Generator protocol ---------------------------------------------------------------
     def __call__(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return self.draw_with(z, y, DEFAULT_CONTROLS)
@@ -165,12 +174,13 @@ class StyleGANGenerator:
         """The picture of ``z`` (and class ``y``) under the W-space controls in ``params``
         (missing ones take their neutral values)."""
         control = {**DEFAULT_CONTROLS, **{k: v for k, v in params.items() if k in DEFAULT_CONTROLS}}
-        ws = self.ws(z, y)
+        progress = float(params.get(W_PROGRESS, 0.0))
+        ws = self._ws_of(z, y, progress)
         mix = torch.tensor([control[f"gan.mix.{g}"] for g in LAYER_GROUPS],
                            device=ws.device)[self.layer_groups]
         if bool((mix > 0).any()):
-            other = self.ws(z.to(ws.device, torch.float32) @ self.mix_rotation, y)
-            ws = ws.lerp(other, mix[None, :, None])
+            turned = z.to(ws.device, torch.float32) @ self.mix_rotation
+            ws = ws.lerp(self._ws_of(turned, y, progress), mix[None, :, None])
         cutoff = int(round(control["gan.truncation.cutoff"]))
         ws = truncate(ws, self.mapping.w_avg, float(control["gan.truncation"]),
                       cutoff if 0 < cutoff < self.num_ws else None)
