@@ -51,8 +51,8 @@ def add_commands(sub, seed_type, size_type, fps_type) -> None:
     how = generate.add_mutually_exclusive_group(required=True)
     how.add_argument("--random", type=int, metavar="N")
     how.add_argument("--script", type=Path, metavar="FILE.json")
-    generate.add_argument("--model", type=Path, help="DCGAN checkpoint or TorchScript file "
-                          "(default: the preset's generator)")
+    generate.add_argument("--model", type=Path, help="StyleGAN .pkl, BigGAN folder, DCGAN "
+                          "checkpoint or TorchScript file (default: the preset's generator)")
     generate.add_argument("--preset", default="nebula-drift")
     generate.add_argument("-o", "--output", type=Path,
                           help="folder for images, or a .mp4 for a script's video "
@@ -149,8 +149,9 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     return 0
 def _renderer(args: argparse.Namespace, model: Path | None):
-    """A renderer of the preset's generator, or of ``model`` (a DCGAN checkpoint, else a
-    TorchScript file), at --size or the model's own size; parameters at their defaults."""
+    """A renderer of the preset's generator, or of ``model`` (a StyleGAN pickle, a BigGAN
+    folder, a DCGAN checkpoint, else a TorchScript file), at --size or the model's own size;
+    parameters at their defaults."""
     from app.core.patch import GeneratorSpec
     from app.core.presets import load_preset
     from app.engine.device import resolve_placement
@@ -163,15 +164,16 @@ def _renderer(args: argparse.Namespace, model: Path | None):
     patch = patch.model_copy(update={"params": {}, "routes": []})
     generator = None  # model files draw at their own size: built once, kept
     if model is not None:
-        from app.engine.generators import build_generator
+        from app.engine.generators import build_generator, model_kind
 
-        for kind in ("dcgan", "torchscript"):
+        kind = model_kind(model)
+        for kind in ("dcgan", "torchscript") if kind in ("dcgan", "torchscript") else (kind,):
             spec = GeneratorSpec(kind=kind, path=str(model.resolve()))
             try:
                 generator = build_generator(spec, (64, 64), placement, 0)
                 break
             except UserError as exc:
-                if kind == "torchscript" or "not a latentvj DCGAN checkpoint" not in str(exc):
+                if kind != "dcgan" or "not a latentvj DCGAN checkpoint" not in str(exc):
                     raise
         motion = patch.motion.model_copy(update={"vectors": None, "keyframes_file": None})
         patch = patch.model_copy(update={"generator": spec, "motion": motion})

@@ -121,6 +121,20 @@ def test_unpickling_in_process_never_calls_the_payload(tmp_path):
     assert not marker.exists()
 
 
+def test_a_global_naming_an_unimported_module_never_imports_it(tmp_path):
+    """A plain unpickler imports whatever module a global names (antigravity opens a web
+    browser when imported); the restricted one refuses before any import."""
+    from app.core.errors import UserError
+    from app.engine.model_files import load_network_pickle
+
+    assert "antigravity" not in sys.modules
+    path = tmp_path / "imports.pkl"
+    path.write_bytes(b"cantigravity\ngeohash\n(tR.")
+    with pytest.raises(UserError, match="refused: the file calls antigravity.geohash"):
+        load_network_pickle(path)
+    assert "antigravity" not in sys.modules
+
+
 @needs_fixtures
 def test_truncated_and_corrupt_pickles_and_broken_biggan_folders_say_what_is_wrong(tmp_path):
     data = (FIXTURES / "stylegan2.pkl").read_bytes()
