@@ -186,9 +186,11 @@ class LiveEngine:
 
         o = self.options
         # tempo commands go to whichever analyzer is current (switch_input replaces it)
-        self.midi = MidiSession(o.midi, self.store, self._map_for(self.patch),
+        self.midi = MidiSession(o.midi, self.store, self.controller_map,
                                 lambda command: self.analyzer.submit(command),
-                                self._on_trigger, o.midi_api).start()
+                                self._on_trigger, o.midi_api)
+        self._apply_preset_midi(self.patch)
+        self.midi.start()
 
     def open_midi(self, pattern: str) -> None:
         """Also listen to ports matching ``pattern`` (``*``: all), starting MIDI if it was
@@ -444,13 +446,11 @@ class LiveEngine:
         if self.player is not None:
             self.player.set_playing(playing)
 
-    def _map_for(self, patch: Patch):
-        from app.midi.mapping import with_overrides
-
-        merged, problems = with_overrides(self.controller_map, patch.midi, self.registry,
-                                          f"preset {patch.name}: midi")
-        self._notify(problems)
-        return merged
+    def _apply_preset_midi(self, patch: Patch) -> None:
+        """The preset's own bindings on top of the controller map (the MIDI session owns
+        both); unusable ones are notices."""
+        if self.midi is not None:
+            self._notify(self.midi.set_overrides(patch.midi, f"preset {patch.name}: midi"))
 
     def load_preset(self, name_or_path: str | Path, fade_beats: float = 0.0,
                     quantize: str = "bar") -> Patch:
@@ -468,8 +468,7 @@ class LiveEngine:
             self._play(patch, path, fade_beats, quantize)
             for pid, value in {**self.registry.defaults(), **patch.params}.items():
                 self.store.set(pid, value, source="preset")
-            if self.midi:
-                self.midi.router.set_map(self._map_for(patch))
+            self._apply_preset_midi(patch)
             self._preset_path, self._saved = path, patch
             return patch
 
@@ -599,7 +598,7 @@ class LiveEngine:
         elif name == "unbind" and len(rest) == 1:
             (midi.learn or midi.start_learning()).unbind(rest[0])
         elif name == "save-map" and len(rest) == 1:
-            save_map(midi.router.controller_map, Path(rest[0]))
+            save_map(midi.base, Path(rest[0]))
         else:
             raise ValueError(f"{line!r}: learn PARAM, commit, cancel (while learning), "
                              f"unbind PARAM, save-map FILE")

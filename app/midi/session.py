@@ -20,7 +20,7 @@ from app.core.tempo import NUDGE_BEATS, BeatObservation, TempoClock
 from .clock import ClockReading, MidiClockFollower
 from .controls import ControlRouter, Trigger
 from .learn import LearnSession
-from .mapping import ControllerMap
+from .mapping import ControllerMap, with_overrides
 from .messages import MidiMessage
 from .ports import RESCAN_S, Api, MidiInputs
 
@@ -54,22 +54,35 @@ def apply_clock_reading(reading: ClockReading) -> TempoCommand:
 
 
 class MidiSession:
-    """Owns the MIDI inputs; ``learn`` (a LearnSession) is set while learning."""
+    """Owns the MIDI inputs and the controller map; ``learn`` (a LearnSession) is set while
+    learning.
+
+    The controller map (``base``: what the map file holds, plus what is learned or edited
+    in the table) has this one owner. A preset's own bindings (``set_overrides``) replace
+    the map's bindings of the same controls while that preset plays; the router plays the
+    two merged. Learning and table edits change ``base``, so they survive the next preset,
+    and Save map writes ``base`` without any preset's overrides."""
 
     def __init__(self, patterns: list[str], store: ParamStore, controller_map: ControllerMap,
                  submit_tempo: Callable[[TempoCommand], None],
                  on_trigger: Callable[[Trigger], None] = lambda trigger: None,
-                 api: Api = "auto", rescan_s: float = RESCAN_S) -> None:
+                 api: Api = "auto", rescan_s: float = RESCAN_S,
+                 make_inputs: Callable[..., MidiInputs] = MidiInputs) -> None:
+        """``make_inputs(patterns, on_message, api, rescan_s)`` opens the inputs: real
+        rtmidi ports by default, a stand-in in tests."""
         self.store = store
         self.submit_tempo = submit_tempo
         self.on_trigger = on_trigger
+        self.base = controller_map
+        self._overrides: list[dict] = []
+        self._overrides_where = ""
         self.router = ControlRouter(controller_map, store, on_trigger=self._trigger)
         self.clock = MidiClockFollower()
         self.learn: LearnSession | None = None
         self._recent: deque[tuple[int, str, MidiMessage, float]] = deque(maxlen=200)
         self._recent_lock = threading.Lock()
         self._received = 0
-        self.inputs = MidiInputs(patterns, self._on_message, api, rescan_s)
+        self.inputs = make_inputs(patterns, self._on_message, api, rescan_s)
 
     def start(self) -> "MidiSession":
         self.inputs.start()
@@ -78,16 +91,32 @@ class MidiSession:
     def stop(self) -> None:
         self.inputs.stop()
 
+    def _merged(self, cmap: ControllerMap) -> tuple[ControllerMap, list[str]]:
+        return with_overrides(cmap, self._overrides, self.store.registry, self._overrides_where)
+
+    def set_base(self, cmap: ControllerMap) -> None:
+        """A new controller map (the table's edits, a learned binding); the playing
+        preset's overrides stay on top of it."""
+        self.base = cmap
+        self.router.set_map(self._merged(cmap)[0])
+
+    def set_overrides(self, overrides: list[dict], where: str) -> list[str]:
+        """The playing preset's own bindings (its ``midi``); one line per unusable one."""
+        self._overrides, self._overrides_where = list(overrides), where
+        merged, problems = self._merged(self.base)
+        self.router.set_map(merged)
+        return problems
+
     def start_learning(self) -> LearnSession:
-        self.learn = LearnSession(self.router.controller_map, self.store.registry)
+        self.learn = LearnSession(self.base, self.store.registry)
         return self.learn
 
     def finish_learning(self, commit: bool) -> ControllerMap:
-        """Commit or cancel the learned bindings; returns the map now playing."""
+        """Commit or cancel the learned bindings; returns the controller map now."""
         assert self.learn is not None, "not learning"
         cmap = self.learn.commit() if commit else self.learn.cancel()
-        self.router.set_map(cmap)
         self.learn = None
+        self.set_base(cmap)
         return cmap
 
     def _trigger(self, trigger: Trigger) -> None:
@@ -116,6 +145,6 @@ class MidiSession:
         if self.learn is not None:
             learned = self.learn.offer(port, message)
             if learned is not None:
-                self.router.set_map(self.learn.preview())
+                self.router.set_map(self._merged(self.learn.preview())[0])
                 return
         self.router.handle(port, message)

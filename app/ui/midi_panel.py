@@ -93,15 +93,16 @@ class MidiPanel(QWidget):
             self._edited()
 
     def _edited(self, *_) -> None:
-        """Re-read the whole table as the map now playing."""
+        """Re-read the whole table as the controller map (the playing preset's own bindings
+        stay on top of it)."""
         midi = self.engine.midi
         if midi is None:
             return
-        current = midi.router.controller_map
+        current = midi.base
         cmap, problems = parse_map({"name": current.name, "description": current.description,
                                     "bindings": self.table.entries()}, self.engine.registry,
                                    "mapping table")
-        midi.router.set_map(cmap)
+        midi.set_base(cmap)
         self._map_shown = cmap
         self.notify(problems[0] if problems else f"mapping: {len(cmap.bindings)} bindings")
 
@@ -115,7 +116,7 @@ class MidiPanel(QWidget):
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{''.join(c if c.isalnum() or c in '-_' else '-' for c in name)}.json"
         try:
-            save_map(midi.router.controller_map.model_copy(update={"name": name}), path)
+            save_map(midi.base.model_copy(update={"name": name}), path)
         except UserError as exc:
             self.notify(str(exc))
             return
@@ -138,7 +139,7 @@ class MidiPanel(QWidget):
         self.learn_state.setText(
             "" if learn is None else f"learning: move a control for {learn.armed}"
             if learn.armed else f"learned {len(learn.pending)}: Commit or Cancel")
-        cmap = midi.router.controller_map
+        cmap = midi.base
         if cmap is not self._map_shown:
             self._show_map(cmap)
         for number, port, message, _ in midi.recent(self._cursor):
