@@ -60,7 +60,7 @@ def main() -> None:
                     sync()
             return time_ms(frame, warmup=2, min_runs=5, min_seconds=2.0)
         field_ms = timed(FieldGenerator((640, 360), placement))
-        rows.append([f"field (640x360, render_scale 0.5)", "-", placement.label,
+        rows.append(["field (640x360, render_scale 0.5)", "-", placement.label,
                      f"{field_ms:.1f}", f"{1000 / field_ms:.1f}", "1.00"])
         for name, size, make in tqdm(networks, desc=f"networks on {placement.label}",
                                      unit="net"):

@@ -17,3 +17,24 @@ def describe(exc: BaseException, limit: int = 160) -> str:
     first = text.splitlines()[0]
     sentence_end = first.find(". ")
     return (first[:sentence_end] if sentence_end > 0 else first)[:limit]
+
+
+def validation_message(exc: Exception, show_input: bool = False, top_level: str = "") -> str:
+    """A pydantic ValidationError's first problem as ``field.path[index]: what is wrong``
+    (the one-line form every user error takes): an unknown field says so, pydantic's
+    "Value error, " prefix is dropped, ``show_input`` adds the offending value, and an
+    error at the top level reads ``top_level: ...`` (or the message alone)."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    err = errors()[0]
+    loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"])
+    loc = loc.replace(".[", "[") or top_level
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    else:
+        msg = err["msg"].removeprefix("Value error, ")
+        if show_input and err["type"] != "missing" and "input" in err \
+                and not isinstance(err["input"], dict):
+            msg = f"{msg} (got {err['input']!r})"
+    return f"{loc}: {msg}" if loc else msg

@@ -14,25 +14,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from .atomic import atomic_write_text
-from .errors import UserError
+from .errors import UserError, validation_message
 from .params import ParamRegistry
 from .patch import SCHEMA_VERSION, Patch, check_against_registry
 
 SHIPPED_PRESETS_DIR = Path(__file__).resolve().parents[1] / "presets"
 # schema_version n -> function upgrading a raw dict from n to n + 1
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
-
-
-def _format_validation_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"])
-    loc = loc.replace(".[", "[") or "(top level)"
-    if err["type"] == "extra_forbidden":
-        return f"{loc}: unknown field"
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] not in ("missing",) and "input" in err and not isinstance(err["input"], dict):
-        return f"{loc}: {msg} (got {err['input']!r})"
-    return f"{loc}: {msg}"
 
 
 def migrate(data: dict[str, Any], where: str) -> dict[str, Any]:
@@ -59,7 +47,8 @@ def patch_from_dict(data: Any, registry: ParamRegistry, where: str) -> Patch:
     try:
         patch = Patch.model_validate(data)
     except ValidationError as exc:
-        raise UserError(f"{where}: {_format_validation_error(exc)}") from None
+        message = validation_message(exc, show_input=True, top_level="(top level)")
+        raise UserError(f"{where}: {message}") from None
     try:
         check_against_registry(patch, registry)
     except ValueError as exc:

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.core.errors import UserError
+from app.core.errors import UserError, validation_message
 from app.core.keyframes import KeyframeSizeError
 from app.core.mailbox import Mailbox
 from app.core.params import ParamStore
@@ -382,7 +382,7 @@ class LiveEngine:
             try:
                 spec = GeneratorSpec.model_validate(fields)
             except ValidationError as exc:
-                raise UserError(f"model: {exc.errors()[0]['msg']}") from None
+                raise UserError(f"model: {validation_message(exc)}") from None
             placement = resolve_placement(device) if device else self.placement
             patch = self.patch.model_copy(update={"generator": spec})
             self.generators.forget()  # the file may have changed since it was last loaded
@@ -429,10 +429,8 @@ class LiveEngine:
         try:
             spec = MotionSpec.model_validate(motion)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(map(str, err["loc"]))
-            raise UserError(f"motion{'.' + where if where else ''}: "
-                            f"{err['msg'].removeprefix('Value error, ')}") from None
+            joiner = "." if exc.errors()[0]["loc"] else ": "
+            raise UserError(f"motion{joiner}{validation_message(exc)}") from None
         with self._edits:
             patch = self.patch.model_copy(update={"motion": spec})
             self._play(patch, self.preset_path, EDIT_FADE_BEATS, "now")
@@ -504,9 +502,7 @@ class LiveEngine:
             try:
                 route = ModRoute.model_validate(entry)
             except ValidationError as exc:
-                err = exc.errors()[0]
-                problems.append(f"{where}: {'.'.join(map(str, err['loc']))}: "
-                                f"{err['msg'].removeprefix('Value error, ')}")
+                problems.append(f"{where}: {validation_message(exc)}")
                 continue
             if route.target not in self.registry:
                 problems.append(f"{where}: unknown parameter {route.target!r}")

@@ -1,1 +1,2 @@
-"""MIDI input, mapping, learn and clock (python-rtmidi). No Qt. Arrives with the MIDI issue."""
+"""MIDI: message parsing, controller maps, controls with soft takeover, learn, MIDI clock in,
+and the rtmidi inputs (python-rtmidi). The MIDI session owns the controller map. No Qt."""

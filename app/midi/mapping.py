@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from app.core.atomic import atomic_write_text
 from app.core.curves import ModCurve
-from app.core.errors import UserError
+from app.core.errors import UserError, validation_message
 from app.core.params import ParamRegistry
 from app.core.presets import SHIPPED_PRESETS_DIR
 
@@ -104,13 +104,6 @@ def _entry_label(entry: object) -> str:
     return repr(entry)[:40]
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    msg = err["msg"].removeprefix("Value error, ")
-    return f"{where}: {msg}" if where else msg
-
-
 def parse_map(data: object, registry: ParamRegistry, where: str
               ) -> tuple[ControllerMap, list[str]]:
     """The map in ``data`` with every valid binding, and one line per skipped entry.
@@ -127,14 +120,14 @@ def parse_map(data: object, registry: ParamRegistry, where: str
     try:
         head = ControllerMap.model_validate({**data, "bindings": []})
     except ValidationError as exc:
-        raise UserError(f"{where}: {_first_error(exc)}") from exc
+        raise UserError(f"{where}: {validation_message(exc)}") from exc
     problems: list[str] = []
     for i, entry in enumerate(entries):
         label = f"{where}: binding {i + 1} ({_entry_label(entry)})"
         try:
             binding = Binding.model_validate(entry)
         except ValidationError as exc:
-            problems.append(f"{label}: {_first_error(exc)}; skipped")
+            problems.append(f"{label}: {validation_message(exc)}; skipped")
             continue
         if not binding.is_trigger and binding.target not in registry:
             problems.append(f"{label}: unknown parameter {binding.target!r}; skipped")

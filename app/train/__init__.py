@@ -1,1 +1,2 @@
-"""DCGAN training and training timelapses. No Qt. Arrives with the training issue."""
+"""DCGAN training on image folders and video frames, job files, training timelapses, and
+the session the Train tab polls. No Qt."""

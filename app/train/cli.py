@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app.core.errors import UserError
+from app.core.errors import UserError, validation_message
 
 from .config import MODEL_FIELDS, TrainConfig
 
@@ -72,9 +72,7 @@ def job_from_args(args: argparse.Namespace) -> TrainConfig:
     try:
         return TrainConfig.model_validate({"name": args.name, "dataset": args.data, **values})
     except ValidationError as exc:
-        from .jobs import describe_validation
-
-        raise UserError(f"train: --{describe_validation(exc)}") from None
+        raise UserError(f"train: --{validation_message(exc)}") from None
 
 
 def _train_one(config: TrainConfig, args: argparse.Namespace, resume: Path | None) -> None:

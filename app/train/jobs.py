@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app.core.errors import UserError
+from app.core.errors import UserError, validation_message
 
 from .config import TrainConfig
 
@@ -23,20 +23,13 @@ class JobEntry:
     error: str | None = None
 
 
-def describe_validation(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    message = err["msg"].removeprefix("Value error, ")
-    return f"{where}: {message}" if where else message
-
-
 def _entry(line: int, row: dict, base: Path) -> JobEntry:
     values = {k.strip(): v for k, v in row.items()
               if k is not None and v is not None and not (isinstance(v, str) and not v.strip())}
     try:
         config = TrainConfig.model_validate(values)
     except ValidationError as exc:
-        return JobEntry(line, None, describe_validation(exc))
+        return JobEntry(line, None, validation_message(exc))
     config.dataset = [str(p if Path(p).is_absolute() else base / p) for p in config.dataset]
     return JobEntry(line, config)
 

@@ -31,11 +31,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import UserError
+from app.core.errors import UserError, validation_message
 from app.core.paths import user_training_dir
 from app.engine.live_engine import LiveEngine
 from app.train.config import TrainConfig
-from app.train.jobs import describe_validation
 from app.train.session import TrainingSession
 
 from .frame_view import to_qimage
@@ -149,7 +148,7 @@ class TrainPanel(QWidget):
         try:
             return TrainConfig.model_validate(values)
         except ValidationError as exc:
-            raise UserError(f"Train: {describe_validation(exc)}") from None
+            raise UserError(f"Train: {validation_message(exc)}") from None
 
     # -- running ---------------------------------------------------------------------------
     def _set_running(self, running: bool) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from pydantic import ValidationError
 
-from app.core.errors import UserError, describe
+from app.core.errors import UserError, describe, validation_message
 from app.engine.device import Placement
 from app.engine.model_files import load_torch_weights
 
@@ -52,9 +52,7 @@ def read_config(path: Path) -> BigGANConfig:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UserError(f"{path}: not valid JSON ({describe(exc)})") from None
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        raise UserError(f"{path}: {loc}: {err['msg']}") from None
+        raise UserError(f"{path}: {validation_message(exc, top_level='(top level)')}") from None
 
 
 class BigGANGenerator:

@@ -16,7 +16,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from torch import nn
 
-from app.core.errors import UserError, describe
+from app.core.errors import UserError, describe, validation_message
 from app.engine.device import Placement
 
 CHECKPOINT_FORMAT = "latentvj.dcgan"
@@ -155,7 +155,7 @@ def load_checkpoint_model(path: str | Path) -> tuple[DCGANGenerator, dict[str, A
     try:
         config = DCGANConfig(**payload.get("config", {}))
     except (ValidationError, TypeError) as exc:
-        raise UserError(f"{where}: invalid embedded config ({_first_error(exc)})") from None
+        raise UserError(f"{where}: invalid embedded config ({validation_message(exc)})") from None
     model = DCGANGenerator(config)
     state = payload.get("generator")
     if not isinstance(state, dict):
@@ -173,14 +173,6 @@ def load_checkpoint_model(path: str | Path) -> tuple[DCGANGenerator, dict[str, A
                         f"'{unexpected[0]}')")
     model.load_state_dict(state)
     return model.eval(), payload
-
-
-def _first_error(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        return f"{loc}: {err['msg']}" if loc else err["msg"]
-    return str(exc)
 
 
 class DCGANPlayer:

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from app.core.errors import UserError, describe
+from app.core.errors import UserError, describe, validation_message
 from app.engine.device import Placement
 
 
@@ -63,9 +63,8 @@ def read_sidecar(model_path: Path) -> Sidecar:
     try:
         return Sidecar(**data) if isinstance(data, dict) else Sidecar.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        raise UserError(f"model sidecar '{path}': {loc}: {err['msg']}") from None
+        raise UserError(f"model sidecar '{path}': "
+                        f"{validation_message(exc, top_level='(top level)')}") from None
 
 
 class TorchScriptGenerator:
