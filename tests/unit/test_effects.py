@@ -18,8 +18,8 @@ def image(seed=0):
     return torch.rand(1, 3, SIZE[1], SIZE[0], generator=torch.Generator().manual_seed(seed))
 
 
-def run(spec=EffectsSpec(), img=None, state=None, fps=30.0, **p):
-    fx = Effects(spec, SIZE, _cpu())
+def run(spec=None, img=None, state=None, fps=30.0, **p):
+    fx = Effects(spec or EffectsSpec(), SIZE, _cpu())
     return fx.apply(image() if img is None else img, params(**p), state or EffectsState(), fps)
 
 
