@@ -25,6 +25,7 @@ from app.core.params import ParamRegistry
 from app.core.patch import Patch
 from app.core.types import RenderedFrame
 from app.engine.device import Placement
+from app.engine.player import Player, play
 from app.engine.renderer import FrameRenderer
 from app.engine.video_writer import (
     CONTAINERS, QUALITY_PRESETS, EncoderSettings, VideoWriter, WriterError)
@@ -120,23 +121,20 @@ class RenderJob:
         self.start_s, self.n_frames = plan_span(req.clip, req.start_s, req.duration_s, req.fps)
         self.duration_s = self.n_frames / req.fps
         self.track = AnalysisTrack(analyze(req.clip), req.patch.beats_per_bar)
-        self.renderer = FrameRenderer(req.patch, req.registry, req.size, req.placement,
-                                      seed=req.seed, preset_dir=req.preset_dir)
+        self.player = Player(lambda size: FrameRenderer(
+            req.patch, req.registry, size, req.placement, seed=req.seed,
+            preset_dir=req.preset_dir), req.size, req.fps)
+        self.renderer = self.player.latest_renderer
         self.preroll_frames = frame_count(min(PREROLL_S, self.start_s), req.fps)
 
     def run(self, on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
         """Render to ``req.output``; ``on_progress(done, total)`` after each frame drawn,
         the pre-roll's included."""
-        req, renderer = self.req, self.renderer
+        req, preroll = self.req, self.preroll_frames
         on_preroll, on_encoded = split_progress(on_progress, self.preroll_frames, self.n_frames)
-        state = renderer.new_state()
-        preroll = self.preroll_frames
-        for k, analysis in enumerate(
-                self.track.frames(self.start_s - preroll / req.fps, preroll, req.fps)):
-            renderer.render(analysis, state, req.fps)
-            on_preroll(k + 1)
-        frames = (renderer.render(analysis, state, req.fps)
-                  for analysis in self.track.frames(self.start_s, self.n_frames, req.fps))
+        frames = play(self.player, self.track.frames(self.start_s, self.n_frames, req.fps),
+                      preroll=self.track.frames(self.start_s - preroll / req.fps, preroll,
+                                                req.fps), on_preroll=on_preroll)
         t_start = time.perf_counter()
         generate_s = encode_video(frames, self.n_frames, req.output, req.size, req.fps,
                                   req.encoder, req.clip, self.start_s, on_encoded)

@@ -22,7 +22,6 @@ from pydantic import ValidationError
 from app.audio.analysis import AnalysisTrack, analyze
 from app.audio.loading import AudioClip
 from app.core.errors import UserError
-from app.core.mailbox import Mailbox
 from app.core.params import ParamRegistry, ParamStore
 from app.core.patch import Patch
 from app.core.types import AnalysisFrame, RenderedFrame
@@ -36,7 +35,7 @@ from app.engine.offline import (
     frame_count,
     split_progress,
 )
-from app.engine.render_worker import RenderWorker
+from app.engine.player import Player, play
 from app.engine.renderer import FrameRenderer
 from app.engine.video_writer import QUALITY_PRESETS, EncoderSettings
 
@@ -143,10 +142,8 @@ class ReplayJob:
             raise UserError(f"--replay '{req.log}': {exc}") from None
         self.store = ParamStore(req.registry, params)
         self.track = AnalysisTrack(analyze(req.clip), self.patch.beats_per_bar)
-        self.worker = RenderWorker(
-            self._factory(self.patch, self.perf.header["preset_dir"]), req.size, Mailbox(),
-            req.fps, auto_resolution=False, beat_aligned=False, onset_frames=False,
-            params=self.store)
+        self.player = Player(self._factory(self.patch, self.perf.header["preset_dir"]),
+                             req.size, req.fps, params=self.store)
 
     def _patch(self, record: dict, where: str) -> Patch:
         try:
@@ -181,10 +178,10 @@ class ReplayJob:
             if event["id"] in self.req.registry:
                 self.store.set(event["id"], event["value"], source=event.get("source", "log"))
         elif kind in WORKER_EVENTS:
-            self.worker.replay(event)
+            self.player.replay(event)
         elif kind == "patch":
             patch = self._patch(event, f"patch at {event['t']:.3f} s")
-            self.worker.load(self._factory(patch, event["preset_dir"]),
+            self.player.load(self._factory(patch, event["preset_dir"]),
                              float(event.get("fade_beats", 0.0)),
                              start_beats=float(event["start"]))
         # "tempo" events are in the logged clock already
@@ -199,15 +196,9 @@ class ReplayJob:
         the logged clock run back, silence) so its first frame is warm too;
         ``on_preroll(done)`` after each of those."""
         preroll = self.preroll_frames
-        for k, analysis in enumerate(self.analysis(-preroll / self.req.fps, preroll)):
-            self.worker.render(analysis)
-            on_preroll(k + 1)
-        events, i = self.perf.events, 0
-        for analysis in self.analysis(0.0, self.n_frames):
-            while i < len(events) and events[i]["t"] <= analysis.t_s:
-                self._apply(events[i])
-                i += 1
-            yield self.worker.render(analysis)
+        yield from play(self.player, self.analysis(0.0, self.n_frames), self.perf.events,
+                        self._apply, self.analysis(-preroll / self.req.fps, preroll),
+                        on_preroll)
 
     def run(self, on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
         """Render to ``req.output``; ``on_progress(done, total)`` after each frame drawn,

@@ -372,12 +372,12 @@ def test_triggers_flash_panic_and_keyframe_jumps(registry, cpu):
     frozen = worker.render(at).image
     assert np.array_equal(worker.render(frame(beats=2.9)).image, frozen)
     worker.trigger("freeze")
-    renderer, _ = worker._renderer_for(1.0)
+    renderer, _ = worker.player._renderer_for(1.0)
     worker.trigger("next_keyframe")  # lands on the next bar line (beat 4)
     worker.render(frame(beats=3.0))
-    assert worker._jumps == [(4.0, 1)]
+    assert worker.player._jumps == [(4.0, 1)]
     worker.render(frame(beats=4.0))
-    assert worker._jumps == [] and worker._jumped == 1
+    assert worker.player._jumps == [] and worker.player._jumped == 1
     with pytest.raises(ValueError):
         worker.trigger("explode")
 
@@ -512,7 +512,7 @@ def test_at_most_max_fades_run_at_once(registry, cpu):
     for k in range(MAX_FADES + 3):
         worker.load(make, fade_beats=8.0, quantize="now")
         worker.render(frame(beats=4.5 + 0.1 * k))
-    assert len(worker._fade.chain(5.0)) == MAX_FADES
+    assert len(worker.player._fade.chain(5.0)) == MAX_FADES
 
 
 def test_a_dissolve_begun_while_another_runs_starts_from_the_mix_on_screen(registry, cpu):
