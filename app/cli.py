@@ -296,41 +296,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-class ErrorReporter:
-    """Prints each distinct error message once (workers report errors as data, every frame
-    may carry the same one; the user needs to hear it once, not thirty times a second)."""
-
-    def __init__(self, stream=None) -> None:
-        self.stream = stream or sys.stderr
-        self.seen: set[str] = set()
-
-    def report(self, *errors: str | None) -> None:
-        for error in errors:
-            if error and error not in self.seen:
-                self.seen.add(error)
-                print(f"latentvj live: {error}", file=self.stream, flush=True)
-
-
-def start_command_reader(engine) -> None:
-    """Commands typed on stdin (one per line) go to the engine (LiveEngine.command)."""
-    import threading
-
-    def read() -> None:
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            try:
-                engine.command(line.strip())
-                print(f"command: {line.strip()}", flush=True)
-            except (ValueError, UserError) as exc:
-                print(f"latentvj live: {exc}", file=sys.stderr, flush=True)
-    threading.Thread(target=read, name="commands", daemon=True).start()
-
-
 def cmd_live(args: argparse.Namespace) -> int:
-    import time
-
-    from app.engine.live_engine import LiveEngine, LiveOptions
+    from app.engine.live_engine import LiveOptions
 
     options = LiveOptions(
         preset=args.preset, audio_device=args.audio_device, play=args.play,
@@ -348,31 +315,9 @@ def cmd_live(args: argparse.Namespace) -> int:
         defaults = LiveOptions()
         explicit = frozenset(k for k, v in vars(options).items() if v != getattr(defaults, k))
         return run_app(options, args.seconds, explicit)
-    engine = LiveEngine(options)
-    engine.start()
-    print(f"latentvj live: '{engine.patch.name}', {engine.where}; {args.size[0]}x"
-          f"{args.size[1]} @ {args.fps:g} fps, {engine.placement.label}", flush=True)
-    if engine.recording:
-        print(f"recording to '{engine.recorder.path}'", flush=True)
-    start_command_reader(engine)
-    start = time.monotonic()
-    errors = ErrorReporter()
-    try:
-        while args.seconds is None or time.monotonic() - start < args.seconds:
-            time.sleep(min(1.0, max(0.0, (args.seconds or 1e9) - (time.monotonic() - start))))
-            for problem, notice in engine.take_notices():
-                print(f"latentvj live: {notice}" if problem else notice,
-                      file=sys.stderr if problem else sys.stdout, flush=True)
-            errors.report(*engine.errors())
-            print(f"t={time.monotonic() - start:6.1f}s {engine.status().line()}", flush=True)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        engine.stop()
-        for problem, notice in engine.take_notices():  # how the recording ended
-            print(f"latentvj live: {notice}" if problem else notice,
-                  file=sys.stderr if problem else sys.stdout, flush=True)
-    return 0
+    from app.live.headless import run_headless
+
+    return run_headless(options, args.seconds)
 
 
 def cmd_midi(args: argparse.Namespace) -> int:

@@ -274,7 +274,7 @@ def test_after_a_beat_drawn_ahead_the_next_tick_waits_for_its_hit():
 def test_each_distinct_error_is_printed_once():
     import io
 
-    from app.cli import ErrorReporter
+    from app.live.headless import ErrorReporter
 
     out = io.StringIO()
     reporter = ErrorReporter(out)
