@@ -15,6 +15,7 @@ file names or contains.
 from __future__ import annotations
 
 import _compat_pickle
+import codecs
 import collections
 import io
 import pickle
@@ -137,6 +138,10 @@ ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
     ("dnnlib", "EasyDict"): EasyDict,
     ("numpy", "dtype"): _numpy_dtype,
     ("numpy", "ndarray"): np.ndarray,
+    # what protocol 2 pickles use for bytes and sets (older Python's default)
+    ("_codecs", "encode"): codecs.encode,
+    ("builtins", "set"): set,
+    ("builtins", "frozenset"): frozenset,
     **{(core, "scalar"): _numpy_scalar for core in _NUMPY_CORES},
     **{(core, "_reconstruct"): _numpy_reconstruct for core in _NUMPY_CORES},
 }

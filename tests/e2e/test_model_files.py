@@ -121,6 +121,13 @@ def test_unpickling_in_process_never_calls_the_payload(tmp_path):
     assert not marker.exists()
 
 
+def test_older_protocols_bytes_and_sets_are_read(tmp_path):
+    from app.engine.model_files import load_network_pickle
+
+    path = write_pickle(tmp_path / "old.pkl", {"blob": b"\x00\xff", "names": {"a", "b"}})
+    assert load_network_pickle(path) == {"blob": b"\x00\xff", "names": {"a", "b"}}
+
+
 def test_a_global_naming_an_unimported_module_never_imports_it(tmp_path):
     """A plain unpickler imports whatever module a global names (antigravity opens a web
     browser when imported); the restricted one refuses before any import."""
