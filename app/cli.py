@@ -297,7 +297,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_live(args: argparse.Namespace) -> int:
-    from app.engine.live_engine import LiveOptions
+    from app.live.engine import LiveOptions
 
     options = LiveOptions(
         preset=args.preset, audio_device=args.audio_device, play=args.play,

@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
 
-    from app.engine.live_engine import LiveEngine, LiveOptions
+    from app.live.engine import LiveEngine, LiveOptions
     from app.engine.video_writer import offered_codecs
 
     print(f"machine: {machine()}")

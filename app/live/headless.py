@@ -9,7 +9,7 @@ import time
 from typing import TextIO
 
 from app.core.errors import UserError
-from app.engine.live_engine import LiveEngine, LiveOptions
+from app.live.engine import LiveEngine, LiveOptions
 
 
 class ErrorReporter:

@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayou
                              QWidget)
 
 from app.core.errors import UserError
-from app.engine.live_engine import LiveEngine
+from app.live.engine import LiveEngine
 
 DEMO = "built-in demo track"
 

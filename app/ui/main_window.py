@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import QComboBox, QDockWidget, QLabel, QMainWindow, QToolBa
 
 from app.core.errors import UserError
 from app.core.tempo import NUDGE_BEATS
-from app.engine.live_engine import LiveEngine
+from app.live.engine import LiveEngine
 
 from .frame_view import FrameView
 from .widgets import Background

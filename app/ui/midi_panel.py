@@ -11,7 +11,7 @@ from PyQt6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTe
 
 from app.core.errors import UserError
 from app.core.paths import user_presets_dir
-from app.engine.live_engine import LiveEngine
+from app.live.engine import LiveEngine
 from app.midi.mapping import TRIGGERS, Binding, parse_map, save_map
 from app.midi.messages import describe
 

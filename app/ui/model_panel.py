@@ -10,7 +10,7 @@ from PyQt6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QLineEdit, QPr
                              QVBoxLayout, QWidget)
 
 from app.engine.generators.field import LOOKS
-from app.engine.live_engine import LiveEngine
+from app.live.engine import LiveEngine
 
 from .widgets import Background, button_row
 

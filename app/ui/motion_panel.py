@@ -28,7 +28,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.core.patch import MotionSpec
-from app.engine.live_engine import LiveEngine
+from app.live.engine import LiveEngine
 
 from .frame_view import to_qimage
 from .spec_form import SpecForm

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PyQt6.QtCore import QSettings
 
-from app.engine.live_engine import LiveOptions
+from app.live.engine import LiveOptions
 
 
 def settings() -> QSettings:

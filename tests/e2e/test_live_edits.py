@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from app.engine.live_engine import LiveEngine, LiveOptions
+from app.live.engine import LiveEngine, LiveOptions
 
 
 class WatchedLock:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.engine.live_engine import LiveEngine, LiveOptions
+from app.live.engine import LiveEngine, LiveOptions
 from app.ui.main_window import MainWindow
 from tests.io.jack import jack_available, jack_server
 from tests.io.test_midi import Sender

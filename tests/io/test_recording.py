@@ -21,7 +21,7 @@ import soundfile as sf
 
 from app.audio.demo_track import click_track
 from app.audio.ring import SHM_PREFIX, remove_stale_blocks
-from app.engine.live_engine import LiveEngine, LiveOptions
+from app.live.engine import LiveEngine, LiveOptions
 from app.engine.recorder import performance_path, sidecar_path
 from tests.io.jack import connect, jack_available, jack_server, ports, wait_for_port
 from tests.waiting import wait_until
@@ -206,7 +206,7 @@ def test_a_replayed_render_follows_the_recorded_parameter_trajectory(jack, click
         with playing_into(jack, clicks, "replay-player"):
             recorder = engine.start_recording(tmp_path / "perf.mkv")
             # each live frame at the instant it shows (where the recording puts it)
-            engine.worker.on_frame = lambda f: (engine._on_frame(f), live.append(
+            engine.worker.on_frame = lambda f: (engine.recordings.on_frame(f), live.append(
                 (f.shown_s - recorder.t0_s, f.beats, f.bpm, f.params)) if recorder.active
                 else None)
             for at, pid, value in moves:

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from app.core.errors import UserError
-from app.engine.live_engine import LiveEngine, LiveOptions
+from app.live.engine import LiveEngine, LiveOptions
 from tests.io.jack import jack_available, jack_server
 from tests.waiting import wait_until
 

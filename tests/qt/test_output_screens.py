@@ -22,7 +22,7 @@ APP = """
 import sys
 from PyQt6.QtWidgets import QApplication
 app = QApplication(sys.argv)
-from app.engine.live_engine import LiveEngine, LiveOptions
+from app.live.engine import LiveEngine, LiveOptions
 from app.ui.main_window import MainWindow
 engine = LiveEngine(LiveOptions(play="demo", size=(64, 36))).start()
 window = MainWindow(engine)

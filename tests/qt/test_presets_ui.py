@@ -7,7 +7,7 @@ import json
 import pytest
 from PyQt6.QtCore import Qt
 
-from app.engine.live_engine import LiveEngine, LiveOptions
+from app.live.engine import LiveEngine, LiveOptions
 from app.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine.live_engine import LiveEngine, LiveOptions
+from app.live.engine import LiveEngine, LiveOptions
 from app.ui.main_window import MainWindow
 
 

@@ -1,0 +1,90 @@
+"""The performer's command language: one path for every way a command arrives (words typed
+on stdin, the window's controls, MIDI triggers, and later OSC), so each does the same
+thing whichever way it came."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.core.errors import UserError
+
+if TYPE_CHECKING:
+    from .engine import LiveEngine
+
+PICTURE_WORDS = {"flash": "flash", "freeze": "freeze", "blackout": "blackout",
+                 "next": "next_keyframe", "previous": "previous_keyframe",
+                 "random": "random_jump"}
+LEARN_WORDS = ("learn", "commit", "cancel", "unbind", "save-map")
+
+
+class LiveCommands:
+    """Commands and triggers of one live engine, applied to its current parts."""
+
+    def __init__(self, engine: LiveEngine) -> None:
+        self.engine = engine
+
+    def on_trigger(self, trigger) -> None:
+        from app.engine.render_worker import WORKER_TRIGGERS
+        from app.midi.session import TEMPO_TRIGGERS
+
+        if trigger.name in WORKER_TRIGGERS:
+            self.engine.worker.trigger(trigger.name)
+        elif trigger.name in TEMPO_TRIGGERS:  # the MIDI session sent it to the clock
+            self.engine.recordings.log_tempo(trigger.name, "midi")
+        elif trigger.name == "record":
+            try:
+                self.engine.toggle_recording()
+            except UserError as exc:
+                self.engine.notify([str(exc)])
+        else:  # "preset": the maps allow no other trigger names
+            try:
+                self.engine.load_preset(trigger.argument)
+                self.engine.notify([f"preset: {trigger.argument}"], problem=False)
+            except UserError as exc:  # the current preset keeps playing
+                self.engine.notify([str(exc)])
+
+    def run(self, line: str) -> None:
+        """A performer's command (stdin, or the window's controls): tempo commands go to
+        the tempo clock's own thread, picture words (``flash``, ``freeze``, ``blackout``,
+        ``next``, ``previous``, ``random``) to the render worker, ``learn PARAM``,
+        ``commit``, ``cancel``, ``unbind PARAM``, ``save-map FILE`` to MIDI learn,
+        ``record [FILE]`` starts or stops a recording, ``play`` / ``stop`` the
+        transport. Raises ValueError naming the command when it is not one (UserError when
+        a recording cannot start)."""
+        from app.core.tempo import parse_command
+
+        words = line.split()
+        if not words:
+            raise ValueError("empty command")
+        name, rest = words[0].lower(), words[1:]
+        if name in PICTURE_WORDS and not rest:
+            self.engine.worker.trigger(PICTURE_WORDS[name])
+        elif name in LEARN_WORDS:
+            self._learn(line, name, rest)
+        elif name in ("play", "stop") and not rest:
+            self.engine.set_playing(name == "play")
+        elif name == "record" and len(rest) <= 1:
+            self.engine.toggle_recording(Path(rest[0]) if rest else None)
+        else:
+            self.engine.analyzer.submit(parse_command(line))
+            self.engine.recordings.log_tempo(line.strip(), "command")
+
+    def _learn(self, line: str, name: str, rest: list[str]) -> None:
+        from app.midi.mapping import save_map
+
+        midi = self.engine.midi
+        if midi is None:
+            raise ValueError(f"{line!r}: MIDI learn needs a MIDI input (--midi PORT)")
+        if name == "learn" and len(rest) == 1:
+            (midi.learn or midi.start_learning()).arm(rest[0])
+        elif name in ("commit", "cancel") and not rest and midi.learn is not None:
+            midi.finish_learning(commit=name == "commit")
+        elif name == "unbind" and len(rest) == 1:
+            (midi.learn or midi.start_learning()).unbind(rest[0])
+        elif name == "save-map" and len(rest) == 1:
+            save_map(midi.base, Path(rest[0]))
+        else:
+            raise ValueError(f"{line!r}: learn PARAM, commit, cancel (while learning), "
+                             f"unbind PARAM, save-map FILE")
+
