@@ -169,7 +169,8 @@ class FrameRenderer:
         t0, t1, t2, t3 = times
         frame = RenderedFrame(seq=state.seq, t_s=analysis.t_s, image=pixels, beats=analysis.beats,
                               bpm=analysis.bpm, bar_phase=analysis.bar_phase,
-                              params=params, latent=z if z.ndim == 1 else z[0], lookahead_s=analysis.lookahead_s,
+                              params=params, latent=z if z.ndim == 1 else z[0],
+                              lookahead_s=analysis.lookahead_s,
                               timings={
             "motion_ms": 1e3 * (t1 - t0), "generate_ms": 1e3 * (t2 - t1),
             "effects_ms": 1e3 * (t3 - t2), "total_ms": 1e3 * (t3 - t0)})

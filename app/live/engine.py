@@ -84,7 +84,8 @@ class LiveEngine:
         o = self.options
         self._start_analysis(*self._start_audio())
         self.worker = RenderWorker(self._renderer_factory(self.patch, self._preset_path),
-                                   o.size, self.analysis.latest, o.fps, on_frame=self.recordings.on_frame,
+                                   o.size, self.analysis.latest, o.fps,
+                                   on_frame=self.recordings.on_frame,
                                    auto_resolution=o.auto_resolution, params=self.store)
         self.worker.on_compensation = self._compensate
         self.worker.start()

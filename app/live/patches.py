@@ -55,8 +55,8 @@ class PatchEdits:
                 patch = patch.model_copy(update={
                     "motion": patch.motion.model_copy(update={"vectors": None})})
                 self.engine._play(patch, self.engine.preset_path, placement=placement)
-                self.engine.notify(["motion: the keyframes did not fit the new model's latent space; "
-                              "it plays keyframes drawn from the seed"])
+                self.engine.notify(["motion: the keyframes did not fit the new model's latent "
+                                    "space; it plays keyframes drawn from the seed"])
             self.engine.placement = placement
             return patch
 
@@ -150,7 +150,8 @@ class PatchEdits:
             patch = self.engine.patch.model_copy(update={"params": params,
                                                   "name": name or self.engine.patch.name})
             presets.save_preset(patch, path)
-            self.engine.patch, self.engine._preset_path, self.engine._saved = patch, Path(path), patch
+            engine = self.engine
+            engine.patch, engine._preset_path, engine._saved = patch, Path(path), patch
             return patch
 
     def renamed(self, path: Path, name: str) -> None:
