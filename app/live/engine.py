@@ -42,11 +42,12 @@ class LiveEngine:
 
         self.options = options
         self.registry = build_registry()
-        from app.engine.generators import with_missing_model_replaced, with_model
+        from app.engine.generators import with_model
 
-        self.patch, self._preset_path = load_preset(options.preset, self.registry)
-        self.patch, missing = with_missing_model_replaced(
-            with_model(self.patch, options.model), self._preset_path.parent)
+        self.edits = PatchEdits(self)
+        patch, self._preset_path = load_preset(options.preset, self.registry)
+        self.patch, missing = self.edits.stand_in_for_missing_model(
+            with_model(patch, options.model), self._preset_path)
         self._saved = self.patch
         self.placement = resolve_placement(options.device)
         from app.engine.generators import GeneratorCache
@@ -74,7 +75,6 @@ class LiveEngine:
         self.analyzer = self.analysis = self.worker = self.midi = None
         self.recordings = LiveRecording(self)
         self.commands = LiveCommands(self)
-        self.edits = PatchEdits(self)
         self.render_compensation_s = 0.0  # the render worker's part of the lookahead
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from app.core.errors import UserError, validation_message
 from app.core.keyframes import KeyframeSizeError
-from app.core.patch import Patch
+from app.core.patch import GeneratorSpec, Patch
 
 if TYPE_CHECKING:
     from .engine import LiveEngine
@@ -24,6 +24,24 @@ class PatchEdits:
 
     def __init__(self, engine: LiveEngine) -> None:
         self.engine = engine
+        # (the built-in look playing, the generator the preset named) while a preset's
+        # model file is missing: saving the preset keeps the model it named
+        self._stand_in: tuple[GeneratorSpec, GeneratorSpec] | None = None
+
+    def stand_in_for_missing_model(self, patch: Patch, path: Path) -> tuple[Patch, str | None]:
+        """``patch`` from the preset at ``path``, on the built-in look when the model file
+        it names is missing (with the notice saying so)."""
+        from app.engine.generators import with_missing_model_replaced
+
+        playing, missing = with_missing_model_replaced(patch, path.parent)
+        self._stand_in = (playing.generator, patch.generator) if missing else None
+        return playing, missing
+
+    def _as_saved(self, patch: Patch) -> Patch:
+        """What a save writes: the model the preset named, while its stand-in plays."""
+        if self._stand_in is not None and patch.generator == self._stand_in[0]:
+            return patch.model_copy(update={"generator": self._stand_in[1]})
+        return patch
 
     def set_generator(self, kind: str, look: str | None = None, path: str | None = None,
                       device: str | None = None) -> Patch:
@@ -85,11 +103,9 @@ class PatchEdits:
         crossfaded over ``fade_beats`` from the next beat or bar (``quantize``)."""
         from app.core.presets import load_preset
 
-        from app.engine.generators import with_missing_model_replaced
-
         with self.engine._edits:
             patch, path = load_preset(name_or_path, self.engine.registry)
-            patch, missing = with_missing_model_replaced(patch, path.parent)
+            patch, missing = self.stand_in_for_missing_model(patch, path)
             self.engine.notify([missing] if missing else [])
             self.engine._play(patch, path, fade_beats, quantize)
             for pid, value in {**self.engine.registry.defaults(), **patch.params}.items():
@@ -149,7 +165,7 @@ class PatchEdits:
             params = {k: v for k, v in values.items() if abs(v - defaults[k]) > 1e-12}
             patch = self.engine.patch.model_copy(update={"params": params,
                                                   "name": name or self.engine.patch.name})
-            presets.save_preset(patch, path)
+            presets.save_preset(self._as_saved(patch), path)
             engine = self.engine
             engine.patch, engine._preset_path, engine._saved = patch, Path(path), patch
             return patch

@@ -202,3 +202,22 @@ def test_a_preset_naming_a_missing_model_plays_the_built_in_look(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "model 'gone.pkl' not found; playing the built-in" in result.stderr
     assert probe(tmp_path / "clip.mp4").frames == 30
+
+
+def test_saving_a_preset_whose_model_is_missing_keeps_the_model_it_names(tmp_path):
+    """A shared preset plays on the built-in look without its network; a knob turned and
+    the preset saved must not lose the network it names (presets survive mistakes)."""
+    from app.live.engine import LiveEngine, LiveOptions
+
+    preset = json.loads((ROOT / "app" / "presets" / "nebula-drift.json").read_text())
+    preset["generator"].update(kind="stylegan", path="gone.pkl")
+    (tmp_path / "shared.json").write_text(json.dumps(preset))
+    engine = LiveEngine(LiveOptions(preset=str(tmp_path / "shared.json")))
+    assert engine.patch.generator.kind == "field"
+    assert any("gone.pkl" in text for _, text in engine.take_notices())
+    engine.store.set("fx.hue.shift", 90.0, source="ui")
+    engine.save_preset(tmp_path / "mine.json", "mine")
+    saved = json.loads((tmp_path / "mine.json").read_text())
+    assert saved["generator"]["kind"] == "stylegan" and saved["generator"]["path"] == "gone.pkl"
+    assert saved["params"]["fx.hue.shift"] == 90.0
+    assert not engine.is_dirty()
