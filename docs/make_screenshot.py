@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,9 +21,11 @@ from tests.xvfb import screenshot, xvfb  # noqa: E402
 
 
 def main() -> None:
-    with jack_server(), xvfb("1280x720x24") as display:
+    with jack_server(), xvfb("1280x720x24") as display, \
+            tempfile.TemporaryDirectory() as config:
         env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
-        env.update(DISPLAY=display, PYTHONUNBUFFERED="1")
+        # nothing remembered: the window as a new user first sees it (dark theme)
+        env.update(DISPLAY=display, PYTHONUNBUFFERED="1", XDG_CONFIG_HOME=config)
         app = subprocess.Popen([sys.executable, "main.py", "live", "--play", "--preset",
                                 "crystal-kaleido"], cwd=ROOT, env=env, text=True,
                                stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)

@@ -46,6 +46,10 @@ def run_app(options: LiveOptions, seconds: float | None = None,
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("latentvj")
+    from .settings import remembered_theme
+    from .theme import apply_theme
+
+    apply_theme(app, remembered_theme())
     engine = _start_engine(options, set(explicit))
     # Ctrl-C and SIGTERM close the window like Quit does (Python runs the handler the next
     # time the display timer gives it control)

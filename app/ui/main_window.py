@@ -12,7 +12,8 @@ from pathlib import Path
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QGuiApplication, QKeySequence
-from PyQt6.QtWidgets import QComboBox, QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
+from PyQt6.QtWidgets import (QApplication, QComboBox, QDockWidget, QLabel, QMainWindow,
+                             QToolBar, QWidget)
 
 from app.core.errors import UserError
 from app.core.tempo import NUDGE_BEATS
@@ -138,6 +139,10 @@ class MainWindow(QMainWindow):
         self.output_action = self._action(bar, "Output", "F", self.toggle_output,
                                           "fullscreen output on the chosen screen",
                                           checkable=True)
+        theme = QAction("Light / dark theme", self)
+        theme.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        theme.triggered.connect(self.toggle_theme)
+        self.addAction(theme)
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -240,6 +245,13 @@ class MainWindow(QMainWindow):
     def _toggle_hud(self, checked: bool) -> None:
         self.preview.show_hud = checked
         self.preview.update()
+
+    def toggle_theme(self) -> None:
+        """Dark <-> light (remembered when the window closes)."""
+        from .theme import apply_theme, current_theme
+
+        app = QApplication.instance()
+        apply_theme(app, "light" if current_theme(app) == "dark" else "dark")
 
     def toggle_output(self) -> None:
         if self.output.isVisible():

@@ -42,7 +42,18 @@ def remember(window) -> None:
     s.setValue("audio_device", engine.live_input.device.name if engine.live_input else "")
     s.setValue("midi", list(engine.options.midi))
     s.setValue("output_screen", window.screens.currentText().split(" ", 1)[-1])
+    from PyQt6.QtWidgets import QApplication
+
+    from .theme import current_theme
+
+    s.setValue("theme", current_theme(QApplication.instance()))
     s.sync()
+
+
+def remembered_theme() -> str:
+    from .theme import DEFAULT_THEME
+
+    return settings().value("theme", DEFAULT_THEME, str)
 
 
 def restore(window) -> None:
