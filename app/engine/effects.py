@@ -120,5 +120,9 @@ class Effects:
             img = self._kaleidoscope(img, params["fx.kaleido.rotate"])
         img = self._feedback(img, state, params["fx.feedback.amount"],
                              params["fx.feedback.zoom"], params["fx.feedback.rotate"], fps)
-        return self._colour(img, params["fx.hue.shift"], params["fx.saturation"],
-                            params["fx.brightness"], params["fx.flash"])
+        img = self._colour(img, params["fx.hue.shift"], params["fx.saturation"],
+                           params["fx.brightness"], params["fx.flash"])
+        # the master fader: after everything, outside the feedback loop (a fade to black
+        # and back leaves the feedback trails as they were)
+        master = params.get("out.master", 1.0)
+        return img if master >= 1.0 else img * master

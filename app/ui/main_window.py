@@ -19,6 +19,7 @@ from app.core.errors import UserError
 from app.core.tempo import NUDGE_BEATS
 from app.live.engine import LiveEngine
 
+from .beat_lights import BeatLights
 from .frame_view import FrameView
 from .widgets import Background
 
@@ -57,6 +58,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.preview)
         self.output = OutputWindow(self)
         self.notices = QLabel()
+        self.beat_lights = BeatLights()
+        self.statusBar().addPermanentWidget(self.beat_lights)
         self.statusBar().addPermanentWidget(self.notices, 1)
         self._build_transport()
         self._build_panels()
@@ -270,6 +273,10 @@ class MainWindow(QMainWindow):
                 self.output.show_frame(frame)
             self.params.sync(frame.params or None)
         status = self.engine.status()
+        if frame is not None:
+            self.beat_lights.set_clock(frame.beats, frame.bar_phase,
+                                       self.engine.patch.beats_per_bar, status.bpm,
+                                       status.confidence, status.locked)
         title = f"latentvj - {self.engine.patch.name}{' *' if self.engine.is_dirty() else ''}"
         if self.windowTitle() != title:
             self.setWindowTitle(title)

@@ -86,3 +86,17 @@ def test_brightness_and_flash():
     assert torch.allclose(run(fx_flash=1.0), torch.ones(1, 3, SIZE[1], SIZE[0]))
     half = run(img=torch.zeros(1, 3, SIZE[1], SIZE[0]), fx_flash=0.5)
     assert half.mean() == pytest.approx(0.5)
+
+
+def test_the_master_fader_darkens_the_output_but_not_the_feedback_memory():
+    img, state = image(), EffectsState()
+    half = run(img=img, state=state, out_master=0.5, fx_feedback_amount=0.5)
+    full = run(img=img, state=EffectsState(), fx_feedback_amount=0.5)
+    assert torch.allclose(half, 0.5 * full)
+    black = run(img=img, out_master=0.0)
+    assert float(black.max()) == 0.0
+    after = run(img=image(1), state=state, fx_feedback_amount=0.5)  # master back up
+    reference_state = EffectsState()
+    run(img=img, state=reference_state, fx_feedback_amount=0.5)
+    assert torch.allclose(after, run(img=image(1), state=reference_state,
+                                     fx_feedback_amount=0.5))
