@@ -142,6 +142,12 @@ class MainWindow(QMainWindow):
         self.output_action = self._action(bar, "Output", "F", self.toggle_output,
                                           "fullscreen output on the chosen screen",
                                           checkable=True)
+        self.layout_action = QAction("Perform / Edit layout", self)
+        self.layout_action.setShortcut(QKeySequence("F2"))
+        self.layout_action.setCheckable(True)
+        self.layout_action.triggered.connect(self.set_perform)
+        self.addAction(self.layout_action)
+        self._edit_state = None  # the Edit layout's docks, kept while Perform shows
         theme = QAction("Light / dark theme", self)
         theme.setShortcut(QKeySequence("Ctrl+Shift+L"))
         theme.triggered.connect(self.toggle_theme)
@@ -183,6 +189,7 @@ class MainWindow(QMainWindow):
         for other in docks[1:]:
             self.tabifyDockWidget(docks[0], other)
         self.modulation_dock, self.motion_dock, self.audio_dock = docks[2:5]
+        self.docks = docks
         docks[0].raise_()
         undo = self.params.undo.createUndoAction(self, "Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
@@ -248,6 +255,26 @@ class MainWindow(QMainWindow):
     def _toggle_hud(self, checked: bool) -> None:
         self.preview.show_hud = checked
         self.preview.update()
+
+    @property
+    def performing(self) -> bool:
+        return self._edit_state is not None
+
+    def edit_layout(self):
+        """The Edit layout's dock state (what is remembered, in either layout)."""
+        return self._edit_state if self.performing else self.saveState()
+
+    def set_perform(self, perform: bool) -> None:
+        """Perform: the preview large, the transport and status (the panels put away);
+        Edit: the panels back exactly as they were (``F2`` switches)."""
+        if perform and not self.performing:
+            self._edit_state = self.saveState()
+            for dock in self.docks:
+                dock.hide()
+        elif not perform and self.performing:
+            self.restoreState(self._edit_state)
+            self._edit_state = None
+        self.layout_action.setChecked(self.performing)
 
     def toggle_theme(self) -> None:
         """Dark <-> light (remembered when the window closes)."""

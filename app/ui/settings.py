@@ -37,7 +37,7 @@ def remember(window) -> None:
     s = settings()
     engine = window.engine
     s.setValue("geometry", window.saveGeometry())
-    s.setValue("state", window.saveState())
+    s.setValue("state", window.edit_layout())
     s.setValue("preset", str(engine.preset_path))
     s.setValue("audio_device", engine.live_input.device.name if engine.live_input else "")
     s.setValue("midi", list(engine.options.midi))
