@@ -1,5 +1,6 @@
-"""Regenerate docs/window.png: `python main.py` under Xvfb with a JACK dummy server, the
-screen grabbed by ImageMagick from the X server (a real screenshot, not a widget grab).
+"""Regenerate docs/window.png (the Edit layout) and docs/window-perform.png (Perform):
+`python main.py live --play` under Xvfb with a JACK dummy server, the screen grabbed by
+ImageMagick from the X server (real screenshots, not widget grabs).
 
     .venv/bin/python docs/make_screenshot.py
 """
@@ -20,11 +21,17 @@ from tests.io.jack import jack_server  # noqa: E402
 from tests.xvfb import screenshot, xvfb  # noqa: E402
 
 
-def main() -> None:
-    with jack_server(), xvfb("1280x720x24") as display, \
-            tempfile.TemporaryDirectory() as config:
+LAYOUTS = (("edit", "window.png"), ("perform", "window-perform.png"))
+
+
+def shoot(display: str, layout: str, image: Path) -> None:
+    """The window in ``layout``, as a new user would first see it otherwise (nothing else
+    remembered: the dark theme, the default docks)."""
+    with tempfile.TemporaryDirectory() as config:
+        (Path(config) / "latentvj").mkdir()
+        (Path(config) / "latentvj" / "latentvj.conf").write_text(
+            f"[General]\nlayout={layout}\n")
         env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
-        # nothing remembered: the window as a new user first sees it (dark theme)
         env.update(DISPLAY=display, PYTHONUNBUFFERED="1", XDG_CONFIG_HOME=config)
         app = subprocess.Popen([sys.executable, "main.py", "live", "--play", "--preset",
                                 "crystal-kaleido"], cwd=ROOT, env=env, text=True,
@@ -32,11 +39,17 @@ def main() -> None:
         try:
             print(app.stdout.readline().strip())
             time.sleep(6.0)  # locked to the demo track's tempo, the HUD-less preview full
-            screenshot(display, ROOT / "docs" / "window.png")
+            screenshot(display, image)
         finally:
             app.terminate()
             app.wait(timeout=30)
-    print(f"wrote {ROOT / 'docs' / 'window.png'}")
+    print(f"wrote {image}")
+
+
+def main() -> None:
+    with jack_server(), xvfb("1280x720x24") as display:
+        for layout, name in LAYOUTS:
+            shoot(display, layout, ROOT / "docs" / name)
 
 
 if __name__ == "__main__":

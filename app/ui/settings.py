@@ -38,6 +38,7 @@ def remember(window) -> None:
     engine = window.engine
     s.setValue("geometry", window.saveGeometry())
     s.setValue("state", window.edit_layout())
+    s.setValue("layout", "perform" if window.performing else "edit")
     s.setValue("preset", str(engine.preset_path))
     s.setValue("audio_device", engine.live_input.device.name if engine.live_input else "")
     s.setValue("midi", list(engine.options.midi))
@@ -64,6 +65,8 @@ def restore(window) -> None:
         window.restoreGeometry(geometry)
     if state is not None:
         window.restoreState(state)
+    if s.value("layout", "edit", str) == "perform":
+        window.set_perform(True)
     screen = s.value("output_screen", "", str)
     for i in range(window.screens.count()):
         if screen and window.screens.itemText(i).endswith(screen):

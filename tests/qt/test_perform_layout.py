@@ -24,3 +24,17 @@ def test_perform_and_edit_switch_keeps_the_layout(qtbot, window):
     assert window.saveState() == edit_state
     assert window.dockWidgetArea(window.audio_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
     assert window.audio_dock.isVisible() and window.motion_dock.isVisible()
+
+
+def test_the_layout_mode_is_remembered(qtbot, window):
+    from app.ui.settings import remember, restore
+
+    window.set_perform(True)
+    remember(window)
+    window.set_perform(False)
+    restore(window)  # as the next start does
+    assert window.performing
+    window.set_perform(False)
+    remember(window)
+    restore(window)
+    assert not window.performing
