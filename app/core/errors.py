@@ -1,5 +1,10 @@
 """User-facing errors: one clear line naming the thing and what is wrong."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 
 class UserError(Exception):
     """Bad input from the user (a file, a preset, a flag, a device, a model).
@@ -38,3 +43,27 @@ def validation_message(exc: Exception, show_input: bool = False, top_level: str 
                 and not isinstance(err["input"], dict):
             msg = f"{msg} (got {err['input']!r})"
     return f"{loc}: {msg}" if loc else msg
+
+
+def validate_each(model, entries: list, label: Callable[[int, object], str],
+                  check: Callable[[Any], str | None] = lambda item: None,
+                  suffix: str = "") -> tuple[list, list[str]]:
+    """Each of ``entries`` validated on its own as ``model`` (a pydantic model), then by
+    ``check`` (a problem, or None): (the valid ones, one line per bad one, as
+    ``label(i, entry): what is wrong`` plus ``suffix``). A list a user edits keeps playing
+    with its good rows while the bad ones are reported."""
+    from pydantic import ValidationError
+
+    items, problems = [], []
+    for i, entry in enumerate(entries):
+        try:
+            item = model.model_validate(entry)
+        except ValidationError as exc:
+            problems.append(f"{label(i, entry)}: {validation_message(exc)}{suffix}")
+            continue
+        problem = check(item)
+        if problem is not None:
+            problems.append(f"{label(i, entry)}: {problem}{suffix}")
+            continue
+        items.append(item)
+    return items, problems

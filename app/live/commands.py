@@ -71,20 +71,17 @@ class LiveCommands:
             self.engine.recordings.log_tempo(line.strip(), "command")
 
     def _learn(self, line: str, name: str, rest: list[str]) -> None:
-        from app.midi.mapping import save_map
-
         midi = self.engine.midi
-        if midi is None:
+        if midi.session is None:
             raise ValueError(f"{line!r}: MIDI learn needs a MIDI input (--midi PORT)")
         if name == "learn" and len(rest) == 1:
-            (midi.learn or midi.start_learning()).arm(rest[0])
+            midi.arm(rest[0])
         elif name in ("commit", "cancel") and not rest and midi.learn is not None:
-            midi.finish_learning(commit=name == "commit")
+            midi.finish(commit=name == "commit")
         elif name == "unbind" and len(rest) == 1:
-            (midi.learn or midi.start_learning()).unbind(rest[0])
+            midi.unbind(rest[0])
         elif name == "save-map" and len(rest) == 1:
-            save_map(midi.base, Path(rest[0]))
+            midi.save_map(path=Path(rest[0]))
         else:
             raise ValueError(f"{line!r}: learn PARAM, commit, cancel (while learning), "
                              f"unbind PARAM, save-map FILE")
-

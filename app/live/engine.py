@@ -9,70 +9,56 @@ performer's words), ``load_preset`` and the mailboxes.
 from __future__ import annotations
 
 import queue
-import threading
 import time
 from pathlib import Path
 
 from app.core.errors import UserError
 from app.core.mailbox import Mailbox
-from app.core.params import ParamStore
 from app.core.patch import Patch
 from app.core.tempo import TempoClock
 from app.core.types import RenderedFrame
 
-from .options import LiveOptions, LiveStatus, load_controller_map
 from .commands import LiveCommands
+from .midi_controls import LiveMidi
+from .options import InputTap, LiveOptions, LiveStatus
 from .patches import PatchEdits
 from .recording import LiveRecording
+from .rig import AudioFeed, DeviceRig, Rig
 
-__all__ = ["LiveEngine", "LiveOptions", "LiveStatus", "load_controller_map"]
-
+__all__ = ["LiveEngine", "LiveOptions", "LiveStatus"]
 
 
 class LiveEngine:
     """Build (validates everything, starts nothing), ``start``, ``stop``.
 
-    ``take_notices()`` hands out one-line messages for the user, as (is_problem, text): bad
-    map entries, a preset recalled or refused from MIDI, an unavailable trigger."""
+    ``rig`` opens the audio input and the MIDI system (the real devices by default; a test
+    gives its own sources). ``take_notices()`` hands out one-line messages for the user, as
+    (is_problem, text): bad map entries, a preset recalled or refused from MIDI, an
+    unavailable trigger."""
 
-    def __init__(self, options: LiveOptions) -> None:
-        from app.core.presets import load_preset
+    def __init__(self, options: LiveOptions, rig: Rig | None = None) -> None:
         from app.engine.device import resolve_placement
+        from app.engine.generators import GeneratorCache
         from app.engine.param_specs import build_registry
 
         self.options = options
+        self.rig: Rig = rig or DeviceRig()
         self.registry = build_registry()
-        from app.engine.generators import with_model
-
-        self.edits = PatchEdits(self)
-        patch, self._preset_path = load_preset(options.preset, self.registry)
-        self.patch, missing = self.edits.stand_in_for_missing_model(
-            with_model(patch, options.model), self._preset_path)
-        self._saved = self.patch
-        self.placement = resolve_placement(options.device)
-        from app.engine.generators import GeneratorCache
-
-        self.generators = GeneratorCache()
-        # patch edits (preset, model, motion, routes) come from several panels' threads;
-        # each reads the current patch, builds on it and commits: one at a time, or a
-        # second edit built on the same old patch would drop the first
-        self._edits = threading.RLock()
         self._notices: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
-        self.notify([missing] if missing else [])
-        self.controller_map = None
+        self.generators = GeneratorCache()
+        self.edits = PatchEdits(self.registry, self.generators,
+                                resolve_placement(options.device), options.preset,
+                                options.model, self.notify,
+                                on_preset=lambda patch: self.midi.apply_preset(patch))
+        self.store = self.edits.store
+        self.midi = LiveMidi(self.registry, self.store, self.rig, options.midi_map, self.notify)
         if options.midi:
-            from app.midi.ports import resolve_api
-
-            self.controller_map, problems = load_controller_map(options.midi_map,
-                                                                self.registry)
-            self.notify(problems)
-            options.midi_api = resolve_api(options.midi_api)  # no MIDI system: fail now
-        self.store = ParamStore(self.registry, self.patch.params)
+            self.midi.prepare(options.midi_api)  # no MIDI system: fail now
         self.where = ""
-        self.live_input = self.player = self.supervisor = None
+        self.audio: AudioFeed | None = None
         self.input_gain = 1.0  # applied before analysis (the audio panel's gain knob)
-        self.ring = None
-        self.analyzer = self.analysis = self.worker = self.midi = None
+        self.analyzer = self.analysis = self.worker = None
+        self._tap: InputTap | None = None
         self.recordings = LiveRecording(self)
         self.commands = LiveCommands(self)
         self.render_compensation_s = 0.0  # the render worker's part of the lookahead
@@ -82,16 +68,17 @@ class LiveEngine:
         from app.engine.render_worker import RenderWorker
 
         o = self.options
-        self._start_analysis(*self._start_audio())
-        self.worker = RenderWorker(self._renderer_factory(self.patch, self._preset_path),
-                                   o.size, self.analysis.latest, o.fps,
+        self._start_analysis(self._open_audio(o.audio_device, o.play))
+        self.worker = RenderWorker(self.edits.renderer_factory(), o.size,
+                                   self.analysis.latest, o.fps,
                                    on_frame=self.recordings.on_frame,
                                    auto_resolution=o.auto_resolution, params=self.store)
         self.worker.on_compensation = self._compensate
+        self.edits.attach(self.worker)
         self.worker.start()
         self.analysis.on_onset = self.worker.wake
         if o.midi:
-            self._start_midi()
+            self._start_midi(o.midi)
         if o.record:
             try:
                 self.start_recording(Path(o.record))
@@ -100,33 +87,18 @@ class LiveEngine:
                 raise
         return self
 
-    def _start_midi(self) -> None:
-        from app.midi.session import MidiSession
-
-        o = self.options
+    def _start_midi(self, patterns: list[str]) -> None:
         # tempo commands go to whichever analyzer is current (switch_input replaces it)
-        self.midi = MidiSession(o.midi, self.store, self.controller_map,
-                                lambda command: self.analyzer.submit(command),
-                                self._on_trigger, o.midi_api)
-        self._apply_preset_midi(self.patch)
-        self.midi.start()
+        self.midi.start(patterns, lambda command: self.analyzer.submit(command),
+                        self.commands.on_trigger, self.patch)
 
     def open_midi(self, pattern: str) -> None:
         """Also listen to ports matching ``pattern`` (``*``: all), starting MIDI if it was
         off. Raises UserError when this machine has no MIDI system."""
-        if self.midi is None:
-            from app.midi.ports import resolve_api
-
-            self.options.midi_api = resolve_api(self.options.midi_api)
-            if self.controller_map is None:
-                self.controller_map, problems = load_controller_map(self.options.midi_map,
-                                                                    self.registry)
-                self.notify(problems)
+        if not self.midi.open(pattern):
+            self.midi.prepare(self.options.midi_api)
             self.options.midi = [pattern]
-            self._start_midi()
-        elif pattern not in self.midi.inputs.patterns:
-            self.midi.inputs.patterns.append(pattern)
-            self.midi.inputs.rescan()
+            self._start_midi([pattern])
 
     def stop(self) -> None:
         """Stop everything; a recording is finished first (its sound comes from the input,
@@ -134,23 +106,39 @@ class LiveEngine:
         if self.recorder is not None:
             self.stop_recording()
             self.recorder.wait()
-        for part in (self.midi, self.worker, self.analysis, self.supervisor, self.player,
-                     self.live_input):
+        for part in (self.midi, self.worker, self.analysis, self.audio):
             if part is not None:
                 part.stop()
 
-    def _start_analysis(self, ring, sr: int, to_mono, clock: TempoClock | None = None) -> None:
+    def _open_audio(self, device: str | None, play: str | None) -> AudioFeed:
+        o = self.options
+        audio = self.rig.open_audio(device, play, o.samplerate, o.channels)
+        self.audio, self.where = audio, audio.where
+        return audio
+
+    def _start_analysis(self, audio: AudioFeed, clock: TempoClock | None = None) -> None:
         from app.audio.analysis_thread import AnalysisThread
         from app.audio.online import OnlineAnalyzer
 
-        self.ring, self.samplerate = ring, sr
-        self.analyzer = OnlineAnalyzer(sr, beats_per_bar=self.patch.beats_per_bar,
+        self.analyzer = OnlineAnalyzer(audio.samplerate,
+                                       beats_per_bar=self.patch.beats_per_bar,
                                        lookahead_s=self.lookahead_s, clock=clock,
                                        tracker=self.options.beat_tracker)
         # a compensation report that raced with this switch went to the old analyzer
         self.analyzer.set_lookahead(self.lookahead_s)
-        self.analysis = AnalysisThread(ring, self.analyzer,
-                                       lambda block: self.input_gain * to_mono(block)).start()
+        self.analysis = AnalysisThread(audio.ring, self.analyzer,
+                                       lambda block: self.input_gain * audio.mono(block)).start()
+        self._tap = InputTap(audio.ring, audio.samplerate, self.analyzer.frame_rate,
+                             self.analysis.history, audio.device_name)
+
+    @property
+    def samplerate(self) -> int:
+        return self.audio.samplerate
+
+    @property
+    def input_tap(self) -> InputTap:
+        """The current input, for the window's scopes (a new one after a switch)."""
+        return self._tap
 
     @property
     def lookahead_s(self) -> float:
@@ -175,53 +163,20 @@ class LiveEngine:
         from the current input)."""
         if self.recording:
             raise UserError("input: stop recording before switching the input")
-        old_audio = (self.supervisor, self.live_input, self.player)
-        previous = (self.options.audio_device, self.options.play)
-        self.options.audio_device, self.options.play = audio_device, play
-        self.live_input = self.player = self.supervisor = None
+        old, where = self.audio, self.where
         try:
-            audio = self._start_audio()
+            audio = self._open_audio(audio_device, play)
         except UserError:
-            self.supervisor, self.live_input, self.player = old_audio
-            self.options.audio_device, self.options.play = previous
+            self.audio, self.where = old, where
             raise
+        self.options.audio_device, self.options.play = audio_device, play
         self.analysis.stop()  # the clock's one writer stops; it goes on under the new one,
         clock = self.analyzer.clock  # whose stream time 0 is the old stream's time now
         clock.shift_time(self.stream_now()[0])
-        self._start_analysis(*audio, clock=clock)
+        self._start_analysis(audio, clock=clock)
         self.worker.analysis = self.analysis.latest
         self.analysis.on_onset = self.worker.wake
-        for part in old_audio:
-            if part is not None:
-                part.stop()
-
-    def _start_audio(self):
-        from app.audio.demo_track import demo_clip
-        from app.audio.live_input import InputSupervisor, LiveInput
-        from app.audio.loading import load_audio_file
-        from app.audio.player_process import PlayerProcess
-
-        o = self.options
-        play = o.play
-        if play is None:
-            try:
-                self.live_input = LiveInput(o.audio_device, o.samplerate, o.channels).start()
-                self.supervisor = InputSupervisor(self.live_input).start()
-            except UserError:
-                if o.audio_device is not None:
-                    raise
-                play = "demo"  # no input device: play the demo track instead
-        if play is not None:
-            clip = demo_clip() if play == "demo" else load_audio_file(play)
-            self.player = PlayerProcess(clip).start()
-            self.where = (f"playing '{clip.name}' to {self.player.output_name}"
-                          if self.player.output_name else
-                          f"playing '{clip.name}' on the internal clock "
-                          f"({self.player.fallback_reason})")
-            return self.player.ring, self.player.sr, (lambda block: block.mean(axis=1))
-        li = self.live_input
-        self.where = f"input '{li.device.name}' at {li.samplerate} Hz (capture process)"
-        return li.ring, li.samplerate, li.mono
+        old.stop()
 
     # -- reading ---------------------------------------------------------------------------
     def notify(self, lines: list[str], problem: bool = True) -> None:
@@ -241,18 +196,16 @@ class LiveEngine:
     def status(self) -> LiveStatus:
         stats = self.worker.stats()
         clock = self.analyzer.clock
-        sup = self.supervisor
-        state = sup.state if sup else "file"
+        health = self.audio.health()
+        midi_ports, midi_messages = self.midi.counts()
         return LiveStatus(
             bpm=clock.bpm, source=clock.source, locked=clock.locked,
             confidence=self.analyzer.tempo.confidence, fps=stats.fps,
             render_ms=stats.render_ms, latency_ms=stats.analysis_age_ms,
-            internal_size=stats.internal_size, drops=stats.skipped, input=state,
-            reconnects=sup.reconnects if sup else 0,
-            overflows=self.live_input.overflows if self.live_input else 0,
+            internal_size=stats.internal_size, drops=stats.skipped, input=health.state,
+            reconnects=health.reconnects, overflows=health.overflows,
             lost=self.analysis.lost_samples,
-            midi_ports=len(self.midi.inputs.open_ports()) if self.midi else 0,
-            midi_messages=self.midi.inputs.events if self.midi else 0,
+            midi_ports=midi_ports, midi_messages=midi_messages,
             frozen=self.worker.frozen, blackout=self.worker.blackout,
             playing=not self.worker.stopped,
             level_db=self.analyzer.level_db, ahead_ms=1e3 * self.analyzer.lookahead_s,
@@ -263,32 +216,29 @@ class LiveEngine:
 
     def errors(self) -> list[str | None]:
         """The latest error of each part (None where there is none)."""
-        sup = self.supervisor
-        return [self.analysis.error, self.worker.last_error,
-                sup.last_error if sup and sup.state != "ok" else None,
-                self.midi.inputs.error if self.midi else None]
+        return [self.analysis.error, self.worker.last_error, self.audio.health().error,
+                self.midi.error()]
 
-    # -- playing ---------------------------------------------------------------------------
-    def _renderer_factory(self, patch: Patch, preset_path: Path, placement=None):
-        from app.engine.renderer import FrameRenderer
+    # -- the patch (PatchEdits owns it and does the work) ------------------------------------
+    @property
+    def patch(self) -> Patch:
+        """The playing patch."""
+        return self.edits.patch
 
-        placement = placement or self.placement
+    @property
+    def preset_path(self) -> Path:
+        """The file the current preset came from (or was last saved to)."""
+        return self.edits.preset_path
 
-        def make(size: tuple[int, int]) -> FrameRenderer:
-            generator = self.generators.get(patch.generator, size, placement, patch.seed,
-                                            preset_path.parent)
-            return FrameRenderer(patch, self.registry, size, placement,
-                                 preset_dir=preset_path.parent, generator=generator)
-        return make
+    @property
+    def placement(self):
+        """Where the generator runs (device and precision)."""
+        return self.edits.placement
 
-    def _play(self, patch: Patch, path: Path, fade_beats: float = 0.0,
-              quantize: str = "bar", placement=None):
-        """Build ``patch``'s renderer here (raises on bad input, nothing changes) and hand
-        it to the render thread; it becomes the current patch."""
-        renderer = self.worker.load(self._renderer_factory(patch, path, placement),
-                                    fade_beats, quantize, note=self.patch_note(patch, path))
-        self.patch = patch
-        return renderer
+    @property
+    def generator_key(self):
+        """The latent space playing now (changes when another generator starts)."""
+        return self.worker.latest_renderer.generator_key
 
     @property
     def keyframes(self):
@@ -300,28 +250,28 @@ class LiveEngine:
         """A renderer of the current patch at ``size``, for pictures drawn off the render
         thread (the motion editor's thumbnails). Its generator comes from the cache, built
         once per latent space and size: a model file is not loaded again for every batch."""
-        return self._renderer_factory(self.patch, self.preset_path)(size)
+        return self.edits.renderer_factory()(size)
+
+    def keyframe_pictures(self, vectors, size: tuple[int, int]) -> list:
+        """The picture of each latent vector (rows of ``vectors``) at ``size``, drawn on
+        the calling thread by a still renderer of the current patch."""
+        from app.engine.seed_images import latent_images
+
+        return list(latent_images(self.still_renderer(size), vectors))
+
+    def seed_pictures(self, seeds: list[int], size: tuple[int, int]) -> list:
+        """(seed, latent, picture) for each seed, drawn like ``keyframe_pictures``."""
+        from app.engine.seed_images import seed_images
+
+        return list(seed_images(self.still_renderer(size), seeds))
 
     def set_playing(self, playing: bool) -> None:
         """The transport. Stop: the output goes black and nothing renders (the analysis and
         beat clock run on), and a file played as input stops and goes back to its start.
         Play: rendering resumes, and the file plays from the start."""
         self.worker.set_playing(playing)
-        if self.player is not None:
-            self.player.set_playing(playing)
+        self.audio.set_playing(playing)
 
-    def _apply_preset_midi(self, patch: Patch) -> None:
-        """The preset's own bindings on top of the controller map (the MIDI session owns
-        both); unusable ones are notices."""
-        if self.midi is not None:
-            self.notify(self.midi.set_overrides(patch.midi, f"preset {patch.name}: midi"))
-
-    @property
-    def preset_path(self) -> Path:
-        """The file the current preset came from (or was last saved to)."""
-        return Path(self._preset_path)
-
-    # -- editing the patch (PatchEdits does the work) ----------------------------------------
     def load_preset(self, name_or_path: str | Path, fade_beats: float = 0.0,
                     quantize: str = "bar") -> Patch:
         """Switch presets (``PatchEdits.load_preset``)."""
@@ -354,9 +304,6 @@ class LiveEngine:
     def command(self, line: str) -> None:
         """A performer's command (``LiveCommands.run``): stdin, the window's controls."""
         self.commands.run(line)
-
-    def _on_trigger(self, trigger) -> None:
-        self.commands.on_trigger(trigger)
 
     # -- recording (LiveRecording does the work) ----------------------------------------------
     @property
@@ -398,8 +345,3 @@ class LiveEngine:
         the lookahead (where the recording places that frame, so the log says it too)."""
         t_s, beats = self.stream_now()
         return t_s + self.analyzer.lookahead_s, beats
-
-    def patch_note(self, patch: Patch, path: Path) -> dict:
-        """What a patch swap logs: the patch itself and where its files are."""
-        return {"patch": patch.model_dump(mode="json"),
-                "preset_dir": str(Path(path).parent.resolve())}

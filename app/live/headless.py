@@ -6,10 +6,11 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from typing import TextIO
 
 from app.core.errors import UserError
-from app.live.engine import LiveEngine, LiveOptions
+from .engine import LiveEngine, LiveOptions
 
 
 class ErrorReporter:
@@ -27,19 +28,24 @@ class ErrorReporter:
                 print(f"latentvj live: {error}", file=self.stream, flush=True)
 
 
-def start_command_reader(engine: LiveEngine) -> None:
-    """Commands typed on stdin (one per line) go to the engine (LiveEngine.command)."""
+def read_commands(engine: LiveEngine, lines: Iterable[str], out: TextIO | None = None,
+                  err: TextIO | None = None) -> None:
+    """Each line a command to the engine (``LiveEngine.command``), acknowledged on ``out``;
+    a bad one is one line on ``err`` and the next line is read."""
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            engine.command(line.strip())
+            print(f"command: {line.strip()}", file=out or sys.stdout, flush=True)
+        except (ValueError, UserError) as exc:
+            print(f"latentvj live: {exc}", file=err or sys.stderr, flush=True)
 
-    def read() -> None:
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            try:
-                engine.command(line.strip())
-                print(f"command: {line.strip()}", flush=True)
-            except (ValueError, UserError) as exc:
-                print(f"latentvj live: {exc}", file=sys.stderr, flush=True)
-    threading.Thread(target=read, name="commands", daemon=True).start()
+
+def start_command_reader(engine: LiveEngine) -> None:
+    """Commands typed on stdin (one per line), read on their own thread."""
+    threading.Thread(target=read_commands, args=(engine, sys.stdin), name="commands",
+                     daemon=True).start()
 
 
 def print_notices(engine: LiveEngine) -> None:

@@ -3,8 +3,10 @@ and the controller map file it reads."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from app.core.errors import UserError
 
@@ -76,6 +78,19 @@ class LiveStatus:
                 f"res={self.internal_size[0]}x{self.internal_size[1]} drops={self.drops} "
                 f"input={self.input} reconnects={self.reconnects} "
                 f"overflows={self.overflows} lost={self.lost}{midi}")
+
+
+@dataclass(frozen=True)
+class InputTap:
+    """The current input for the window's scopes, read without disturbing the analysis:
+    the audio ring (``read`` with its own cursor), its rate, and the analysis frames
+    (``history(after)``). A new tap after each input switch."""
+
+    ring: Any
+    samplerate: int
+    frame_rate: float  # analysis frames per second
+    history: Callable[[int], list]
+    device_name: str | None  # None: a file plays as input
 
 
 def load_controller_map(name_or_path: str | Path, registry):

@@ -1,32 +1,97 @@
-"""Editing the playing patch: presets loaded (with a crossfade), the model, the motion and
-the modulation routes changed, the preset saved. Each edit is built on the calling thread
-(a bad one raises UserError and the current patch keeps playing) and handed to the render
-worker, one at a time (the engine's edit lock), so two panels' edits never drop one
-another."""
+"""The patch session: the playing patch and the preset it came from, and every edit of it:
+presets loaded (with a crossfade), the model, the motion and the modulation routes changed,
+the preset saved. Each edit is built on the calling thread (a bad one raises UserError and
+the current patch keeps playing) and handed to the render worker, one at a time (``lock``),
+so two panels' edits never drop one another."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from app.core.errors import UserError, validation_message
+from app.core.errors import UserError, validate_each, validation_message
 from app.core.keyframes import KeyframeSizeError
+from app.core.params import ParamRegistry, ParamStore
 from app.core.patch import GeneratorSpec, Patch
 
 if TYPE_CHECKING:
-    from .engine import LiveEngine
+    from app.engine.device import Placement
+    from app.engine.generators import GeneratorCache
+    from app.engine.render_worker import RenderWorker
+    from app.engine.renderer import FrameRenderer
 
 EDIT_FADE_BEATS = 1.0  # an edit of the playing motion morphs into place over this many beats
 
 
 class PatchEdits:
-    """The patch edits of one live engine (whose ``patch`` they replace)."""
+    """The playing patch (``patch``), the file it came from (``preset_path``), the patch as
+    loaded or last saved, and the parameter store the knobs move; the sole writer of all
+    of them. ``attach`` gives it the render worker it hands renderers to."""
 
-    def __init__(self, engine: LiveEngine) -> None:
-        self.engine = engine
+    def __init__(self, registry: ParamRegistry, generators: GeneratorCache,
+                 placement: Placement, preset: str | Path, model: str | None,
+                 notify: Callable[[list[str]], None],
+                 on_preset: Callable[[Patch], None] = lambda patch: None) -> None:
+        """Load ``preset`` (with ``model`` in place of its generator when given); raises
+        UserError naming the preset. ``on_preset`` hears each preset that starts playing
+        (its own MIDI bindings go on top of the map)."""
+        from app.core.presets import load_preset
+        from app.engine.generators import with_model
+
+        self.registry, self.generators, self.placement = registry, generators, placement
+        self.notify, self.on_preset = notify, on_preset
         # (the built-in look playing, the generator the preset named) while a preset's
         # model file is missing: saving the preset keeps the model it named
         self._stand_in: tuple[GeneratorSpec, GeneratorSpec] | None = None
+        patch, self._preset_path = load_preset(preset, registry)
+        self.patch, missing = self.stand_in_for_missing_model(with_model(patch, model),
+                                                              self._preset_path)
+        self.notify([missing] if missing else [])
+        self._saved = self.patch
+        self.store = ParamStore(registry, self.patch.params)
+        # patch edits (preset, model, motion, routes) come from several panels' threads;
+        # each reads the current patch, builds on it and commits: one at a time, or a
+        # second edit built on the same old patch would drop the first
+        self.lock = threading.RLock()
+        self.worker: RenderWorker | None = None
+
+    @property
+    def preset_path(self) -> Path:
+        """The file the current preset came from (or was last saved to)."""
+        return Path(self._preset_path)
+
+    def renderer_factory(self, patch: Patch | None = None, path: Path | None = None,
+                         placement: Placement | None = None
+                         ) -> Callable[[tuple[int, int]], FrameRenderer]:
+        """Makes renderers of ``patch`` (the current one) at a size; generators come from
+        the cache, built once per latent space and size (a model file is not loaded again
+        for every renderer)."""
+        from app.engine.renderer import FrameRenderer
+
+        patch, path = patch or self.patch, Path(path or self.preset_path)
+        placement = placement or self.placement
+
+        def make(size: tuple[int, int]) -> FrameRenderer:
+            generator = self.generators.get(patch.generator, size, placement, patch.seed,
+                                            path.parent)
+            return FrameRenderer(patch, self.registry, size, placement,
+                                 preset_dir=path.parent, generator=generator)
+        return make
+
+    def attach(self, worker: RenderWorker) -> None:
+        self.worker = worker
+
+    def _play(self, patch: Patch, path: Path, fade_beats: float = 0.0,
+              quantize: str = "bar", placement: Placement | None = None) -> Any:
+        """Build ``patch``'s renderer here (raises on bad input, nothing changes) and hand
+        it to the render thread; it becomes the current patch."""
+        assert self.worker is not None, "the engine is not started"
+        renderer = self.worker.load(self.renderer_factory(patch, path, placement),
+                                    fade_beats, quantize, note=patch_note(patch, path))
+        self.patch = patch
+        return renderer
 
     def stand_in_for_missing_model(self, patch: Patch, path: Path) -> tuple[Patch, str | None]:
         """``patch`` from the preset at ``path``, on the built-in look when the model file
@@ -53,8 +118,8 @@ class PatchEdits:
         from app.core.patch import GeneratorSpec
         from app.engine.device import resolve_placement
 
-        with self.engine._edits:
-            fields = {**self.engine.patch.generator.model_dump(), "kind": kind}
+        with self.lock:
+            fields = {**self.patch.generator.model_dump(), "kind": kind}
             if look is not None and look != fields["look"]:
                 fields["look"], fields["shape"] = look, {}  # overrides belong to the old look
             fields["path"] = str(Path(path).resolve()) if path else None
@@ -64,18 +129,18 @@ class PatchEdits:
                 spec = GeneratorSpec.model_validate(fields)
             except ValidationError as exc:
                 raise UserError(f"model: {validation_message(exc)}") from None
-            placement = resolve_placement(device) if device else self.engine.placement
-            patch = self.engine.patch.model_copy(update={"generator": spec})
-            self.engine.generators.forget()  # the file may have changed since it was last loaded
+            placement = resolve_placement(device) if device else self.placement
+            patch = self.patch.model_copy(update={"generator": spec})
+            self.generators.forget()  # the file may have changed since it was last loaded
             try:
-                self.engine._play(patch, self.engine.preset_path, placement=placement)
+                self._play(patch, self.preset_path, placement=placement)
             except KeyframeSizeError:  # the editor's keyframes belong to the old model's space
                 patch = patch.model_copy(update={
                     "motion": patch.motion.model_copy(update={"vectors": None})})
-                self.engine._play(patch, self.engine.preset_path, placement=placement)
-                self.engine.notify(["motion: the keyframes did not fit the new model's latent "
+                self._play(patch, self.preset_path, placement=placement)
+                self.notify(["motion: the keyframes did not fit the new model's latent "
                                     "space; it plays keyframes drawn from the seed"])
-            self.engine.placement = placement
+            self.placement = placement
             return patch
 
     def set_motion(self, motion: dict) -> Patch:
@@ -91,9 +156,9 @@ class PatchEdits:
         except ValidationError as exc:
             joiner = "." if exc.errors()[0]["loc"] else ": "
             raise UserError(f"motion{joiner}{validation_message(exc)}") from None
-        with self.engine._edits:
-            patch = self.engine.patch.model_copy(update={"motion": spec})
-            self.engine._play(patch, self.engine.preset_path, EDIT_FADE_BEATS, "now")
+        with self.lock:
+            patch = self.patch.model_copy(update={"motion": spec})
+            self._play(patch, self.preset_path, EDIT_FADE_BEATS, "now")
             return patch
 
     def load_preset(self, name_or_path: str | Path, fade_beats: float = 0.0,
@@ -103,53 +168,45 @@ class PatchEdits:
         crossfaded over ``fade_beats`` from the next beat or bar (``quantize``)."""
         from app.core.presets import load_preset
 
-        with self.engine._edits:
-            patch, path = load_preset(name_or_path, self.engine.registry)
+        with self.lock:
+            patch, path = load_preset(name_or_path, self.registry)
             patch, missing = self.stand_in_for_missing_model(patch, path)
-            self.engine.notify([missing] if missing else [])
-            self.engine._play(patch, path, fade_beats, quantize)
-            for pid, value in {**self.engine.registry.defaults(), **patch.params}.items():
-                self.engine.store.set(pid, value, source="preset")
-            self.engine._apply_preset_midi(patch)
-            self.engine._preset_path, self.engine._saved = path, patch
+            self.notify([missing] if missing else [])
+            self._play(patch, path, fade_beats, quantize)
+            for pid, value in {**self.registry.defaults(), **patch.params}.items():
+                self.store.set(pid, value, source="preset")
+            self.on_preset(patch)
+            self._preset_path, self._saved = path, patch
             return patch
 
     def preset_values(self) -> dict[str, float]:
         """The parameter values the current preset starts from."""
-        return {**self.engine.registry.defaults(), **self.engine.patch.params}
+        return {**self.registry.defaults(), **self.patch.params}
 
     def is_dirty(self) -> bool:
         """Whether the knobs or the patch (routes, motion, model) differ from the preset as
         loaded or last saved."""
         saved = self.preset_values()
         content = {"name", "params"}
-        return self.engine.patch.model_dump(exclude=content) != self.engine._saved.model_dump(
+        return self.patch.model_dump(exclude=content) != self._saved.model_dump(
             exclude=content) or any(
-            abs(v - saved[k]) > 1e-9 for k, v in self.engine.store.snapshot().values.items())
+            abs(v - saved[k]) > 1e-9 for k, v in self.store.snapshot().values.items())
 
     def set_routes(self, entries: list[dict]) -> list[str]:
         """Replace the modulation routes (the modulation matrix editor): each entry is
         checked on its own, bad ones are reported and left out, the rest play from the next
         frame (the renderer is rebuilt on this thread). Returns the problems."""
-        from pydantic import ValidationError
-
         from app.core.modulation import ModRoute
 
-        routes, problems = [], []
-        for i, entry in enumerate(entries):
-            where = f"route {i + 1} ({entry.get('source', '?')} -> {entry.get('target', '?')})"
-            try:
-                route = ModRoute.model_validate(entry)
-            except ValidationError as exc:
-                problems.append(f"{where}: {validation_message(exc)}")
-                continue
-            if route.target not in self.engine.registry:
-                problems.append(f"{where}: unknown parameter {route.target!r}")
-                continue
-            routes.append(route)
-        with self.engine._edits:
-            engine = self.engine
-            engine._play(engine.patch.model_copy(update={"routes": routes}), engine.preset_path)
+        def label(i: int, entry) -> str:
+            return f"route {i + 1} ({entry.get('source', '?')} -> {entry.get('target', '?')})"
+
+        def check(route: ModRoute) -> str | None:
+            known = route.target in self.registry
+            return None if known else f"unknown parameter {route.target!r}"
+        routes, problems = validate_each(ModRoute, entries, label, check)
+        with self.lock:
+            self._play(self.patch.model_copy(update={"routes": routes}), self.preset_path)
         return problems
 
     def save_preset(self, path: Path, name: str | None = None) -> Patch:
@@ -159,19 +216,24 @@ class PatchEdits:
         save makes its older patch the current one."""
         from app.core import presets
 
-        with self.engine._edits:
-            values = self.engine.store.snapshot().values
-            defaults = self.engine.registry.defaults()
+        with self.lock:
+            values = self.store.snapshot().values
+            defaults = self.registry.defaults()
             params = {k: v for k, v in values.items() if abs(v - defaults[k]) > 1e-12}
-            patch = self.engine.patch.model_copy(update={"params": params,
-                                                  "name": name or self.engine.patch.name})
+            patch = self.patch.model_copy(update={"params": params,
+                                                  "name": name or self.patch.name})
             presets.save_preset(self._as_saved(patch), path)
-            engine = self.engine
-            engine.patch, engine._preset_path, engine._saved = patch, Path(path), patch
+            self.patch, self._preset_path, self._saved = patch, Path(path), patch
             return patch
 
     def renamed(self, path: Path, name: str) -> None:
         """The current preset's file was renamed (the knobs stay as they are)."""
-        with self.engine._edits:
-            self.engine.patch = self.engine.patch.model_copy(update={"name": name})
-            self.engine._preset_path = Path(path)
+        with self.lock:
+            self.patch = self.patch.model_copy(update={"name": name})
+            self._preset_path = Path(path)
+
+
+def patch_note(patch: Patch, path: Path) -> dict:
+    """What a patch swap logs: the patch itself and where its files are."""
+    return {"patch": patch.model_dump(mode="json"),
+            "preset_dir": str(Path(path).parent.resolve())}

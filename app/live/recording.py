@@ -17,6 +17,8 @@ from app.core.errors import UserError
 from app.core.paths import user_recordings_dir
 from app.core.types import RenderedFrame
 
+from .patches import patch_note
+
 if TYPE_CHECKING:
     from app.engine.capture import PerformanceLog
     from app.engine.recorder import AudioSource, Recorder, RecordingSettings
@@ -40,11 +42,8 @@ class LiveRecording:
         from app.engine.recorder import AudioSource
 
         e = self.engine
-        if e.live_input is not None:
-            channels = tuple(c - 1 for c in e.live_input.channels)
-        else:
-            channels = tuple(range(e.ring.channels))
-        return AudioSource(e.ring, e.analysis.origin, e.samplerate, channels)
+        return AudioSource(e.audio.ring, e.analysis.origin, e.samplerate,
+                           e.audio.recorded_channels())
 
     def settings(self, path: Path | None = None) -> RecordingSettings:
         """The recording the options ask for, to ``path`` or else a new file named after
@@ -71,7 +70,7 @@ class LiveRecording:
         o = e.options
         settings.check(o.size)
         t0_s, _ = e.stream_now()
-        note = e.patch_note(e.patch, e.preset_path)
+        note = patch_note(e.patch, e.preset_path)
         capture = PerformanceLog(performance_path(settings.path), t0_s, {
             "recording": settings.path.name, "fps": o.fps, "size": list(o.size), **note,
             "params": dict(e.store.snapshot().values), "samplerate": e.samplerate})

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from app.core.atomic import atomic_write_text
 from app.core.curves import ModCurve
-from app.core.errors import UserError, validation_message
+from app.core.errors import UserError, validate_each, validation_message
 from app.core.params import ParamRegistry
 from app.core.presets import SHIPPED_PRESETS_DIR
 
@@ -121,24 +121,20 @@ def parse_map(data: object, registry: ParamRegistry, where: str
         head = ControllerMap.model_validate({**data, "bindings": []})
     except ValidationError as exc:
         raise UserError(f"{where}: {validation_message(exc)}") from exc
-    problems: list[str] = []
-    for i, entry in enumerate(entries):
-        label = f"{where}: binding {i + 1} ({_entry_label(entry)})"
-        try:
-            binding = Binding.model_validate(entry)
-        except ValidationError as exc:
-            problems.append(f"{label}: {validation_message(exc)}; skipped")
-            continue
-        if not binding.is_trigger and binding.target not in registry:
-            problems.append(f"{label}: unknown parameter {binding.target!r}; skipped")
-            continue
-        if not binding.is_trigger and binding.min is not None and binding.max is not None:
-            spec = registry[binding.target]
-            if not (spec.min <= binding.min <= spec.max and spec.min <= binding.max <= spec.max):
-                problems.append(f"{label}: min/max outside {binding.target}'s range "
-                                f"{spec.min:g}..{spec.max:g}; skipped")
-                continue
-        head.bindings.append(binding)
+    def check(binding: Binding) -> str | None:
+        if binding.is_trigger:
+            return None
+        if binding.target not in registry:
+            return f"unknown parameter {binding.target!r}"
+        spec = registry[binding.target]
+        if binding.min is not None and binding.max is not None and not (
+                spec.min <= binding.min <= spec.max and spec.min <= binding.max <= spec.max):
+            return f"min/max outside {binding.target}'s range {spec.min:g}..{spec.max:g}"
+        return None
+    bindings, problems = validate_each(
+        Binding, entries, lambda i, entry: f"{where}: binding {i + 1} ({_entry_label(entry)})",
+        check, "; skipped")
+    head.bindings.extend(bindings)
     return head, problems
 
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from typing import NoReturn
 
-from app.live.engine import LiveEngine, LiveOptions
+from app.live import LiveEngine, LiveOptions
 
 
 def display_variable(environ: Mapping[str, str]) -> str | None:

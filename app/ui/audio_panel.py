@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayou
                              QWidget)
 
 from app.core.errors import UserError
-from app.live.engine import LiveEngine
+from app.live import LiveEngine, input_device_names
 
 DEMO = "built-in demo track"
 
@@ -84,27 +84,19 @@ class AudioPanel(QWidget):
 
     def _follow_input(self) -> None:
         """(Re)start the scopes on the engine's current ring and analyzer."""
-        engine = self.engine
-        self._ring = engine.ring
-        self._wave = np.zeros(int(WAVE_S * engine.samplerate), np.float32)
-        self._cursor = engine.ring.written
-        self._analysis = engine.analysis
+        self._tap = tap = self.engine.input_tap
+        self._wave = np.zeros(int(WAVE_S * tap.samplerate), np.float32)
+        self._cursor = tap.ring.written
         self._frame_count = 0
-        hops = int(ENVELOPE_S * engine.analyzer.frame_rate)
+        hops = int(ENVELOPE_S * tap.frame_rate)
         self._onset = np.zeros(hops, np.float32)
         self._beat = np.zeros(hops, bool)
         self._bands = np.zeros(3, np.float32)
 
     def _list_devices(self) -> None:
-        from app.audio.live_input import list_input_devices
-
-        try:
-            names = [d.name for d in list_input_devices()]
-        except UserError:  # no PortAudio: the demo track is all there is
-            names = []
-        self.device.clear()
-        self.device.addItems(names + [DEMO])
-        current = self.engine.live_input.device.name if self.engine.live_input else DEMO
+        self.device.clear()  # without PortAudio, the demo track is all there is
+        self.device.addItems(input_device_names() + [DEMO])
+        current = self.engine.input_tap.device_name or DEMO
         self.device.setCurrentText(current)
 
     def _choose_device(self, name: str) -> None:
@@ -125,16 +117,16 @@ class AudioPanel(QWidget):
 
     def refresh(self) -> None:
         """Pull what arrived since the last call (the window's display timer)."""
-        if self.engine.ring is not self._ring:  # the input was switched elsewhere
+        if self.engine.input_tap is not self._tap:  # the input was switched elsewhere
             self._follow_input()
-        block, self._cursor, _ = self.engine.ring.read(self._cursor)
+        block, self._cursor, _ = self._tap.ring.read(self._cursor)
         if len(block):
             mono = self.engine.input_gain * np.asarray(block, np.float32).mean(axis=1)
             mono = mono[-len(self._wave):]
             self._wave = np.concatenate([self._wave[len(mono):], mono])
             step = max(1, len(self._wave) // 1000)  # ~1000 points drawn
             self.wave_curve.setData(self._wave[::step])
-        new = self._analysis.history(self._frame_count)
+        new = self._tap.history(self._frame_count)
         if new:
             self._frame_count = new[-1][0]
             frames = [f for _, f in new][-len(self._onset):]

@@ -17,7 +17,7 @@ from PyQt6.QtWidgets import (QApplication, QComboBox, QDockWidget, QLabel, QMain
 
 from app.core.errors import UserError
 from app.core.tempo import NUDGE_BEATS
-from app.live.engine import LiveEngine
+from app.live import LiveEngine
 
 from .beat_lights import BeatLights
 from .frame_view import FrameView
@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
 
     def _choose_source(self, source: str) -> None:
         if source == "manual":
-            self.command(f"bpm {self.engine.analyzer.clock.bpm:.2f}")
+            self.command(f"bpm {self.engine.status().bpm:.2f}")
         elif source == "tap":
             self.show_notice("tap (T) twice or more to set the tempo")
         else:

@@ -10,10 +10,7 @@ from PyQt6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTe
                              QPushButton, QVBoxLayout, QWidget)
 
 from app.core.errors import UserError
-from app.core.paths import user_presets_dir
-from app.live.engine import LiveEngine
-from app.midi.mapping import TRIGGERS, Binding, parse_map, save_map
-from app.midi.messages import describe
+from app.live import LiveEngine, binding_model, midi_learn_targets
 
 from .model_table import ModelTable
 from .widgets import button_row
@@ -43,8 +40,7 @@ class MidiPanel(QWidget):
 
         self.target = QComboBox()
         self.target.setObjectName("learn-target")
-        self.target.addItems([spec.id for spec in engine.registry if spec.learnable] +
-                             [f"trigger:{t}" for t in TRIGGERS])
+        self.target.addItems(midi_learn_targets(engine.registry))
         self.buttons: dict = {}
         learn = button_row((("Learn", lambda: self._command(
                                 f"learn {self.target.currentText()}")),
@@ -55,7 +51,7 @@ class MidiPanel(QWidget):
         self.learn_state = QLabel()
         layout.addWidget(self.learn_state)
 
-        self.table = ModelTable(Binding, COLUMNS)
+        self.table = ModelTable(binding_model(), COLUMNS)
         self.table.setObjectName("mapping")
         self.table.cellChanged.connect(self._edited)
         layout.addWidget(self.table, 2)
@@ -95,28 +91,19 @@ class MidiPanel(QWidget):
     def _edited(self, *_) -> None:
         """Re-read the whole table as the controller map (the playing preset's own bindings
         stay on top of it)."""
-        midi = self.engine.midi
-        if midi is None:
+        if self.engine.midi.session is None:
             return
-        current = midi.base
-        cmap, problems = parse_map({"name": current.name, "description": current.description,
-                                    "bindings": self.table.entries()}, self.engine.registry,
-                                   "mapping table")
-        midi.set_base(cmap)
+        cmap, problems = self.engine.midi.set_bindings(self.table.entries())
         self._map_shown = cmap
         self.notify(problems[0] if problems else f"mapping: {len(cmap.bindings)} bindings")
 
     def _save(self) -> None:
-        midi = self.engine.midi
         name = self.map_name.text().strip()
-        if midi is None or not name:
+        if self.engine.midi.session is None or not name:
             self.notify("Save map: open MIDI and type a name first")
             return
-        folder = user_presets_dir() / "controllers"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{''.join(c if c.isalnum() or c in '-_' else '-' for c in name)}.json"
         try:
-            save_map(midi.base.model_copy(update={"name": name}), path)
+            path = self.engine.midi.save_map(name)
         except UserError as exc:
             self.notify(str(exc))
             return
@@ -125,26 +112,25 @@ class MidiPanel(QWidget):
     # -- the display timer -------------------------------------------------------------
     def refresh(self) -> None:
         midi = self.engine.midi
-        if midi is None:
+        state = midi.state()
+        if state is None:
             if self._ports != []:
                 self.ports.setText("MIDI off: open ports here or start with --midi PORT")
                 self._ports = []
             return
-        ports = midi.inputs.open_ports()
-        if ports != self._ports:
-            self._ports = ports
-            self.ports.setText("open: " + (", ".join(ports) or "none (waiting for "
-                                           f"{', '.join(midi.inputs.patterns)})"))
-        learn = midi.learn
+        if state.open_ports != self._ports:
+            self._ports = state.open_ports
+            self.ports.setText("open: " + (", ".join(state.open_ports) or "none (waiting for "
+                                           f"{', '.join(state.patterns)})"))
         self.learn_state.setText(
-            "" if learn is None else f"learning: move a control for {learn.armed}"
-            if learn.armed else f"learned {len(learn.pending)}: Commit or Cancel")
-        cmap = midi.base
+            "" if not state.learning else f"learning: move a control for {state.armed}"
+            if state.armed else f"learned {state.pending}: Commit or Cancel")
+        cmap = midi.controller_map
         if cmap is not self._map_shown:
             self._show_map(cmap)
-        for number, port, message, _ in midi.recent(self._cursor):
+        for number, port, words in midi.recent(self._cursor):
             self._cursor = number
-            self.monitor.appendPlainText(f"{port}  {describe(message)}")
+            self.monitor.appendPlainText(f"{port}  {words}")
 
     def _show_map(self, cmap) -> None:
         self._map_shown = cmap

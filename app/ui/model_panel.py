@@ -9,8 +9,7 @@ from collections.abc import Callable
 from PyQt6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QLineEdit, QProgressBar,
                              QVBoxLayout, QWidget)
 
-from app.engine.generators.field import LOOKS
-from app.live.engine import LiveEngine
+from app.live import LiveEngine, built_in_looks
 
 from .widgets import Background, button_row
 
@@ -27,7 +26,7 @@ class ModelPanel(QWidget):
         self._background = Background(self._after_load)
         self.model = QComboBox()
         self.model.setObjectName("model")
-        self.model.addItems([f"built-in: {look}" for look in LOOKS] + list(KINDS))
+        self.model.addItems([f"built-in: {look}" for look in built_in_looks()] + list(KINDS))
         generator = engine.patch.generator
         if generator.kind == "field":
             self.model.setCurrentText(f"built-in: {generator.look}")

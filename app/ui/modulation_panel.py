@@ -10,7 +10,7 @@ from collections.abc import Callable
 from PyQt6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
 
 from app.core.modulation import ModRoute
-from app.live.engine import LiveEngine
+from app.live import LiveEngine
 
 from .model_table import ModelTable
 from .widgets import Background, button_row

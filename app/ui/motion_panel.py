@@ -28,7 +28,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.core.patch import MotionSpec
-from app.live.engine import LiveEngine
+from app.live import LiveEngine
 
 from .frame_view import to_qimage
 from .spec_form import SpecForm
@@ -137,7 +137,7 @@ class MotionPanel(QWidget):
 
     def _show_motion(self) -> None:
         motion = self.engine.patch.motion
-        space = self.engine.worker.latest_renderer.generator_key
+        space = self.engine.generator_key
         if self._shown is not None and motion is self._shown[0] and space == self._shown[1]:
             return
         if self._shown is None or space != self._shown[1]:  # another generator draws them
@@ -160,9 +160,7 @@ class MotionPanel(QWidget):
         self._stale["keyframes"] = True
 
     def _pictures(self, vectors: np.ndarray) -> list[np.ndarray]:
-        from app.engine.seed_images import latent_images
-
-        return list(latent_images(self.engine.still_renderer(THUMB), vectors))
+        return self.engine.keyframe_pictures(vectors, THUMB)
 
     def _draw(self, what: str, work) -> None:
         self.busy += 1
@@ -186,11 +184,7 @@ class MotionPanel(QWidget):
         """Twelve new random seeds, drawn off the GUI thread."""
         seeds = [int(s) for s in self._seed_rng.integers(0, 2**31, len(self.seed_buttons))]
 
-        def work():
-            from app.engine.seed_images import seed_images
-
-            return list(seed_images(self.engine.still_renderer(THUMB), seeds))
-        self._draw("seeds", work)
+        self._draw("seeds", lambda: self.engine.seed_pictures(seeds, THUMB))
 
     def _show_seeds(self, drawn: list | None, error: str) -> None:
         if not self._drawn("seeds", error):

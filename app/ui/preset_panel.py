@@ -17,7 +17,7 @@ from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLi
 from app.core.errors import UserError
 from app.core.paths import user_presets_dir
 from app.core.presets import SHIPPED_PRESETS_DIR, load_preset, save_preset
-from app.live.engine import LiveEngine
+from app.live import LiveEngine
 
 from .widgets import Background, button_row
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PyQt6.QtCore import QSettings
 
-from app.live.engine import LiveOptions
+from app.live import LiveOptions
 
 
 def settings() -> QSettings:
@@ -40,7 +40,7 @@ def remember(window) -> None:
     s.setValue("state", window.edit_layout())
     s.setValue("layout", "perform" if window.performing else "edit")
     s.setValue("preset", str(engine.preset_path))
-    s.setValue("audio_device", engine.live_input.device.name if engine.live_input else "")
+    s.setValue("audio_device", engine.input_tap.device_name or "")
     s.setValue("midi", list(engine.options.midi))
     s.setValue("output_screen", window.screens.currentText().split(" ", 1)[-1])
     from PyQt6.QtWidgets import QApplication

@@ -33,7 +33,7 @@ from PyQt6.QtWidgets import (
 
 from app.core.errors import UserError, validation_message
 from app.core.paths import user_training_dir
-from app.live.engine import LiveEngine
+from app.live import LiveEngine
 from app.train.config import TrainConfig
 from app.train.session import TrainingSession
 

@@ -36,7 +36,7 @@ def test_a_motion_edit_and_a_routes_edit_at_once_both_land():
                 assert release.wait(10)
             return real_load(*args, **kwargs)
         engine.worker.load = slow_first_load
-        engine._edits = watched = WatchedLock(engine._edits)
+        engine.edits.lock = watched = WatchedLock(engine.edits.lock)
         errors: list[BaseException] = []
 
         def run(edit):
@@ -81,8 +81,8 @@ def test_a_preset_switch_during_a_save_is_not_undone_by_it(tmp_path, monkeypatch
                                                                    "mine"))
         saving.start()
         assert writing.wait(10)
-        assert not engine._edits.acquire(blocking=False)  # the save holds the edits
-        engine._edits = watched = WatchedLock(engine._edits)
+        assert not engine.edits.lock.acquire(blocking=False)  # the save holds the edits
+        engine.edits.lock = watched = WatchedLock(engine.edits.lock)
         loading = threading.Thread(target=engine.load_preset, args=("plasma-tunnel",))
         loading.start()
         assert watched.arrived.acquire(timeout=10)  # the switch waits at the lock

@@ -34,7 +34,7 @@ def test_switch_from_the_demo_track_to_a_device_and_back_while_rendering():
             old_analysis = engine.analysis
             _, before = engine.stream_now()
             engine.switch_input(audio_device="system")
-            assert "input 'system'" in engine.where and engine.player is None
+            assert "input 'system'" in engine.where and engine.audio.device_name == "system"
             assert engine.worker.analysis is engine.analysis.latest
             assert old_analysis._thread.is_alive() is False  # the old analyzer stopped
             assert frames_keep_coming(engine)
@@ -47,6 +47,6 @@ def test_switch_from_the_demo_track_to_a_device_and_back_while_rendering():
                 engine.switch_input(audio_device="no such device")
             assert "input 'system'" in engine.where and frames_keep_coming(engine)
             engine.switch_input(play="demo")
-            assert engine.live_input is None and frames_keep_coming(engine)
+            assert engine.audio.device_name is None and frames_keep_coming(engine)
         finally:
             engine.stop()

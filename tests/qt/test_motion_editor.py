@@ -96,11 +96,11 @@ def test_play_stop_blacks_out_and_rewinds_the_file(qtbot, window):
     assert window.play.isChecked() and window.play.text() == "Stop"
     qtbot.keyClick(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: pixels(window.preview).max() == 0, timeout=5_000)
-    assert not engine.status().playing and not engine.player.playing
+    assert not engine.status().playing and not engine.audio.playing
     qtbot.waitUntil(lambda: window.play.text() == "Play", timeout=5_000)
     qtbot.keyClick(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: pixels(window.preview).max() > 0, timeout=5_000)
-    assert engine.player.playing and engine.status().playing
+    assert engine.audio.playing and engine.status().playing
 
 
 def test_a_model_of_another_latent_size_drops_the_editors_keyframes(qtbot, window, tmp_path):

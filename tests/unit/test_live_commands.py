@@ -4,6 +4,8 @@ engine (no audio, no MIDI system, no Qt)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from app.core.errors import UserError
@@ -24,7 +26,7 @@ class Recorder:
 class StandInEngine:
     def __init__(self) -> None:
         self.worker, self.analyzer, self.recordings = Recorder(), Recorder(), Recorder()
-        self.midi = None
+        self.midi = SimpleNamespace(session=None)  # MIDI off
         self.calls: list[tuple] = []
         self.notices: list[tuple] = []
 

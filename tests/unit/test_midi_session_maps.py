@@ -10,30 +10,8 @@ import json
 from app.core.params import ParamStore
 from app.engine.param_specs import build_registry
 from app.midi.mapping import parse_map, save_map
-from app.midi.messages import MidiMessage
 from app.midi.session import MidiSession
-
-PORT = "nanoKONTROL2:nanoKONTROL2 MIDI 1 20:0"
-
-
-def cc(number: int, value: int) -> MidiMessage:
-    return MidiMessage("cc", 0, number, value)
-
-
-class FakeInputs:
-    """Stands in for MidiInputs: ``send`` delivers a message as an open port would."""
-
-    def __init__(self, patterns, on_message, api, rescan_s) -> None:
-        self.patterns, self.on_message = patterns, on_message
-
-    def send(self, message: MidiMessage, arrival: float = 0.0) -> None:
-        self.on_message(PORT, message, arrival)
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
+from tests.fake_rig import FakeInputs, cc
 
 
 def session_with_map():
