@@ -26,19 +26,22 @@ LAYOUTS = (("edit", "window.png"), ("perform", "window-perform.png"))
 
 def shoot(display: str, layout: str, image: Path) -> None:
     """The window in ``layout``, as a new user would first see it otherwise (nothing else
-    remembered: the dark theme, the default docks)."""
+    remembered: the dark theme, the default docks, no presets of their own, so the
+    launcher shows the shipped set)."""
     with tempfile.TemporaryDirectory() as config:
         (Path(config) / "latentvj").mkdir()
         (Path(config) / "latentvj" / "latentvj.conf").write_text(
             f"[General]\nlayout={layout}\n")
         env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
-        env.update(DISPLAY=display, PYTHONUNBUFFERED="1", XDG_CONFIG_HOME=config)
+        env.update(DISPLAY=display, PYTHONUNBUFFERED="1", XDG_CONFIG_HOME=config,
+                   LATENTVJ_PRESETS_DIR=str(Path(config) / "presets"))
         app = subprocess.Popen([sys.executable, "main.py", "live", "--play", "--preset",
                                 "crystal-kaleido"], cwd=ROOT, env=env, text=True,
                                stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
         try:
             print(app.stdout.readline().strip())
-            time.sleep(6.0)  # locked to the demo track's tempo, the HUD-less preview full
+            # locked to the demo track's tempo, the launcher's thumbnails drawn
+            time.sleep(12.0 if layout == "perform" else 6.0)
             screenshot(display, image)
         finally:
             app.terminate()

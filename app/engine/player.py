@@ -10,6 +10,7 @@ same code decides every frame live and offline.
 from __future__ import annotations
 
 import queue
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -46,9 +47,14 @@ class Fade:
     previous: "Fade | None" = None
 
     def weight(self, beats: float) -> float:
-        """The new patch's share: 0 until the start, then a smoothstep to 1."""
-        x = min(1.0, max(0.0, (beats - self.start_beats) / self.beats))
-        return x * x * (3.0 - 2.0 * x) if beats >= self.start_beats else 0.0
+        """The new patch's share: 0 until the start, then a smoothstep to 1 (at once for a
+        cut, a fade of no beats)."""
+        if beats < self.start_beats:
+            return 0.0
+        if self.beats <= 0.0:
+            return 1.0
+        x = min(1.0, (beats - self.start_beats) / self.beats)
+        return x * x * (3.0 - 2.0 * x)
 
     def limit(self, depth: int) -> None:
         """Keep at most ``depth`` fades in the chain: older ones end now."""
@@ -103,6 +109,9 @@ class Player:
         self._swap: queue.SimpleQueue[tuple] = queue.SimpleQueue()
         self.on_event: Callable[[dict], None] | None = None
         self._fade: Fade | None = None
+        self.loads = 0    # patches loaded (``load`` calls) ...
+        self.landed = 0   # ... and how many of them have reached the screen
+        self._landings: deque[float] = deque()  # start beats of swaps not yet on screen
         # the full-size renderer of the patch loaded last (built now: bad input fails early)
         self.latest_renderer: FrameRenderer = self._renderer_for(1.0)[0]
 
@@ -121,14 +130,15 @@ class Player:
              note: dict | None = None) -> FrameRenderer:
         """Switch to another patch: its full-size renderer is built here, on the caller's
         thread (bad input raises here, and the old patch keeps playing); the render thread
-        swaps it in at its next frame without waiting. With ``fade_beats`` the old patch
-        plays on to the next beat or bar (``quantize``; ``"now"``: at once, for edits of
-        the playing patch), or from ``start_beats`` when given (a replay), then crossfades
-        into the new one over that many beats: through latent space when both play the
+        swaps it in at its next frame without waiting. The old patch plays on to the next
+        beat or bar (``quantize``; ``"now"``: at once, for edits of the playing patch), or
+        to ``start_beats`` when given (a replay), then the new one cuts in or, with
+        ``fade_beats``, crossfades in over that many beats: through latent space when both play the
         same generator, else as a dissolve (both render meanwhile: twice the work).
         ``note`` (what the patch is) goes to ``on_event`` with the swap. Returns the new
         renderer (also kept as ``latest_renderer``)."""
         renderer = make_renderer(self.internal_size(1.0))
+        self.loads += 1
         self._swap.put((make_renderer, renderer, fade_beats, quantize, start_beats, note))
         self.latest_renderer = renderer
         return renderer
@@ -218,16 +228,21 @@ class Player:
             if start is None:
                 start = analysis.beats if quantize == "now" else \
                     quantize_up(analysis.beats, quantize, analysis.beats_per_bar)
-            if fade_beats > 0 and self._renderers:
+            if (fade_beats > 0 or start > analysis.beats) and self._renderers:
+                # a crossfade, or a cut waiting for its beat: the old patch plays to it
                 old = self._renderers.get(scale) or next(iter(self._renderers.values()))
                 self._fade = Fade(old[0], old[1], start, fade_beats, previous=self._fade)
                 self._fade.limit(MAX_FADES)
             self.make_renderer = make
             self._renderers = {1.0: (renderer, renderer.new_state())}
             self._jumps, self._jumped = [], 0
+            self._landings.append(start)
             if self.on_event is not None and note is not None:
                 self.on_event({"type": "patch", "t_s": analysis.shown_s, "fade_beats": fade_beats,
                                "start": start, **note})
+        while self._landings and analysis.beats >= self._landings[0]:
+            self._landings.popleft()
+            self.landed += 1
         renderer, state = self._renderer_for(scale)
         self._take_triggers(analysis, renderer)
         clock = {"t_s": analysis.t_s, "beats": analysis.beats, "bpm": analysis.bpm,

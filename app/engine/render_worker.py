@@ -220,6 +220,17 @@ class RenderWorker:
         return self.player.render(analysis, scale, self.rendered)
 
     @property
+    def loads(self) -> int:
+        """Patches loaded so far (``load`` calls)."""
+        return self.player.loads
+
+    @property
+    def landed(self) -> int:
+        """How many of the loaded patches have reached the screen (a cue waits for its
+        bar)."""
+        return self.player.landed
+
+    @property
     def latest_renderer(self) -> FrameRenderer:
         """The full-size renderer of the patch loaded last."""
         return self.player.latest_renderer

@@ -32,3 +32,17 @@ def seed_images(renderer: FrameRenderer, seeds: Iterable[int]
     for seed in seeds:
         z = seed_vector(seed, renderer.generator.latent_dim)
         yield seed, z, next(latent_images(renderer, [z]))
+
+
+@torch.inference_mode()
+def patch_still(renderer: FrameRenderer, beats: float, bpm: float = 120.0) -> np.ndarray:
+    """The whole patch's picture (generator, motion and effects; HxWx3 uint8) ``beats``
+    into a steady groove with the audio features at rest: a preset's thumbnail."""
+    from app.core.types import AnalysisFrame
+
+    bar = renderer.patch.beats_per_bar
+    frame = AnalysisFrame(t_s=beats * 60.0 / bpm, beats=beats, bpm=bpm,
+                          beat_phase=beats % 1.0, bar_phase=(beats / bar) % 1.0, onset=0.0,
+                          is_beat=False, rms=0.0, bands=(0.0, 0.0, 0.0), chroma=(0.0,) * 12,
+                          beats_per_bar=bar)
+    return renderer.render(frame, renderer.new_state(), fps=30.0).image

@@ -41,6 +41,13 @@ def midi_learn_targets(registry) -> list[str]:
     return [spec.id for spec in registry if spec.learnable] + [f"trigger:{t}" for t in TRIGGERS]
 
 
+def launcher_layout() -> tuple[int, int, tuple[str, ...]]:
+    """(columns, rows, the key row of each grid row) of the launcher grid."""
+    from .launcher import COLUMNS, KEY_ROWS, ROWS
+
+    return COLUMNS, ROWS, KEY_ROWS
+
+
 def binding_model():
     """The pydantic model of one controller-map row (the mapping table's columns)."""
     from app.midi.mapping import Binding
@@ -49,4 +56,5 @@ def binding_model():
 
 
 __all__ = ["InputTap", "LiveEngine", "LiveOptions", "LiveStatus", "MidiState",
-           "binding_model", "built_in_looks", "input_device_names", "midi_learn_targets"]
+           "binding_model", "built_in_looks", "input_device_names", "launcher_layout",
+           "midi_learn_targets"]

@@ -32,17 +32,28 @@ class LiveCommands:
             self.engine.worker.trigger(trigger.name)
         elif trigger.name in TEMPO_TRIGGERS:  # the MIDI session sent it to the clock
             self.engine.recordings.log_tempo(trigger.name, "midi")
-        elif trigger.name == "record":
+        elif trigger.name == "transport":
+            self.engine.set_playing(self.engine.worker.stopped)
+        elif trigger.name == "window":  # the window's own actions: it takes them
+            self.engine.request_window(trigger.argument)
+        else:
             try:
-                self.engine.toggle_recording()
-            except UserError as exc:
-                self.engine.notify([str(exc)])
-        else:  # "preset": the maps allow no other trigger names
-            try:
-                self.engine.load_preset(trigger.argument)
-                self.engine.notify([f"preset: {trigger.argument}"], problem=False)
+                self._session_trigger(trigger.name, trigger.argument)
             except UserError as exc:  # the current preset keeps playing
                 self.engine.notify([str(exc)])
+
+    def _session_trigger(self, name: str, argument: str) -> None:
+        launcher = self.engine.launcher
+        if name == "record":
+            self.engine.toggle_recording()
+        elif name == "cue":  # a launcher cell of the page shown
+            patch = launcher.cue_cell(int(argument) - 1)
+            self.engine.notify([f"cued: {patch.name}"], problem=False)
+        elif name in ("page_next", "page_previous"):
+            launcher.turn(1 if name == "page_next" else -1)
+        else:  # "preset": the maps allow no other trigger names
+            launcher.cue(argument)
+            self.engine.notify([f"preset: {argument}"], problem=False)
 
     def run(self, line: str) -> None:
         """A performer's command (stdin, or the window's controls): tempo commands go to
@@ -50,8 +61,10 @@ class LiveCommands:
         ``next``, ``previous``, ``random``) to the render worker, ``learn PARAM``,
         ``commit``, ``cancel``, ``unbind PARAM``, ``save-map FILE`` to MIDI learn,
         ``record [FILE]`` starts or stops a recording, ``play`` / ``stop`` the
-        transport. Raises ValueError naming the command when it is not one (UserError when
-        a recording cannot start)."""
+        transport, ``cue CELL`` (1-32, on the launcher's page) or ``cue PRESET`` lands a
+        preset on the next bar with the launcher's crossfade, ``page next|previous`` turns
+        the launcher's page. Raises ValueError naming the command when it is not one
+        (UserError when a recording cannot start or a preset cannot be cued)."""
         from app.core.tempo import parse_command
 
         words = line.split()
@@ -66,22 +79,30 @@ class LiveCommands:
             self.engine.set_playing(name == "play")
         elif name == "record" and len(rest) <= 1:
             self.engine.toggle_recording(Path(rest[0]) if rest else None)
+        elif name == "cue" and len(rest) == 1:
+            launcher = self.engine.launcher
+            if rest[0].isdigit():
+                launcher.cue_cell(int(rest[0]) - 1)
+            else:
+                launcher.cue(rest[0])
+        elif name == "page" and rest in (["next"], ["previous"]):
+            self.engine.launcher.turn(1 if rest[0] == "next" else -1)
         else:
             self.engine.analyzer.submit(parse_command(line))
             self.engine.recordings.log_tempo(line.strip(), "command")
 
     def _learn(self, line: str, name: str, rest: list[str]) -> None:
         midi = self.engine.midi
-        if midi.session is None:
+        if not midi.active:
             raise ValueError(f"{line!r}: MIDI learn needs a MIDI input (--midi PORT)")
-        if name == "learn" and len(rest) == 1:
-            midi.arm(rest[0])
+        if name == "learn" and len(rest) in (1, 2):
+            midi.arm(*rest)
         elif name in ("commit", "cancel") and not rest and midi.learn is not None:
             midi.finish(commit=name == "commit")
-        elif name == "unbind" and len(rest) == 1:
-            midi.unbind(rest[0])
+        elif name == "unbind" and len(rest) in (1, 2):
+            midi.unbind(*rest)
         elif name == "save-map" and len(rest) == 1:
             midi.save_map(path=Path(rest[0]))
         else:
-            raise ValueError(f"{line!r}: learn PARAM, commit, cancel (while learning), "
-                             f"unbind PARAM, save-map FILE")
+            raise ValueError(f"{line!r}: learn TARGET [ARGUMENT], commit, cancel (while "
+                             f"learning), unbind TARGET [ARGUMENT], save-map FILE")

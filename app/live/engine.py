@@ -15,10 +15,13 @@ from pathlib import Path
 from app.core.errors import UserError
 from app.core.mailbox import Mailbox
 from app.core.patch import Patch
+from app.core.paths import user_presets_dir
+from app.core.presets import SHIPPED_PRESETS_DIR
 from app.core.tempo import TempoClock
 from app.core.types import RenderedFrame
 
 from .commands import LiveCommands
+from .launcher import THUMB_BEATS, Launcher
 from .midi_controls import LiveMidi
 from .options import InputTap, LiveOptions, LiveStatus
 from .patches import PatchEdits
@@ -45,6 +48,7 @@ class LiveEngine:
         self.rig: Rig = rig or DeviceRig()
         self.registry = build_registry()
         self._notices: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
+        self._window_requests: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.generators = GeneratorCache()
         self.edits = PatchEdits(self.registry, self.generators,
                                 resolve_placement(options.device), options.preset,
@@ -59,6 +63,9 @@ class LiveEngine:
         self.input_gain = 1.0  # applied before analysis (the audio panel's gain knob)
         self.analyzer = self.analysis = self.worker = None
         self._tap: InputTap | None = None
+        self.launcher = Launcher(
+            self.load_preset, lambda path, size: self.edits.still(path, size, THUMB_BEATS),
+            self.edits.pending_preset, user_presets_dir(), SHIPPED_PRESETS_DIR)
         self.recordings = LiveRecording(self)
         self.commands = LiveCommands(self)
         self.render_compensation_s = 0.0  # the render worker's part of the lookahead
@@ -183,6 +190,17 @@ class LiveEngine:
         for line in lines:
             self._notices.put((problem, line))
 
+    def request_window(self, action: str) -> None:
+        """A window action asked for from MIDI (``output``, ``hud``, ``layout``): the
+        window takes it (``take_window_requests``); headless, a notice says so."""
+        self._window_requests.put(action)
+
+    def take_window_requests(self) -> list[str]:
+        actions = []
+        while not self._window_requests.empty():
+            actions.append(self._window_requests.get())
+        return actions
+
     def take_notices(self) -> list[tuple[bool, str]]:
         lines = []
         while not self._notices.empty():
@@ -229,6 +247,11 @@ class LiveEngine:
     def preset_path(self) -> Path:
         """The file the current preset came from (or was last saved to)."""
         return self.edits.preset_path
+
+    def preset_on_screen(self) -> Path:
+        """The preset the screen shows now (``preset_path`` is the one loaded last, which
+        may still wait for its bar)."""
+        return self.edits.preset_on_screen()
 
     @property
     def placement(self):

@@ -49,6 +49,9 @@ def start_command_reader(engine: LiveEngine) -> None:
 
 
 def print_notices(engine: LiveEngine) -> None:
+    for action in engine.take_window_requests():
+        print(f"latentvj live: window: {action}: there is no window (live --headless)",
+              file=sys.stderr, flush=True)
     for problem, notice in engine.take_notices():
         print(f"latentvj live: {notice}" if problem else notice,
               file=sys.stderr if problem else sys.stdout, flush=True)

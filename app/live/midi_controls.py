@@ -96,6 +96,11 @@ class LiveMidi:
         if self.session is not None:
             self.notify(self.session.set_overrides(patch.midi, f"preset {patch.name}: midi"))
 
+    @property
+    def active(self) -> bool:
+        """Whether MIDI is open (at start with --midi, or later from the window)."""
+        return self.session is not None
+
     # -- the controller map ------------------------------------------------------------------
     @property
     def controller_map(self) -> ControllerMap | None:
@@ -134,13 +139,15 @@ class LiveMidi:
         return Path(path)
 
     # -- learning ----------------------------------------------------------------------------
-    def arm(self, target: str) -> None:
+    def arm(self, target: str, argument: str = "") -> None:
+        """Learn the next control moved for ``target`` (a trigger with its ``argument``).
+        Raises ValueError naming a bad target."""
         session = self._need_session("learn")
-        (session.learn or session.start_learning()).arm(target)
+        (session.learn or session.start_learning()).arm(target, argument)
 
-    def unbind(self, target: str) -> None:
+    def unbind(self, target: str, argument: str | None = None) -> None:
         session = self._need_session("unbind")
-        (session.learn or session.start_learning()).unbind(target)
+        (session.learn or session.start_learning()).unbind(target, argument)
 
     def finish(self, commit: bool) -> bool:
         """Commit or cancel what was learned; False when nothing was being learned."""

@@ -7,6 +7,7 @@ so two panels' edits never drop one another."""
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,10 @@ class PatchEdits:
         # second edit built on the same old patch would drop the first
         self.lock = threading.RLock()
         self.worker: RenderWorker | None = None
+        # the preset on screen, and the loads on their way there: (load number, preset)
+        self._on_screen = self.preset_path.resolve()
+        self._coming: deque[tuple[int, Path]] = deque()
+        self._screen_lock = threading.Lock()  # never held while building: the GUI asks
 
     @property
     def preset_path(self) -> Path:
@@ -80,6 +85,18 @@ class PatchEdits:
                                  preset_dir=path.parent, generator=generator)
         return make
 
+    def still(self, preset: str | Path, size: tuple[int, int], beats: float) -> Any:
+        """A picture of ``preset`` ``beats`` in, at ``size``, drawn on the calling thread
+        (the launcher's thumbnails; a missing model file draws its built-in stand-in).
+        Raises UserError naming a broken preset."""
+        from app.core.presets import load_preset
+        from app.engine.generators import with_missing_model_replaced
+        from app.engine.seed_images import patch_still
+
+        patch, path = load_preset(preset, self.registry)
+        patch, _ = with_missing_model_replaced(patch, path.parent)
+        return patch_still(self.renderer_factory(patch, path)(size), beats)
+
     def attach(self, worker: RenderWorker) -> None:
         self.worker = worker
 
@@ -90,8 +107,35 @@ class PatchEdits:
         assert self.worker is not None, "the engine is not started"
         renderer = self.worker.load(self.renderer_factory(patch, path, placement),
                                     fade_beats, quantize, note=patch_note(patch, path))
+        with self._screen_lock:
+            self._coming.append((self.worker.loads, Path(path).resolve()))
         self.patch = patch
         return renderer
+
+    def _follow_file(self, path: Path) -> None:
+        """The current preset is now the file ``path`` (saved as, renamed)."""
+        old, new = self.preset_path.resolve(), path.resolve()
+        self.preset_on_screen()
+        with self._screen_lock:
+            if self._on_screen == old:
+                self._on_screen = new
+            self._coming = deque((n, new if p == old else p) for n, p in self._coming)
+
+    def preset_on_screen(self) -> Path:
+        """The preset file whose patch the screen shows now (a preset loaded to land on
+        the next bar is not on screen until then)."""
+        landed = self.worker.landed if self.worker is not None else 0
+        with self._screen_lock:
+            while self._coming and self._coming[0][0] <= landed:
+                self._on_screen = self._coming.popleft()[1]
+            return self._on_screen
+
+    def pending_preset(self) -> Path | None:
+        """The preset loaded but not yet on screen (the launcher's cued cell), or None."""
+        on_screen = self.preset_on_screen()
+        with self._screen_lock:
+            coming = self._coming[-1][1] if self._coming else None
+        return coming if coming != on_screen else None
 
     def stand_in_for_missing_model(self, patch: Patch, path: Path) -> tuple[Patch, str | None]:
         """``patch`` from the preset at ``path``, on the built-in look when the model file
@@ -133,11 +177,11 @@ class PatchEdits:
             patch = self.patch.model_copy(update={"generator": spec})
             self.generators.forget()  # the file may have changed since it was last loaded
             try:
-                self._play(patch, self.preset_path, placement=placement)
+                self._play(patch, self.preset_path, quantize="now", placement=placement)
             except KeyframeSizeError:  # the editor's keyframes belong to the old model's space
                 patch = patch.model_copy(update={
                     "motion": patch.motion.model_copy(update={"vectors": None})})
-                self._play(patch, self.preset_path, placement=placement)
+                self._play(patch, self.preset_path, quantize="now", placement=placement)
                 self.notify(["motion: the keyframes did not fit the new model's latent "
                                     "space; it plays keyframes drawn from the seed"])
             self.placement = placement
@@ -206,7 +250,8 @@ class PatchEdits:
             return None if known else f"unknown parameter {route.target!r}"
         routes, problems = validate_each(ModRoute, entries, label, check)
         with self.lock:
-            self._play(self.patch.model_copy(update={"routes": routes}), self.preset_path)
+            self._play(self.patch.model_copy(update={"routes": routes}), self.preset_path,
+                       quantize="now")
         return problems
 
     def save_preset(self, path: Path, name: str | None = None) -> Patch:
@@ -223,6 +268,7 @@ class PatchEdits:
             patch = self.patch.model_copy(update={"params": params,
                                                   "name": name or self.patch.name})
             presets.save_preset(self._as_saved(patch), path)
+            self._follow_file(Path(path))
             self.patch, self._preset_path, self._saved = patch, Path(path), patch
             return patch
 
@@ -230,6 +276,7 @@ class PatchEdits:
         """The current preset's file was renamed (the knobs stay as they are)."""
         with self.lock:
             self.patch = self.patch.model_copy(update={"name": name})
+            self._follow_file(Path(path))
             self._preset_path = Path(path)
 
 

@@ -8,6 +8,9 @@ control; a target can be bound to several controls.
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
+from app.core.errors import validation_message
 from app.core.params import ParamRegistry
 
 from .mapping import TRIGGER_PREFIX, TRIGGERS, Binding, ControllerMap, device_name
@@ -28,16 +31,23 @@ class LearnSession:
         self.pending: list[Binding] = []
         self.removed: list[Binding] = []
         self.armed: str | None = None
+        self.argument = ""  # the armed trigger's argument
         self._last: Binding | None = None
 
-    def arm(self, target: str) -> None:
-        """Wait for a control for ``target`` (a parameter id or ``trigger:NAME``)."""
+    def arm(self, target: str, argument: str = "") -> None:
+        """Wait for a control for ``target`` (a parameter id or ``trigger:NAME``, with its
+        ``argument``: a preset, a launcher cell, a window action). Raises ValueError naming
+        an unknown target or a bad argument."""
         name = target.removeprefix(TRIGGER_PREFIX)
         if target.startswith(TRIGGER_PREFIX) and name not in TRIGGERS:
             raise ValueError(f"unknown trigger {name!r}")
         if not target.startswith(TRIGGER_PREFIX) and target not in self.registry:
             raise ValueError(f"unknown parameter {target!r}")
-        self.armed = target
+        try:  # the binding it will make must be a valid one
+            Binding(control="note", target=target, argument=argument)
+        except ValidationError as exc:
+            raise ValueError(validation_message(exc)) from None
+        self.armed, self.argument = target, argument
 
     def offer(self, port: str, message: MidiMessage) -> Binding | None:
         """A message while armed: the binding it makes (then disarmed), else None."""
@@ -66,16 +76,20 @@ class LearnSession:
             else "none"
         channel = None if message.channel is None else message.channel + 1
         binding = Binding(device=device_name(port), channel=channel, control=control,
-                          number=message.number, target=target, button=button)
+                          number=message.number, target=target, button=button,
+                          argument=self.argument)
         self.pending = [b for b in self.pending if not _same_control(b, binding)] + [binding]
         self.armed = None
         self._last = binding
         return binding
 
-    def unbind(self, target: str) -> None:
-        """Remove every binding of ``target`` (pending and, on commit, from the map)."""
-        self.pending = [b for b in self.pending if b.target != target]
-        self.removed += [b for b in self.base.bindings if b.target == target]
+    def unbind(self, target: str, argument: str | None = None) -> None:
+        """Remove every binding of ``target`` (with ``argument``, only those with it),
+        pending and, on commit, from the map."""
+        def gone(b: Binding) -> bool:
+            return b.target == target and argument in (None, b.argument)
+        self.pending = [b for b in self.pending if not gone(b)]
+        self.removed += [b for b in self.base.bindings if gone(b)]
 
     def preview(self) -> ControllerMap:
         kept = [b for b in self.base.bindings if b not in self.removed

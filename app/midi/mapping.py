@@ -31,7 +31,9 @@ Encoding = Literal["absolute", "twos_complement", "binary_offset", "sign_magnitu
 Button = Literal["none", "momentary", "toggle"]
 TRIGGERS = ("next_keyframe", "previous_keyframe", "random_jump", "flash", "tap", "resync",
             "double", "halve", "lock", "nudge_earlier", "nudge_later", "preset", "record",
-            "freeze", "blackout")
+            "freeze", "blackout", "transport", "cue", "page_next", "page_previous", "window")
+LAUNCHER_CELLS = 32  # cells on a launcher page (trigger:cue's argument is one, from 1)
+WINDOW_ACTIONS = ("output", "hud", "layout")  # trigger:window's arguments
 TRIGGER_PREFIX = "trigger:"
 
 
@@ -59,7 +61,8 @@ class Binding(BaseModel):
     encoding: Encoding = "absolute"      # relative encoders send steps, not positions
     sensitivity: float = Field(1.0, gt=0.0, le=16.0)  # relative: full range in 128/s steps
     button: Button = "none"              # notes and CCs as buttons
-    argument: str = ""                   # trigger argument (preset name for trigger:preset)
+    argument: str = ""                   # trigger argument: trigger:preset's preset name,
+                                         # trigger:cue's cell, trigger:window's action
 
     @model_validator(mode="after")
     def _consistent(self) -> Binding:
@@ -71,6 +74,13 @@ class Binding(BaseModel):
             raise ValueError(f"unknown trigger {self.trigger!r} (one of {', '.join(TRIGGERS)})")
         if self.is_trigger and self.trigger == "preset" and not self.argument:
             raise ValueError("trigger:preset needs an 'argument' naming the preset")
+        if self.is_trigger and self.trigger == "cue" and not (
+                self.argument.isdigit() and 1 <= int(self.argument) <= LAUNCHER_CELLS):
+            raise ValueError(f"trigger:cue needs an 'argument': the launcher cell, "
+                             f"1-{LAUNCHER_CELLS}")
+        if self.is_trigger and self.trigger == "window" and self.argument not in WINDOW_ACTIONS:
+            raise ValueError(f"trigger:window needs an 'argument': one of "
+                             f"{', '.join(WINDOW_ACTIONS)}")
         return self
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtGui import QColor, QFont, QImage, QPainter
+from PyQt6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from app.core.types import RenderedFrame
@@ -20,6 +20,11 @@ def to_qimage(image: np.ndarray) -> QImage:
     h, w, _ = image.shape
     data = np.ascontiguousarray(image)
     return QImage(data.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def to_qicon(image: np.ndarray) -> QIcon:
+    """An HxWx3 uint8 array as an icon (thumbnails)."""
+    return QIcon(QPixmap.fromImage(to_qimage(image)))
 
 
 class FrameView(QWidget):

@@ -13,7 +13,7 @@ from pathlib import Path
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import (QApplication, QComboBox, QDockWidget, QLabel, QMainWindow,
-                             QToolBar, QWidget)
+                             QSplitter, QToolBar, QWidget)
 
 from app.core.errors import UserError
 from app.core.tempo import NUDGE_BEATS
@@ -21,6 +21,7 @@ from app.live import LiveEngine
 
 from .beat_lights import BeatLights
 from .frame_view import FrameView
+from .learn_menu import add_learn_menu
 from .widgets import Background
 
 DISPLAY_MS = 16
@@ -55,7 +56,6 @@ class MainWindow(QMainWindow):
         self.engine = engine
         self.setWindowTitle(f"latentvj - {engine.patch.name}")
         self.preview = FrameView()
-        self.setCentralWidget(self.preview)
         self.output = OutputWindow(self)
         self.notices = QLabel()
         self.beat_lights = BeatLights()
@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.notices, 1)
         self._build_transport()
         self._build_panels()
+        self._build_launcher()
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self.refresh)
@@ -71,14 +72,19 @@ class MainWindow(QMainWindow):
 
     # -- building --------------------------------------------------------------------------
     def _action(self, bar: QToolBar, text: str, shortcut: str, slot, tip: str,
-                checkable: bool = False) -> QAction:
+                checkable: bool = False, learn: str = "") -> QAction:
+        """A toolbar button with its key and, given ``learn`` (a trigger and its
+        argument), a right-click MIDI learn."""
         action = QAction(text, self)
         action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(f"{tip} ({shortcut})")
+        action.setToolTip(f"{tip} ({shortcut}; right-click: MIDI learn)" if learn else
+                          f"{tip} ({shortcut})")
         action.setCheckable(checkable)
         action.triggered.connect(slot)
         bar.addAction(action)
         self.addAction(action)  # shortcuts work whichever widget has focus
+        if learn:
+            add_learn_menu(bar.widgetForAction(action), self.command, *learn.split(" ", 1))
         return action
 
     def _build_transport(self) -> None:
@@ -87,26 +93,30 @@ class MainWindow(QMainWindow):
         self.addToolBar(bar)
         self.play = self._action(bar, "Play", "Space", self._toggle_play,
                                  "play / stop: stopped, the output is black and a played "
-                                 "file waits at its start", checkable=True)
+                                 "file waits at its start", checkable=True,
+                                 learn="trigger:transport")
         self.play.setChecked(True)
         self.bpm_label = QLabel("--- BPM")
         self.bpm_label.setObjectName("bpm")
         self.bpm_label.setMinimumWidth(90)
         bar.addWidget(self.bpm_label)
-        self.tap = self._action(bar, "Tap", "T", lambda: self.command("tap"), "tap tempo")
-        self._action(bar, "x2", "*", lambda: self.command("x2"), "double the tempo")
-        self._action(bar, "/2", "/", lambda: self.command("/2"), "halve the tempo")
-        self._action(bar, "Resync", "R", lambda: self.command("resync"),
-                     "the next beat is a downbeat")
+        self.tap = self._action(bar, "Tap", "Return", lambda: self.command("tap"), "tap tempo",
+                                learn="trigger:tap")
+        self._action(bar, "x2", "*", lambda: self.command("x2"), "double the tempo",
+                     learn="trigger:double")
+        self._action(bar, "/2", "/", lambda: self.command("/2"), "halve the tempo",
+                     learn="trigger:halve")
+        self._action(bar, "Resync", "Backspace", lambda: self.command("resync"),
+                     "the next beat is a downbeat", learn="trigger:resync")
         self.lock = self._action(bar, "Lock", "L", self._toggle_lock, "hold the tempo",
-                                 checkable=True)
+                                 checkable=True, learn="trigger:lock")
         # nudge: on a timeline, earlier is to the left
         self._action(bar, "\u25c0", "[", lambda: self.command(f"nudge {NUDGE_BEATS}"),
                      f"nudge: the beats come {NUDGE_BEATS:g} beat earlier (when the picture "
-                     "lags the music); held until nudged back")
+                     "lags the music); held until nudged back", learn="trigger:nudge_earlier")
         self._action(bar, "\u25b6", "]", lambda: self.command(f"nudge {-NUDGE_BEATS}"),
                      f"nudge: the beats come {NUDGE_BEATS:g} beat later; held until nudged "
-                     "back")
+                     "back", learn="trigger:nudge_later")
         self.source = QComboBox()
         self.source.setObjectName("tempo-source")
         self.source.addItems(TEMPO_SOURCES)
@@ -114,24 +124,29 @@ class MainWindow(QMainWindow):
         self.source.textActivated.connect(self._choose_source)
         bar.addWidget(self.source)
         bar.addSeparator()
-        self._action(bar, "Flash", "X", lambda: self.command("flash"), "flash")
-        self._action(bar, "Next", "Right", lambda: self.command("next"), "next keyframe")
+        self._action(bar, "Flash", "F5", lambda: self.command("flash"), "flash",
+                     learn="trigger:flash")
+        self._action(bar, "Next", "Right", lambda: self.command("next"), "next keyframe",
+                     learn="trigger:next_keyframe")
         self._action(bar, "Prev", "Left", lambda: self.command("previous"),
-                     "previous keyframe")
-        self.freeze = self._action(bar, "Freeze", "Z", lambda: self.command("freeze"),
-                                   "panic: freeze the picture", checkable=True)
-        self.blackout = self._action(bar, "Blackout", "B", lambda: self.command("blackout"),
-                                     "panic: black output", checkable=True)
+                     "previous keyframe", learn="trigger:previous_keyframe")
+        self.freeze = self._action(bar, "Freeze", "F6", lambda: self.command("freeze"),
+                                   "panic: freeze the picture", checkable=True,
+                                   learn="trigger:freeze")
+        self.blackout = self._action(bar, "Blackout", "F7", lambda: self.command("blackout"),
+                                     "panic: black output", checkable=True,
+                                     learn="trigger:blackout")
         bar.addSeparator()
         self.record = self._action(bar, "Record", "Ctrl+R", lambda: self.command("record"),
                                    "record the output and the sound (to ~/Videos/latentvj)",
-                                   checkable=True)
+                                   checkable=True, learn="trigger:record")
         self.record_label = QLabel("")
         self.record_label.setObjectName("record-status")
         bar.addWidget(self.record_label)
         bar.addSeparator()
-        self.hud = self._action(bar, "HUD", "H", self._toggle_hud, "show fps, render time, "
-                                "latency, drops and input level", checkable=True)
+        self.hud = self._action(bar, "HUD", "F3", self._toggle_hud, "show fps, render time, "
+                                "latency, drops and input level", checkable=True,
+                                learn="trigger:window hud")
         self.screens = QComboBox()
         self.screens.setObjectName("screens")
         self.screens.setToolTip("screen for the output window")
@@ -139,14 +154,13 @@ class MainWindow(QMainWindow):
         self._list_screens()
         QGuiApplication.instance().screenAdded.connect(lambda _: self._list_screens())
         QGuiApplication.instance().screenRemoved.connect(lambda _: self._list_screens())
-        self.output_action = self._action(bar, "Output", "F", self.toggle_output,
+        self.output_action = self._action(bar, "Output", "F11", self.toggle_output,
                                           "fullscreen output on the chosen screen",
-                                          checkable=True)
-        self.layout_action = QAction("Perform / Edit layout", self)
-        self.layout_action.setShortcut(QKeySequence("F2"))
-        self.layout_action.setCheckable(True)
-        self.layout_action.triggered.connect(self.set_perform)
-        self.addAction(self.layout_action)
+                                          checkable=True, learn="trigger:window output")
+        self.layout_action = self._action(
+            bar, "Perform", "F2", self.set_perform, "Perform layout (the preview, the "
+            "launcher grid and the output monitor) / Edit layout (the panels)",
+            checkable=True, learn="trigger:window layout")
         self._edit_state = None  # the Edit layout's docks, kept while Perform shows
         theme = QAction("Light / dark theme", self)
         theme.setShortcut(QKeySequence("Ctrl+Shift+L"))
@@ -210,6 +224,39 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
+    def _build_launcher(self) -> None:
+        """The Perform layout's launcher grid and output monitor (below the preview), and
+        its keys: four key rows cue the cells, Ctrl+Left / Ctrl+Right turn the page (in
+        the Perform layout only, where the grid shows what they play)."""
+        from app.live import launcher_layout
+
+        from .launcher_panel import LauncherPanel
+
+        self.launcher = LauncherPanel(self.engine, self.show_notice)
+        self.launcher.hide()  # the Edit layout has the panels instead
+        centre = QSplitter(Qt.Orientation.Vertical)  # the preview above, the grid below
+        centre.addWidget(self.preview)
+        centre.addWidget(self.launcher)
+        centre.setStretchFactor(0, 3)
+        centre.setStretchFactor(1, 2)
+        self.setCentralWidget(centre)
+        columns, _, key_rows = launcher_layout()
+        self.perform_keys: list[QAction] = []
+        for row, keys in enumerate(key_rows):
+            for column, key in enumerate(keys):
+                index = row * columns + column
+                self._perform_key(key.upper(), lambda i=index: self.launcher.cue_cell(i))
+        self._perform_key("Ctrl+Right", lambda: self.launcher.turn(1))
+        self._perform_key("Ctrl+Left", lambda: self.launcher.turn(-1))
+
+    def _perform_key(self, key: str, slot) -> None:
+        action = QAction(self)
+        action.setShortcut(QKeySequence(key))
+        action.setEnabled(False)
+        action.triggered.connect(lambda _=False: slot())
+        self.addAction(action)
+        self.perform_keys.append(action)
+
     def _add_route(self, param_id: str) -> None:
         self.modulation.add_route_to(param_id)
         self.modulation_dock.raise_()
@@ -265,16 +312,21 @@ class MainWindow(QMainWindow):
         return self._edit_state if self.performing else self.saveState()
 
     def set_perform(self, perform: bool) -> None:
-        """Perform: the preview large, the transport and status (the panels put away);
-        Edit: the panels back exactly as they were (``F2`` switches)."""
+        """Perform: the preview large, the launcher grid and output monitor below it, the
+        transport and status (the panels put away); Edit: the panels back exactly as
+        they were (``F2`` switches)."""
         if perform and not self.performing:
             self._edit_state = self.saveState()
             for dock in self.docks:
                 dock.hide()
+            self.launcher.show()
         elif not perform and self.performing:
+            self.launcher.hide()  # first: its size would squeeze the docks being restored
             self.restoreState(self._edit_state)
             self._edit_state = None
         self.layout_action.setChecked(self.performing)
+        for action in self.perform_keys:
+            action.setEnabled(self.performing)
 
     def toggle_theme(self) -> None:
         """Dark <-> light (remembered when the window closes)."""
@@ -328,6 +380,11 @@ class MainWindow(QMainWindow):
             if status.recording:
                 self.preview.hud_lines.append(f"rec {status.record_s:6.1f} s  "
                                               f"dropped {status.record_drops}")
+        if self.launcher.isVisible():
+            self.launcher.refresh(frame, self._output_note())
+        for action in self.engine.take_window_requests():  # from MIDI
+            {"output": self.output_action, "hud": self.hud,
+             "layout": self.layout_action}[action].trigger()
         self.midi_panel.refresh()
         self.modulation.refresh()
         self.motion.refresh()
@@ -338,6 +395,13 @@ class MainWindow(QMainWindow):
         for error in self.engine.errors():
             if error:
                 self.show_notice(error)
+
+    def _output_note(self) -> str:
+        """What the output monitor says about the output window."""
+        if not self.output.isVisible():
+            return "output window closed (F11 opens it)"
+        g = self.output.geometry()
+        return f"on {self.output.screen().name()} {g.width()}x{g.height()}"
 
     @staticmethod
     def _record_text(status) -> str:

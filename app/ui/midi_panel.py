@@ -91,7 +91,7 @@ class MidiPanel(QWidget):
     def _edited(self, *_) -> None:
         """Re-read the whole table as the controller map (the playing preset's own bindings
         stay on top of it)."""
-        if self.engine.midi.session is None:
+        if not self.engine.midi.active:
             return
         cmap, problems = self.engine.midi.set_bindings(self.table.entries())
         self._map_shown = cmap
@@ -99,7 +99,7 @@ class MidiPanel(QWidget):
 
     def _save(self) -> None:
         name = self.map_name.text().strip()
-        if self.engine.midi.session is None or not name:
+        if not self.engine.midi.active or not name:
             self.notify("Save map: open MIDI and type a name first")
             return
         try:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 import numpy as np
 from PyQt6.QtCore import QSize, Qt, QTimer
-from PyQt6.QtGui import QIcon, QPixmap
 from PyQt6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -30,7 +29,7 @@ from PyQt6.QtWidgets import (
 from app.core.patch import MotionSpec
 from app.live import LiveEngine
 
-from .frame_view import to_qimage
+from .frame_view import to_qicon
 from .spec_form import SpecForm
 from .widgets import Background, button_row
 
@@ -48,10 +47,6 @@ MOTION_FIELDS = (
     ("walk.steps_per_beat", "Walk steps per beat"), ("walk.boundary", "Walk boundary"),
     ("walk.boundary_mode", "Walk boundary mode"),
     ("flicker.max_step", "Flicker max step"), ("flicker.rate_per_beat", "Flicker per beat"))
-
-
-def _icon(image: np.ndarray) -> QIcon:
-    return QIcon(QPixmap.fromImage(to_qimage(image)))
 
 
 class MotionPanel(QWidget):
@@ -178,7 +173,7 @@ class MotionPanel(QWidget):
     def _show_keyframe_thumbs(self, drawn: tuple | None, error: str) -> None:
         if self._drawn("keyframes", error) and np.array_equal(drawn[0], self.vectors):
             for i, image in enumerate(drawn[1]):  # (else newer keyframes are stale already)
-                self.keyframes.item(i).setIcon(_icon(image))
+                self.keyframes.item(i).setIcon(to_qicon(image))
 
     def new_seeds(self) -> None:
         """Twelve new random seeds, drawn off the GUI thread."""
@@ -191,7 +186,7 @@ class MotionPanel(QWidget):
             return
         self.seeds = [(seed, z) for seed, z, _ in drawn]
         for button, (seed, _, image) in zip(self.seed_buttons, drawn):
-            button.setIcon(_icon(image))
+            button.setIcon(to_qicon(image))
             button.setToolTip(f"seed {seed}: add as a keyframe")
 
     # -- editing ---------------------------------------------------------------------------

@@ -26,7 +26,9 @@ class Recorder:
 class StandInEngine:
     def __init__(self) -> None:
         self.worker, self.analyzer, self.recordings = Recorder(), Recorder(), Recorder()
-        self.midi = SimpleNamespace(session=None)  # MIDI off
+        self.midi = SimpleNamespace(active=False)  # MIDI off
+        # the launcher cues presets through the session's preset switch
+        self.launcher = SimpleNamespace(cue=self.load_preset)
         self.calls: list[tuple] = []
         self.notices: list[tuple] = []
 

@@ -412,13 +412,18 @@ def test_store_values_reach_the_next_frame(registry, cpu):
     assert worker.render(frame()).image.max() < before.max() / 4
 
 
-def test_preset_crossfade_starts_on_the_next_bar_and_blends_over_its_beats(registry, cpu):
+def preset_renderers(name, registry, cpu):
+    """Makes renderers of the shipped preset ``name`` (a worker's renderer factory)."""
     from app.core.presets import load_preset
     from app.engine.renderer import FrameRenderer
 
+    patch, path = load_preset(name, registry)
+    return lambda size: FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent)
+
+
+def test_preset_crossfade_starts_on_the_next_bar_and_blends_over_its_beats(registry, cpu):
     def factory(name):
-        patch, path = load_preset(name, registry)
-        return lambda size: FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent)
+        return preset_renderers(name, registry, cpu)
 
     worker = RenderWorker(factory("nebula-drift"), (32, 18), Mailbox(), fps=30.0,
                           auto_resolution=False)
@@ -429,6 +434,24 @@ def test_preset_crossfade_starts_on_the_next_bar_and_blends_over_its_beats(regis
     assert weights[:3] == [0.0, 0.0, 0.0]          # the old preset plays to the bar line
     assert 0.0 < weights[3] < weights[4] < weights[5] < 1.0  # then blends over 4 beats
     assert weights[6] == 1.0 and weights[7] is None  # and the fade is over
+
+
+def test_a_cut_lands_on_the_next_bar_and_edits_land_at_once(registry, cpu):
+    def factory(name):
+        return preset_renderers(name, registry, cpu)
+
+    worker = RenderWorker(factory("nebula-drift"), (32, 18), Mailbox(), fps=30.0,
+                          auto_resolution=False)
+    worker.render(frame(beats=4.5))
+    worker.load(factory("cell-strobe"), fade_beats=0.0, quantize="bar")
+    assert (worker.loads, worker.landed) == (1, 0)
+    assert [worker.render(frame(beats=b)).timings.get("fade") for b in (5.0, 7.9)] == [0.0, 0.0]
+    assert worker.landed == 0  # the old preset plays to the bar line
+    assert worker.render(frame(beats=8.0)).timings.get("fade") == 1.0 and worker.landed == 1
+    assert worker.render(frame(beats=8.1)).timings.get("fade") is None
+    worker.load(factory("plasma-tunnel"), fade_beats=0.0, quantize="now")  # an edit
+    assert worker.render(frame(beats=8.2)).timings.get("fade") is None
+    assert (worker.loads, worker.landed) == (2, 2)
 
 
 def _holding(registry, vector, **updates):
