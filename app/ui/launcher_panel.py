@@ -79,7 +79,7 @@ class LauncherPanel(QWidget):
             cell.setObjectName(f"cell-{index + 1}")
             cell.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             cell.setIconSize(QSize(*THUMB))
-            cell.setMinimumSize(48, 36)  # the grid shrinks with the window
+            cell.setMinimumSize(48, THUMB[1] + 24)  # narrower with the window, never cut
             cell.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             cell.clicked.connect(lambda _=False, i=index: self.cue_cell(i))
             add_learn_menu(cell, self._command, "trigger:cue", str(index + 1),

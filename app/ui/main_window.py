@@ -68,7 +68,8 @@ class MainWindow(QMainWindow):
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self.refresh)
         self.timer.start(DISPLAY_MS)
-        self.resize(1100, 640)
+        free = QGuiApplication.primaryScreen().availableGeometry()
+        self.resize(min(1280, free.width()), min(760, free.height()))
 
     # -- building --------------------------------------------------------------------------
     def _action(self, bar: QToolBar, text: str, shortcut: str, slot, tip: str,
@@ -237,8 +238,8 @@ class MainWindow(QMainWindow):
         centre = QSplitter(Qt.Orientation.Vertical)  # the preview above, the grid below
         centre.addWidget(self.preview)
         centre.addWidget(self.launcher)
-        centre.setStretchFactor(0, 3)
-        centre.setStretchFactor(1, 2)
+        centre.setStretchFactor(0, 1)
+        self.centre = centre
         self.setCentralWidget(centre)
         columns, _, key_rows = launcher_layout()
         self.perform_keys: list[QAction] = []
@@ -320,6 +321,8 @@ class MainWindow(QMainWindow):
             for dock in self.docks:
                 dock.hide()
             self.launcher.show()
+            grid = self.launcher.sizeHint().height()  # the grid whole, the preview the rest
+            self.centre.setSizes([max(1, self.centre.height() - grid), grid])
         elif not perform and self.performing:
             self.launcher.hide()  # first: its size would squeeze the docks being restored
             self.restoreState(self._edit_state)
