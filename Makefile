@@ -66,11 +66,12 @@ check-qt: install-test
 run: install
 	$(PY) main.py
 
-# layer contracts (import-linter), pyflakes-class mistakes (ruff) everywhere, and types in
-# the pure core (mypy with pydantic's plugin)
+# layer contracts (import-linter), pyflakes-class mistakes and formatting (ruff) everywhere,
+# and types in the pure core (mypy with pydantic's plugin)
 lint: install-test
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/ruff check app tests bench tools docs
+	$(VENV)/bin/ruff check app tests bench tools docs main.py
+	$(VENV)/bin/ruff format --check app tests bench tools docs main.py
 	$(VENV)/bin/mypy app/core
 
 test: install-test check-qt lint

@@ -39,8 +39,12 @@ class Finding:
 def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> Finding:
     shown = ".".join(map(str, version))
     if tuple(version[:2]) < MIN_PYTHON:
-        return Finding("FAIL", "python", f"{shown} (latentvj needs 3.11 or newer)",
-                       "install Python 3.11+ and run `make run` with PYTHON=python3.11")
+        return Finding(
+            "FAIL",
+            "python",
+            f"{shown} (latentvj needs 3.11 or newer)",
+            "install Python 3.11+ and run `make run` with PYTHON=python3.11",
+        )
     return Finding("ok", "python", f"{shown} ({platform.machine()})")
 
 
@@ -48,8 +52,12 @@ def check_torch() -> Finding:
     try:
         import torch
     except ImportError as exc:
-        return Finding("FAIL", "torch", f"not importable ({describe(exc)})",
-                       "`make install` (installs torch first)")
+        return Finding(
+            "FAIL",
+            "torch",
+            f"not importable ({describe(exc)})",
+            "`make install` (installs torch first)",
+        )
     return Finding("ok", "torch", f"{torch.__version__}, {torch.get_num_threads()} CPU threads")
 
 
@@ -66,11 +74,14 @@ def check_gpu() -> Finding:
     if placement.device.type == "mps":
         return Finding("ok", "gpu", f"Apple Metal (MPS); renders in {placement.label}")
     cuda_build = torch.version.cuda is not None
-    why = ("this torch has CUDA but sees no GPU" if cuda_build
-           else "this torch is a CPU build")
-    return Finding("warn", "gpu", f"none ({why}); renders on the CPU in float32 (the "
-                   "built-in look runs live; big networks hold fewer fps)",
-                   "on an NVIDIA machine install a CUDA build of torch into .venv")
+    why = "this torch has CUDA but sees no GPU" if cuda_build else "this torch is a CPU build"
+    return Finding(
+        "warn",
+        "gpu",
+        f"none ({why}); renders on the CPU in float32 (the "
+        "built-in look runs live; big networks hold fewer fps)",
+        "on an NVIDIA machine install a CUDA build of torch into .venv",
+    )
 
 
 def check_qt() -> Finding:
@@ -83,8 +94,12 @@ def check_qt() -> Finding:
         return Finding("FAIL", "qt", "PyQt6 is not installed", "`make install`")
     report = check_xcb_plugin()
     if report.missing:
-        return Finding("FAIL", "qt", f"the xcb platform plugin lacks {', '.join(report.missing)}",
-                       report.apt_command)
+        return Finding(
+            "FAIL",
+            "qt",
+            f"the xcb platform plugin lacks {', '.join(report.missing)}",
+            report.apt_command,
+        )
     where = "xcb plugin: every library found" if report.plugin else "no xcb plugin here"
     return Finding("ok", "qt", f"PyQt6 present; {where}")
 
@@ -95,8 +110,12 @@ def check_display(environ: dict[str, str] | None = None) -> Finding:
     found = display_variable(os.environ if environ is None else environ)
     if found:
         return Finding("ok", "display", found)
-    return Finding("warn", "display", "none: `main.py` renders the demo clip instead of opening "
-                   "the window", "run from a desktop session, or `live --headless` / `render`")
+    return Finding(
+        "warn",
+        "display",
+        "none: `main.py` renders the demo clip instead of opening the window",
+        "run from a desktop session, or `live --headless` / `render`",
+    )
 
 
 def check_audio() -> Finding:
@@ -106,14 +125,22 @@ def check_audio() -> Finding:
     try:
         sd = import_sounddevice()
     except UserError as exc:
-        return Finding("warn", "audio", str(exc).split(";")[0],
-                       "apt-get install libportaudio2 (the demo track plays meanwhile)")
+        return Finding(
+            "warn",
+            "audio",
+            str(exc).split(";")[0],
+            "apt-get install libportaudio2 (the demo track plays meanwhile)",
+        )
     apis = ", ".join(api["name"] for api in sd.query_hostapis()) or "none"
     inputs = list_input_devices()
     if not inputs:
-        return Finding("warn", "audio", f"host APIs: {apis}; no input devices (no sound card, "
-                       "no JACK or PulseAudio server): the demo track plays instead",
-                       "connect an interface, or start JACK / PulseAudio; `live --play FILE`")
+        return Finding(
+            "warn",
+            "audio",
+            f"host APIs: {apis}; no input devices (no sound card, "
+            "no JACK or PulseAudio server): the demo track plays instead",
+            "connect an interface, or start JACK / PulseAudio; `live --play FILE`",
+        )
     names = "; ".join(f"{d.index}: {d.name} ({d.hostapi})" for d in inputs[:4])
     more = f" and {len(inputs) - 4} more" if len(inputs) > 4 else ""
     return Finding("ok", "audio", f"host APIs: {apis}; {len(inputs)} inputs: {names}{more}")
@@ -124,8 +151,9 @@ def check_midi() -> Finding:
     try:
         import rtmidi
     except ImportError as exc:
-        return Finding("warn", "midi", f"python-rtmidi not importable ({describe(exc)})",
-                       "`make install`")
+        return Finding(
+            "warn", "midi", f"python-rtmidi not importable ({describe(exc)})", "`make install`"
+        )
     from app.midi.ports import list_input_ports, resolve_api
 
     compiled = ", ".join(rtmidi.get_api_display_name(a) for a in rtmidi.get_compiled_api())
@@ -133,13 +161,22 @@ def check_midi() -> Finding:
         api = resolve_api("auto")
         ports = list_input_ports(api)
     except UserError as exc:
-        return Finding("warn", "midi", f"compiled: {compiled}; {exc}",
-                       "load the ALSA sequencer (modprobe snd-seq) or start a JACK server")
+        return Finding(
+            "warn",
+            "midi",
+            f"compiled: {compiled}; {exc}",
+            "load the ALSA sequencer (modprobe snd-seq) or start a JACK server",
+        )
     if not ports:
-        return Finding("warn", "midi", f"compiled: {compiled}; {api}: no input ports",
-                       "plug in a controller (latentvj picks it up while running)")
-    return Finding("ok", "midi", f"compiled: {compiled}; {api}: {len(ports)} inputs: "
-                   + "; ".join(ports[:4]))
+        return Finding(
+            "warn",
+            "midi",
+            f"compiled: {compiled}; {api}: no input ports",
+            "plug in a controller (latentvj picks it up while running)",
+        )
+    return Finding(
+        "ok", "midi", f"compiled: {compiled}; {api}: {len(ports)} inputs: " + "; ".join(ports[:4])
+    )
 
 
 def check_ffmpeg() -> Finding:
@@ -150,16 +187,28 @@ def check_ffmpeg() -> Finding:
         exe = ffmpeg_exe()
         offered = offered_codecs()
     except (OSError, RuntimeError) as exc:
-        return Finding("FAIL", "ffmpeg", f"not usable ({describe(exc)})",
-                       "pip install --force-reinstall imageio-ffmpeg into .venv")
+        return Finding(
+            "FAIL",
+            "ffmpeg",
+            f"not usable ({describe(exc)})",
+            "pip install --force-reinstall imageio-ffmpeg into .venv",
+        )
     missing = [name for name in CODECS if name not in offered]
     found = ", ".join(f"{name} ({CODECS[name].encoder})" for name in offered) or "none"
     if "h264" in missing:
-        return Finding("FAIL", "ffmpeg", f"{exe}: no libx264 encoder (has: {found})",
-                       "pip install --force-reinstall imageio-ffmpeg into .venv")
+        return Finding(
+            "FAIL",
+            "ffmpeg",
+            f"{exe}: no libx264 encoder (has: {found})",
+            "pip install --force-reinstall imageio-ffmpeg into .venv",
+        )
     if missing:
-        return Finding("warn", "ffmpeg", f"{exe}: {found}; no {', '.join(missing)}",
-                       "record with --record-codec h264")
+        return Finding(
+            "warn",
+            "ffmpeg",
+            f"{exe}: {found}; no {', '.join(missing)}",
+            "record with --record-codec h264",
+        )
     return Finding("ok", "ffmpeg", f"{Path(exe).name}: {found}")
 
 
@@ -170,8 +219,12 @@ def check_folder(name: str, folder: Callable[[], Path]) -> Finding:
         with tempfile.NamedTemporaryFile(dir=path, prefix=".latentvj-doctor-"):
             pass
     except OSError as exc:
-        return Finding("FAIL", name, f"not writable ({describe(exc)})",
-                       f"make it writable, or point {_FOLDER_VARIABLES[name]} elsewhere")
+        return Finding(
+            "FAIL",
+            name,
+            f"not writable ({describe(exc)})",
+            f"make it writable, or point {_FOLDER_VARIABLES[name]} elsewhere",
+        )
     return Finding("ok", name, str(path))
 
 
@@ -183,9 +236,14 @@ def findings() -> Iterator[Finding]:
     from app.core.paths import user_presets_dir, user_recordings_dir
 
     checks: list[tuple[str, Callable[[], Finding]]] = [
-        ("python", check_python), ("torch", check_torch), ("gpu", check_gpu),
-        ("qt", check_qt), ("display", check_display), ("audio", check_audio),
-        ("midi", check_midi), ("ffmpeg", check_ffmpeg),
+        ("python", check_python),
+        ("torch", check_torch),
+        ("gpu", check_gpu),
+        ("qt", check_qt),
+        ("display", check_display),
+        ("audio", check_audio),
+        ("midi", check_midi),
+        ("ffmpeg", check_ffmpeg),
         ("recordings", lambda: check_folder("recordings", user_recordings_dir)),
         ("presets", lambda: check_folder("presets", user_presets_dir)),
     ]
@@ -203,6 +261,10 @@ def run_doctor(stream=None) -> int:
     for finding in findings():
         print(finding.line(), file=stream, flush=True)
         failed |= finding.level == "FAIL"
-    print("latentvj can run here" if not failed else "latentvj cannot run here yet: fix the "
-          "FAIL lines above", file=stream)
+    print(
+        "latentvj can run here"
+        if not failed
+        else "latentvj cannot run here yet: fix the FAIL lines above",
+        file=stream,
+    )
     return 1 if failed else 0

@@ -14,8 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LATENTVJ_CACHE_DIR", str(Path.home() / ".cache" / "latentvj-bench"))
 
 
-def time_ms(fn: Callable[[], object], warmup: int = 3, min_runs: int = 10,
-            min_seconds: float = 1.5) -> float:
+def time_ms(
+    fn: Callable[[], object], warmup: int = 3, min_runs: int = 10, min_seconds: float = 1.5
+) -> float:
     """Median wall time of ``fn`` in milliseconds (after warm-up)."""
     for _ in range(warmup):
         fn()
@@ -42,8 +43,10 @@ def machine() -> str:
 
     cpu = platform.processor() or platform.machine()
     gpu = f", {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
-    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"torch {torch.__version__}, {torch.get_num_threads()} torch threads{gpu}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"torch {torch.__version__}, {torch.get_num_threads()} torch threads{gpu}"
+    )
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:

@@ -67,7 +67,7 @@ def main() -> None:
     def online_beats(y: np.ndarray, tracker: str) -> tuple[np.ndarray, float]:
         analyzer = OnlineAnalyzer(sr, lookahead_s=HOP / sr, tracker=tracker)
         for k in range(0, len(y), HOP):
-            analyzer.process(y[k:k + HOP])
+            analyzer.process(y[k : k + HOP])
         return np.array(analyzer.beat_times), analyzer.tempo.bpm
 
     scores: dict[str, dict[str, list[tuple[float, ...]]]] = defaultdict(lambda: defaultdict(list))
@@ -85,9 +85,11 @@ def main() -> None:
             estimates[name], bpm = online_beats(y, tracker)
             tempo_hits[name].append(abs(bpm - true_bpm) <= 1.0)
         ref = mir_eval.beat.trim_beats(reference)
-        for name, est in (*estimates.items(),
-                          ("librosa beat_track (as shipped)", raw),
-                          ("librosa beat_track - 25 ms (latentvj)", corrected)):
+        for name, est in (
+            *estimates.items(),
+            ("librosa beat_track (as shipped)", raw),
+            ("librosa beat_track - 25 ms (latentvj)", corrected),
+        ):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 e = mir_eval.beat.trim_beats(est)
@@ -97,16 +99,26 @@ def main() -> None:
     rows, genre_rows = [], []
     for name, by_genre in scores.items():
         every = np.array([s for g in by_genre.values() for s in g])
-        rows.append([name, f"{every[:, 0].mean():.3f}", f"{every[:, 1].mean():.3f}",
-                     f"{every[:, 2].mean():.3f}", f"{np.nanmedian(every[:, 3]):+.1f}"])
-        genre_rows.append([name] + [f"{np.mean([s[0] for s in by_genre[g]]):.3f}"
-                                    for g in sorted(by_genre)])
+        rows.append(
+            [
+                name,
+                f"{every[:, 0].mean():.3f}",
+                f"{every[:, 1].mean():.3f}",
+                f"{every[:, 2].mean():.3f}",
+                f"{np.nanmedian(every[:, 3]):+.1f}",
+            ]
+        )
+        genre_rows.append(
+            [name] + [f"{np.mean([s[0] for s in by_genre[g]]):.3f}" for g in sorted(by_genre)]
+        )
     genres = sorted(next(iter(scores.values())))
     print(f"\nBeat tracking on {len(clips)} clips of {args.data} - {machine()}\n")
     print(table(["tracker", "F", "CMLt", "AMLt", "median offset ms"], rows))
     for name, hits in tempo_hits.items():
-        print(f"\n{name}: final tempo within 1 BPM of the annotation in "
-              f"{sum(hits)}/{len(hits)} clips ({100 * np.mean(hits):.0f} %)")
+        print(
+            f"\n{name}: final tempo within 1 BPM of the annotation in "
+            f"{sum(hits)}/{len(hits)} clips ({100 * np.mean(hits):.0f} %)"
+        )
     print("\nF-measure per genre\n")
     print(table(["tracker"] + genres, genre_rows))
 

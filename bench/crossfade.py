@@ -34,24 +34,38 @@ def main() -> None:
         return lambda s: FrameRenderer(patch, registry, s, cpu, preset_dir=path.parent)
 
     base, path = load_preset("nebula-drift", registry)
-    same = base.model_copy(update={"seed": base.seed + 1, "generator": base.generator.model_copy(
-        update={"seed": base.seed})})  # other keyframes, the same weights
+    same = base.model_copy(
+        update={
+            "seed": base.seed + 1,
+            "generator": base.generator.model_copy(update={"seed": base.seed}),
+        }
+    )  # other keyframes, the same weights
     other, other_path = load_preset("cell-strobe", registry)
     beats = [0.0]
 
     def analysis():
         beats[0] += 0.001  # stays inside the fade
         b = 4.0 + beats[0]
-        return AnalysisFrame(t_s=b / 2, beats=b, bpm=120.0, beat_phase=b % 1,
-                             bar_phase=(b / 4) % 1, onset=0.0, is_beat=False, rms=0.1,
-                             bands=(0.1, 0.1, 0.1), chroma=(0.0,) * 12)
+        return AnalysisFrame(
+            t_s=b / 2,
+            beats=b,
+            bpm=120.0,
+            beat_phase=b % 1,
+            bar_phase=(b / 4) % 1,
+            onset=0.0,
+            is_beat=False,
+            rms=0.1,
+            bands=(0.1, 0.1, 0.1),
+            chroma=(0.0,) * 12,
+        )
 
     rows, plain_ms = [], None
-    for label, target in (("one preset", None), ("crossfade, same generator (latent)",
-                                                  (same, path)),
-                          ("crossfade, other generator (dissolve)", (other, other_path))):
-        worker = RenderWorker(factory(base, path), size, Mailbox(), fps=30.0,
-                              auto_resolution=False)
+    for label, target in (
+        ("one preset", None),
+        ("crossfade, same generator (latent)", (same, path)),
+        ("crossfade, other generator (dissolve)", (other, other_path)),
+    ):
+        worker = RenderWorker(factory(base, path), size, Mailbox(), fps=30.0, auto_resolution=False)
         worker.render(analysis())
         if target:
             worker.load(factory(*target), fade_beats=1000.0, quantize="now")

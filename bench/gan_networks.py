@@ -58,16 +58,33 @@ def main() -> None:
                 with torch.inference_mode():
                     gen(z)
                     sync()
+
             return time_ms(frame, warmup=2, min_runs=5, min_seconds=2.0)
+
         field_ms = timed(FieldGenerator((640, 360), placement))
-        rows.append(["field (640x360, render_scale 0.5)", "-", placement.label,
-                     f"{field_ms:.1f}", f"{1000 / field_ms:.1f}", "1.00"])
-        for name, size, make in tqdm(networks, desc=f"networks on {placement.label}",
-                                     unit="net"):
+        rows.append(
+            [
+                "field (640x360, render_scale 0.5)",
+                "-",
+                placement.label,
+                f"{field_ms:.1f}",
+                f"{1000 / field_ms:.1f}",
+                "1.00",
+            ]
+        )
+        for name, size, make in tqdm(networks, desc=f"networks on {placement.label}", unit="net"):
             gen = make(placement)
             ms = timed(gen)
-            rows.append([name, f"{size}x{size}", gen.placement.label, f"{ms:.1f}",
-                         f"{1000 / ms:.1f}", f"{ms / field_ms:.1f}"])
+            rows.append(
+                [
+                    name,
+                    f"{size}x{size}",
+                    gen.placement.label,
+                    f"{ms:.1f}",
+                    f"{1000 / ms:.1f}",
+                    f"{ms / field_ms:.1f}",
+                ]
+            )
             del gen
     print(f"\nNetwork ms/frame - {machine()}\n")
     print(table(["network", "native size", "device", "ms/frame", "fps", "x field"], rows))

@@ -45,24 +45,36 @@ def main() -> None:
                     img = fit_to_frame(img, size, "cover")
                 sync()
             return img
+
         return time_ms(frame)
 
     cases = []
     dcgan128 = DCGANPlayer.random(DCGANConfig(output_width=128, output_height=128), placement)
     dcgan256 = DCGANPlayer.random(DCGANConfig(output_width=256, output_height=256), placement)
     for size in SIZES:
-        cases.append(("field (render_scale 0.5)", size,
-                      lambda s=size: FieldGenerator(s, placement, render_scale=0.5)))
-        cases.append(("field (full size)", size,
-                      lambda s=size: FieldGenerator(s, placement, render_scale=1.0)))
+        cases.append(
+            (
+                "field (render_scale 0.5)",
+                size,
+                lambda s=size: FieldGenerator(s, placement, render_scale=0.5),
+            )
+        )
+        cases.append(
+            (
+                "field (full size)",
+                size,
+                lambda s=size: FieldGenerator(s, placement, render_scale=1.0),
+            )
+        )
         cases.append(("dcgan 128 fitted", size, lambda: dcgan128))
         if size == (256, 256):
             cases.append(("dcgan native 256", size, lambda: dcgan256))
     rows = []
     for name, size, make in tqdm(cases, desc="generators", unit="case"):
         ms = measure(make(), size)
-        rows.append([name, f"{size[0]}x{size[1]}", f"{ms:.1f}", f"{1000 / ms:.0f}",
-                     f"{ms / ref:.2f}"])
+        rows.append(
+            [name, f"{size[0]}x{size[1]}", f"{ms:.1f}", f"{1000 / ms:.0f}", f"{ms / ref:.2f}"]
+        )
     print(f"\nGenerator ms/frame on {placement.label} - {machine()}")
     print(f"CPU reference (1024^2 fp32 matmul): {ref:.2f} ms\n")
     print(table(["generator", "size", "ms/frame", "fps", "x reference"], rows))

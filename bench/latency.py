@@ -51,8 +51,7 @@ def _preset_renderer(size: tuple[int, int]):
 
     registry = build_registry()
     patch, path = load_preset("nebula-drift", registry)
-    return FrameRenderer(patch, registry, size, resolve_placement("cpu"),
-                         preset_dir=path.parent)
+    return FrameRenderer(patch, registry, size, resolve_placement("cpu"), preset_dir=path.parent)
 
 
 def render_alone_ms(size: tuple[int, int], fps: float) -> float:
@@ -66,10 +65,24 @@ def render_alone_ms(size: tuple[int, int], fps: float) -> float:
     def one() -> None:
         t = n[0] / fps
         n[0] += 1
-        renderer.render(AnalysisFrame(t_s=t, beats=2 * t, bpm=120.0, beat_phase=(2 * t) % 1,
-                                      bar_phase=(t / 2) % 1, onset=0.0, is_beat=False,
-                                      rms=0.5, bands=(0.5, 0.5, 0.5), chroma=(0.0,) * 12,
-                                      beats_per_bar=4), state, fps)
+        renderer.render(
+            AnalysisFrame(
+                t_s=t,
+                beats=2 * t,
+                bpm=120.0,
+                beat_phase=(2 * t) % 1,
+                bar_phase=(t / 2) % 1,
+                onset=0.0,
+                is_beat=False,
+                rms=0.5,
+                bands=(0.5, 0.5, 0.5),
+                chroma=(0.0,) * 12,
+                beats_per_bar=4,
+            ),
+            state,
+            fps,
+        )
+
     return time_ms(one, warmup=10, min_runs=100, min_seconds=4.0)
 
 
@@ -87,13 +100,20 @@ def demo(seconds: float) -> tuple[np.ndarray, np.ndarray]:
     from app.audio.demo_track import synthesize
 
     track = synthesize()
-    mono = track.samples[:, :int(seconds * track.sr)].mean(axis=0)
+    mono = track.samples[:, : int(seconds * track.sr)].mean(axis=0)
     audio = librosa.resample(mono, orig_sr=track.sr, target_sr=SR).astype(np.float32)
     return audio, track.beat_times[track.beat_times < seconds - 0.05]
 
 
-def run(seconds: float, size: tuple[int, int], fps: float, compensate: bool,
-        beat_aligned: bool = False, onset_frames: bool = False, signal=clicks):
+def run(
+    seconds: float,
+    size: tuple[int, int],
+    fps: float,
+    compensate: bool,
+    beat_aligned: bool = False,
+    onset_frames: bool = False,
+    signal=clicks,
+):
     """One pass over ``signal(seconds)``; with ``compensate`` the analyzer predicts beats as
     far ahead as the render worker says (its measured render time plus the tick's margin),
     as the live engine does. Returns the beats, block arrival times, frames, worker stats,
@@ -112,11 +132,18 @@ def run(seconds: float, size: tuple[int, int], fps: float, compensate: bool,
     frames: list[tuple[float, float, float, float]] = []  # ready, stream t, age s, beats
 
     def on_frame(f):
-        frames.append((time.monotonic(), f.t_s, f.timings.get("analysis_age_ms", 0) / 1e3,
-                       f.beats))
-    worker = RenderWorker(_preset_renderer, size, analysis.latest, fps, on_frame=on_frame,
-                          auto_resolution=False,  # measured at the size asked for
-                          beat_aligned=beat_aligned, onset_frames=onset_frames)
+        frames.append((time.monotonic(), f.t_s, f.timings.get("analysis_age_ms", 0) / 1e3, f.beats))
+
+    worker = RenderWorker(
+        _preset_renderer,
+        size,
+        analysis.latest,
+        fps,
+        on_frame=on_frame,
+        auto_resolution=False,  # measured at the size asked for
+        beat_aligned=beat_aligned,
+        onset_frames=onset_frames,
+    )
     if compensate:
         worker.on_compensation = analyzer.set_lookahead
     worker.start()
@@ -129,8 +156,9 @@ def run(seconds: float, size: tuple[int, int], fps: float, compensate: bool,
             due = t0 + (k + 1) * BLOCK / SR  # a callback gets a block once it is complete
             while (wait := due - time.monotonic()) > 0:
                 stop.wait(wait)
-            ring.write(audio[k * BLOCK:(k + 1) * BLOCK, None])
+            ring.write(audio[k * BLOCK : (k + 1) * BLOCK, None])
             arrived[k] = time.monotonic()
+
     feed = threading.Thread(target=feeder)
     feed.start()
     feed.join()
@@ -185,30 +213,35 @@ def one_round(seconds: float, size: tuple[int, int], fps: float) -> dict:
     # aligned tick's margin with beat-aligned ticks), as live. A real rig adds its display
     # latency (--latency-ms).
     *fixed, stats2, out["look_grid"] = run(seconds, size, fps, True)
-    *live, stats3, out["look_live"] = run(seconds, size, fps, True, beat_aligned=True,
-                                          onset_frames=True)
+    *live, stats3, out["look_live"] = run(
+        seconds, size, fps, True, beat_aligned=True, onset_frames=True
+    )
     out["off_grid"] = flash_offsets(*fixed, seconds)
     out["off_live"] = flash_offsets(*live, seconds)
     out["lat_live"] = onset_latency(*live)
     # pass 5: the live default on the demo track (music: kicks, snares, off-beat hats and
     # bass), whose beat times are exact
-    *song, stats4, out["look_demo"] = run(seconds, size, fps, True, beat_aligned=True,
-                                          onset_frames=True, signal=demo)
+    *song, stats4, out["look_demo"] = run(
+        seconds, size, fps, True, beat_aligned=True, onset_frames=True, signal=demo
+    )
     out["off_demo"] = flash_offsets(*song, seconds)
-    out["skipped"] = (stats.skipped, stats1.skipped, stats2.skipped, stats3.skipped,
-                      stats4.skipped)
+    out["skipped"] = (stats.skipped, stats1.skipped, stats2.skipped, stats3.skipped, stats4.skipped)
     return out
 
 
 def main() -> None:
-    from app.cli import parse_size
+    from app.cli_parser import parse_size
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--size", type=parse_size, default=(640, 360))
     parser.add_argument("--fps", type=float, default=30.0)
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="repeat the baseline and the passes; percentiles pool all rounds")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the baseline and the passes; percentiles pool all rounds",
+    )
     args = parser.parse_args()
 
     rounds = [one_round(args.seconds, args.size, args.fps) for _ in range(args.rounds)]
@@ -217,39 +250,72 @@ def main() -> None:
         return np.concatenate([r[key] for r in rounds])
 
     alone_ms = float(np.mean([r["alone_ms"] for r in rounds]))
-    print(f"\nLive latency, {args.size[0]}x{args.size[1]} @ {args.fps:g} fps, preset "
-          f"nebula-drift, CPU, {args.rounds} x {args.seconds:g} s of 123 BPM clicks - "
-          f"{machine()}\n")
-    print(table(["measure", "n", "median ms", "p95 ms", "p99 ms",
-                 "median / render alone"], [
-        *[[f"onset in -> frame ready, {label}", str(len(lat)), f"{np.median(lat):.1f}",
-           f"{np.percentile(lat, 95):.1f}", f"{np.percentile(lat, 99):.1f}",
-           f"{np.median(lat) / alone_ms:.2f}"]
-          for label, lat in (("fixed frame grid", pooled("lat_grid")),
-                             ("onset-triggered frames", pooled("lat_onset")),
-                             ("live default (aligned + onset frames, compensated)",
-                              pooled("lat_live")))],
-        *[[f"beat flash ready - beat, {label} (lookahead {1e3 * look:.0f} ms)", str(len(off)),
-           f"{np.median(off):+.1f}", f"{np.percentile(np.abs(off), 95):.1f} (abs)",
-           f"{np.percentile(np.abs(off), 99):.1f} (abs)", ""]
-          for label, look, off in (
-              ("fixed frame grid", np.mean([r["look_grid"] for r in rounds]),
-               pooled("off_grid")),
-              ("beat-aligned + onset frames (live default)",
-               np.mean([r["look_live"] for r in rounds]), pooled("off_live")),
-              ("demo track, live default", np.mean([r["look_demo"] for r in rounds]),
-               pooled("off_demo")))],
-    ]))
+    print(
+        f"\nLive latency, {args.size[0]}x{args.size[1]} @ {args.fps:g} fps, preset "
+        f"nebula-drift, CPU, {args.rounds} x {args.seconds:g} s of 123 BPM clicks - "
+        f"{machine()}\n"
+    )
+    print(
+        table(
+            ["measure", "n", "median ms", "p95 ms", "p99 ms", "median / render alone"],
+            [
+                *[
+                    [
+                        f"onset in -> frame ready, {label}",
+                        str(len(lat)),
+                        f"{np.median(lat):.1f}",
+                        f"{np.percentile(lat, 95):.1f}",
+                        f"{np.percentile(lat, 99):.1f}",
+                        f"{np.median(lat) / alone_ms:.2f}",
+                    ]
+                    for label, lat in (
+                        ("fixed frame grid", pooled("lat_grid")),
+                        ("onset-triggered frames", pooled("lat_onset")),
+                        ("live default (aligned + onset frames, compensated)", pooled("lat_live")),
+                    )
+                ],
+                *[
+                    [
+                        f"beat flash ready - beat, {label} (lookahead {1e3 * look:.0f} ms)",
+                        str(len(off)),
+                        f"{np.median(off):+.1f}",
+                        f"{np.percentile(np.abs(off), 95):.1f} (abs)",
+                        f"{np.percentile(np.abs(off), 99):.1f} (abs)",
+                        "",
+                    ]
+                    for label, look, off in (
+                        (
+                            "fixed frame grid",
+                            np.mean([r["look_grid"] for r in rounds]),
+                            pooled("off_grid"),
+                        ),
+                        (
+                            "beat-aligned + onset frames (live default)",
+                            np.mean([r["look_live"] for r in rounds]),
+                            pooled("off_live"),
+                        ),
+                        (
+                            "demo track, live default",
+                            np.mean([r["look_demo"] for r in rounds]),
+                            pooled("off_demo"),
+                        ),
+                    )
+                ],
+            ],
+        )
+    )
     print()
     for k, r in enumerate(rounds, 1):
         live = r["lat_live"]
-        print(f"round {k}: render alone (back to back) {r['alone_ms']:.1f} ms/frame, in the "
-              f"live passes {r['render_ms']:.1f} ({r['render_ms'] / r['alone_ms']:.2f}x), "
-              f"{r['fps']:.1f} fps; live default onset -> frame median {np.median(live):.1f} "
-              f"/ p99 {np.percentile(live, 99):.1f} ms, flash p95 "
-              f"{np.percentile(np.abs(r['off_live']), 95):.1f} ms (demo track "
-              f"{np.percentile(np.abs(r['off_demo']), 95):.1f} ms); ticks skipped "
-              f"{', '.join(map(str, r['skipped']))} (passes 1-5)")
+        print(
+            f"round {k}: render alone (back to back) {r['alone_ms']:.1f} ms/frame, in the "
+            f"live passes {r['render_ms']:.1f} ({r['render_ms'] / r['alone_ms']:.2f}x), "
+            f"{r['fps']:.1f} fps; live default onset -> frame median {np.median(live):.1f} "
+            f"/ p99 {np.percentile(live, 99):.1f} ms, flash p95 "
+            f"{np.percentile(np.abs(r['off_live']), 95):.1f} ms (demo track "
+            f"{np.percentile(np.abs(r['off_demo']), 95):.1f} ms); ticks skipped "
+            f"{', '.join(map(str, r['skipped']))} (passes 1-5)"
+        )
 
 
 if __name__ == "__main__":

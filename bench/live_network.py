@@ -25,11 +25,25 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_live(seconds: float, *extra: str) -> tuple[float, float, str]:
-    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "live", "--headless", "--play",
-                          "--seconds", str(seconds), "--size", "640x360", *extra],
-                         capture_output=True, text=True, timeout=seconds + 300).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "live",
+            "--headless",
+            "--play",
+            "--seconds",
+            str(seconds),
+            "--size",
+            "640x360",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 300,
+    ).stdout
     lines = [line for line in out.splitlines() if line.startswith("t=")]
-    late = lines[len(lines) // 2:]
+    late = lines[len(lines) // 2 :]
     fps = [float(re.search(r"fps=\s*([\d.]+)", line).group(1)) for line in late]
     render = [float(re.search(r"render=\s*([\d.]+)ms", line).group(1)) for line in late]
     res = re.search(r"res=(\d+x\d+)", late[-1]).group(1) if late else "-"
@@ -47,8 +61,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         model = Path(folder) / "stylegan2-256-random.pkl"
         write_network_pickle(stylegan2(256), model)
-        for name, extra in (("field (nebula-drift)", ()),
-                            ("StyleGAN2 config F 256x256", ("--model", str(model)))):
+        for name, extra in (
+            ("field (nebula-drift)", ()),
+            ("StyleGAN2 config F 256x256", ("--model", str(model))),
+        ):
             fps, render_ms, res = run_live(args.seconds, *extra)
             rows.append([name, "640x360", f"{fps:.1f}", f"{render_ms:.0f}", res])
     print(f"\nLive engine, demo track, 30 fps target, auto-resolution - {machine()}\n")

@@ -48,9 +48,9 @@ def main() -> None:
         store = ParamStore(registry)
         cmap, _ = load_map(CONTROLLER_MAPS_DIR / "8-knobs-8-faders.json", registry)
         clock = TempoClock(source="midi")
-        session = MidiSession(["bench"], store, cmap,
-                              lambda command: command(clock, time.monotonic()),
-                              api="jack").start()
+        session = MidiSession(
+            ["bench"], store, cmap, lambda command: command(clock, time.monotonic()), api="jack"
+        ).start()
         done = threading.Event()
         delivered: list[float] = []
         applied: list[float] = []
@@ -65,6 +65,7 @@ def main() -> None:
             inner_handler(*a)
             applied.append(time.monotonic())
             done.set()
+
         # re-register the rtmidi callback through the timing wrapper
         for port in session.inputs._open.values():
             port.midi_in.cancel_callback()
@@ -81,12 +82,21 @@ def main() -> None:
             out.send_message([0xB0, 16, (k * 7) % 128])  # knob 1 -> fx.hue.shift
             done.wait(1.0)
         cc_rows = []
-        for label, ends in (("send -> our rtmidi callback (JACK delivery)", delivered),
-                            ("send -> parameter applied", applied)):
-            ms = 1e3 * (np.array(ends[:len(sent)]) - np.array(sent[:len(ends)]))
-            cc_rows.append([label, str(len(ms)), f"{np.median(ms):.2f}",
-                            f"{np.percentile(ms, 95):.2f}", f"{np.percentile(ms, 99):.2f}",
-                            f"{ms.max():.2f}"])
+        for label, ends in (
+            ("send -> our rtmidi callback (JACK delivery)", delivered),
+            ("send -> parameter applied", applied),
+        ):
+            ms = 1e3 * (np.array(ends[: len(sent)]) - np.array(sent[: len(ends)]))
+            cc_rows.append(
+                [
+                    label,
+                    str(len(ms)),
+                    f"{np.median(ms):.2f}",
+                    f"{np.percentile(ms, 95):.2f}",
+                    f"{np.percentile(ms, 99):.2f}",
+                    f"{ms.max():.2f}",
+                ]
+            )
 
         session.inputs.on_message = inner_handler
         clock_rows = []
@@ -106,20 +116,32 @@ def main() -> None:
             time.sleep(0.1)  # let the last ticks drain before reading the clock
             beat8 = ticks[8 * 24]
             phase_ms = 1e3 * (clock.time_of_beats(round(clock.beats_at(beat8))) - beat8)
-            clock_rows.append([f"{bpm:g}", f"{after2 - bpm:+.3f}", f"{clock.bpm - bpm:+.3f}",
-                               f"{phase_ms:+.2f}"])
+            clock_rows.append(
+                [f"{bpm:g}", f"{after2 - bpm:+.3f}", f"{clock.bpm - bpm:+.3f}", f"{phase_ms:+.2f}"]
+            )
             out.send_message([0xFC])
             time.sleep(0.6)  # a pause between runs starts a fresh fit
         session.stop()
         out.close_port()
         out.delete()
 
-    print(f"\nMIDI through a JACK dummy server (48 kHz, period {args.period} = "
-          f"{1e3 * args.period / 48_000:.1f} ms) - {machine()}\n")
+    print(
+        f"\nMIDI through a JACK dummy server (48 kHz, period {args.period} = "
+        f"{1e3 * args.period / 48_000:.1f} ms) - {machine()}\n"
+    )
     print(table(["CC in", "n", "median ms", "p95 ms", "p99 ms", "max ms"], cc_rows))
     print()
-    print(table(["clock BPM", "tempo error after 2 beats", "after 8 beats",
-                 "phase error after 8 beats (ms)"], clock_rows))
+    print(
+        table(
+            [
+                "clock BPM",
+                "tempo error after 2 beats",
+                "after 8 beats",
+                "phase error after 8 beats (ms)",
+            ],
+            clock_rows,
+        )
+    )
 
 
 if __name__ == "__main__":

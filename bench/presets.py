@@ -20,7 +20,7 @@ FPS = 30.0
 
 
 def main() -> None:
-    from app.cli import parse_size
+    from app.cli_parser import parse_size
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=parse_size, default=(640, 360))
@@ -55,16 +55,42 @@ def main() -> None:
                     times.append(1e3 * (time.perf_counter() - t0))
             ms = statistics.median(times)
             g = patch.generator
-            effects = [e for e, on in (("kaleidoscope", patch.effects.kaleidoscope),
-                                       ("mirror", patch.effects.mirror != "none")) if on]
-            rows.append([name, f"{g.kind}:{g.look}" if g.kind == "field" else g.kind,
-                         f"{g.render_scale:g}", ", ".join(effects) or "-",
-                         f"{ms:.1f}", f"{1e3 / ms:.0f}", f"{ms / reference:.2f}"])
+            effects = [
+                e
+                for e, on in (
+                    ("kaleidoscope", patch.effects.kaleidoscope),
+                    ("mirror", patch.effects.mirror != "none"),
+                )
+                if on
+            ]
+            rows.append(
+                [
+                    name,
+                    f"{g.kind}:{g.look}" if g.kind == "field" else g.kind,
+                    f"{g.render_scale:g}",
+                    ", ".join(effects) or "-",
+                    f"{ms:.1f}",
+                    f"{1e3 / ms:.0f}",
+                    f"{ms / reference:.2f}",
+                ]
+            )
     w, h = args.size
     print(f"\nRender ms per frame at {w}x{h}, {args.frames} frames per preset - {machine()}\n")
     print(f"CPU reference (1024^2 fp32 matmul): {reference:.2f} ms\n")
-    print(table(["preset", "generator", "render_scale", "geometry effects", "ms/frame", "fps",
-                 "x reference"], rows))
+    print(
+        table(
+            [
+                "preset",
+                "generator",
+                "render_scale",
+                "geometry effects",
+                "ms/frame",
+                "fps",
+                "x reference",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -39,26 +39,36 @@ def generator_frames(size: tuple[int, int]) -> list[np.ndarray]:
 
     registry = build_registry()
     patch, path = load_preset("nebula-drift", registry)
-    renderer = FrameRenderer(patch, registry, size, resolve_placement("cpu"),
-                             preset_dir=path.parent)
+    renderer = FrameRenderer(
+        patch, registry, size, resolve_placement("cpu"), preset_dir=path.parent
+    )
     state = renderer.new_state()
     track = AnalysisTrack(analyze(demo_clip()), patch.beats_per_bar)
     return [renderer.render(a, state, 30.0).image for a in track.frames(4.0, DISTINCT, 30.0)]
 
 
-def encode_fps(codec: str, size: tuple[int, int], frames: list[np.ndarray], n: int,
-               tmp: Path) -> float:
+def encode_fps(
+    codec: str, size: tuple[int, int], frames: list[np.ndarray], n: int, tmp: Path
+) -> float:
     from app.engine.video_writer import QUALITY_PRESETS, AudioStream, VideoWriter
 
     sr = 48_000
-    writer = VideoWriter(tmp / f"{codec}-{size[0]}.mkv", size, 30.0, AudioStream(sr, 2),
-                         QUALITY_PRESETS["standard"], codec=codec, low_latency=True)
+    writer = VideoWriter(
+        tmp / f"{codec}-{size[0]}.mkv",
+        size,
+        30.0,
+        AudioStream(sr, 2),
+        QUALITY_PRESETS["standard"],
+        codec=codec,
+        low_latency=True,
+    )
     silence = np.zeros((sr // 30, 2), np.float32)
 
     def audio() -> None:
         for _ in range(n):
             writer.write_audio(silence)
         writer.close_audio()
+
     t0 = time.perf_counter()
     writer.start()
     pump = threading.Thread(target=audio)
@@ -84,9 +94,13 @@ def live_pass(engine, seconds: float, record_to: Path | None) -> dict:
         engine.stop_recording()
         result = recorder.wait(60)
     total = [t["total_ms"] for t in frames if "total_ms" in t]
-    return {"fps": len(frames) / seconds, "mean": float(np.mean(total)),
-            "p95": float(np.percentile(total, 95)), "skipped": skipped,
-            "dropped": result.dropped if result else 0}
+    return {
+        "fps": len(frames) / seconds,
+        "mean": float(np.mean(total)),
+        "p95": float(np.percentile(total, 95)),
+        "skipped": skipped,
+        "dropped": result.dropped if result else 0,
+    }
 
 
 def main() -> None:
@@ -111,8 +125,9 @@ def main() -> None:
         print("\nencode throughput (frames of the default generator, with stereo audio)")
         print(table(["codec", "size", "frames/s", "x 30 fps"], rows))
 
-        engine = LiveEngine(LiveOptions(play="demo", size=(640, 360), fps=30.0,
-                                        auto_resolution=False)).start()
+        engine = LiveEngine(
+            LiveOptions(play="demo", size=(640, 360), fps=30.0, auto_resolution=False)
+        ).start()
         try:
             live_pass(engine, 2.0, None)  # warm-up
             results: dict[str, list[dict]] = {"off": [], "on": []}
@@ -124,16 +139,35 @@ def main() -> None:
     rows = []
     for mode in ("off", "on"):
         runs = results[mode]
-        rows.append([f"recording {mode}", f"{np.mean([r['mean'] for r in runs]):.1f}",
-                     f"{np.mean([r['p95'] for r in runs]):.1f}",
-                     f"{np.mean([r['fps'] for r in runs]):.1f}",
-                     str(sum(r["skipped"] for r in runs)), str(sum(r["dropped"] for r in runs))])
-    ratio = np.mean([r["mean"] for r in results["on"]]) / \
-        np.mean([r["mean"] for r in results["off"]])
-    print(f"\nlive engine 640x360 @ 30 fps, demo track, {args.rounds} x {args.seconds:g} s "
-          "each way")
-    print(table(["mode", "render ms mean", "render ms p95", "fps", "ticks skipped",
-                 "frames dropped by the recorder"], rows))
+        rows.append(
+            [
+                f"recording {mode}",
+                f"{np.mean([r['mean'] for r in runs]):.1f}",
+                f"{np.mean([r['p95'] for r in runs]):.1f}",
+                f"{np.mean([r['fps'] for r in runs]):.1f}",
+                str(sum(r["skipped"] for r in runs)),
+                str(sum(r["dropped"] for r in runs)),
+            ]
+        )
+    ratio = np.mean([r["mean"] for r in results["on"]]) / np.mean(
+        [r["mean"] for r in results["off"]]
+    )
+    print(
+        f"\nlive engine 640x360 @ 30 fps, demo track, {args.rounds} x {args.seconds:g} s each way"
+    )
+    print(
+        table(
+            [
+                "mode",
+                "render ms mean",
+                "render ms p95",
+                "fps",
+                "ticks skipped",
+                "frames dropped by the recorder",
+            ],
+            rows,
+        )
+    )
     print(f"render time with recording / without: {ratio:.2f}")
 
 

@@ -29,8 +29,12 @@ def main() -> None:
     parser.add_argument("--preset", default="nebula-drift")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--fps", type=float, default=30.0)
-    parser.add_argument("--torch-threads", type=int, default=0,
-                        help="limit torch's threads (0: torch's default, one per core)")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=0,
+        help="limit torch's threads (0: torch's default, one per core)",
+    )
     args = parser.parse_args()
     if args.torch_threads:
         import torch
@@ -54,10 +58,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for size in SIZES:
-            req = RenderRequest(patch=patch, registry=registry, clip=clip, size=size,
-                                fps=args.fps, start_s=8.0, duration_s=args.seconds,
-                                output=tmp / "full.mp4", placement=placement,
-                                preset_dir=path.parent)
+            req = RenderRequest(
+                patch=patch,
+                registry=registry,
+                clip=clip,
+                size=size,
+                fps=args.fps,
+                start_s=8.0,
+                duration_s=args.seconds,
+                output=tmp / "full.mp4",
+                placement=placement,
+                preset_dir=path.parent,
+            )
             job = RenderJob(req)
             frames = job.track.frames(job.start_s, job.n_frames, args.fps)
             state = job.renderer.new_state()
@@ -65,8 +77,7 @@ def main() -> None:
             # timing: 600 fresh 720p arrays (1.6 GB) would slow the generate pass by ~50 %
             images = np.ones((job.n_frames, size[1], size[0], 3), dtype=np.uint8)
             t0 = time.perf_counter()
-            for i, f in enumerate(tqdm(frames, desc=f"generate {size[0]}x{size[1]}",
-                                       leave=False)):
+            for i, f in enumerate(tqdm(frames, desc=f"generate {size[0]}x{size[1]}", leave=False)):
                 images[i] = job.renderer.render(f, state, args.fps).image
             generate_s = time.perf_counter() - t0
 
@@ -80,18 +91,39 @@ def main() -> None:
             encode_s = time.perf_counter() - t0
             del images
 
-            with tqdm(total=job.n_frames, desc=f"render {size[0]}x{size[1]}",
-                      leave=False) as bar:
+            with tqdm(total=job.n_frames, desc=f"render {size[0]}x{size[1]}", leave=False) as bar:
                 result = job.run(on_progress=lambda done, total: bar.update(done - bar.n))
-            rows.append([f"{size[0]}x{size[1]}", f"{job.n_frames}", f"{generate_s:.2f}",
-                         f"{encode_s:.2f}", f"{result.wall_s:.2f}",
-                         f"{result.speed_x_realtime:.2f}x",
-                         f"{result.wall_s / max(generate_s, encode_s):.2f}",
-                         f"{result.wall_s / (generate_s + encode_s):.2f}"])
-    print(f"\nOffline render, preset {args.preset}, {args.seconds:g} s of the demo track at "
-          f"{args.fps:g} fps, libx264 veryfast crf 18 + AAC, {placement.label} - {machine()}\n")
-    print(table(["size", "frames", "generate-only s", "encode-only s", "render wall s",
-                 "speed (x real time)", "wall / max(gen, enc)", "wall / (gen + enc)"], rows))
+            rows.append(
+                [
+                    f"{size[0]}x{size[1]}",
+                    f"{job.n_frames}",
+                    f"{generate_s:.2f}",
+                    f"{encode_s:.2f}",
+                    f"{result.wall_s:.2f}",
+                    f"{result.speed_x_realtime:.2f}x",
+                    f"{result.wall_s / max(generate_s, encode_s):.2f}",
+                    f"{result.wall_s / (generate_s + encode_s):.2f}",
+                ]
+            )
+    print(
+        f"\nOffline render, preset {args.preset}, {args.seconds:g} s of the demo track at "
+        f"{args.fps:g} fps, libx264 veryfast crf 18 + AAC, {placement.label} - {machine()}\n"
+    )
+    print(
+        table(
+            [
+                "size",
+                "frames",
+                "generate-only s",
+                "encode-only s",
+                "render wall s",
+                "speed (x real time)",
+                "wall / max(gen, enc)",
+                "wall / (gen + enc)",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,7 @@ def main() -> None:
     data = Dataset(torch.randint(0, 256, (512, 3, 64, 64), dtype=torch.uint8))
     rows = []
     for grid in tqdm([(3, 3), (4, 4)], desc="train", unit="case"):
-        config = TrainConfig(name="bench", dataset=["-"], grid_width=grid[0],
-                             grid_height=grid[1])
+        config = TrainConfig(name="bench", dataset=["-"], grid_width=grid[0], grid_height=grid[1])
         trainer = Trainer(config, data, placement)
 
         def step():
@@ -47,16 +46,27 @@ def main() -> None:
             with torch.inference_mode():
                 trainer.generator(trainer.fixed_z.to(placement.device))
             sync()
+
         step_ms = time_ms(step, warmup=3, min_runs=args.steps)
         infer_ms = time_ms(infer)
         batch = config.batch_size
-        rows.append([f"{grid[0]}x{grid[1]} ({batch})", f"{step_ms:.1f}",
-                     f"{1000 / step_ms:.2f}", f"{1000 * batch / step_ms:.0f}",
-                     f"{step_ms / infer_ms:.1f}", f"{step_ms / ref:.1f}"])
+        rows.append(
+            [
+                f"{grid[0]}x{grid[1]} ({batch})",
+                f"{step_ms:.1f}",
+                f"{1000 / step_ms:.2f}",
+                f"{1000 * batch / step_ms:.0f}",
+                f"{step_ms / infer_ms:.1f}",
+                f"{step_ms / ref:.1f}",
+            ]
+        )
     print(f"\nDCGAN training at 64x64 on {placement.label} - {machine()}")
     print(f"CPU reference (1024^2 fp32 matmul): {ref:.2f} ms\n")
-    print(table(["grid (batch)", "ms/step", "steps/s", "images/s", "x inference",
-                 "x reference"], rows))
+    print(
+        table(
+            ["grid (batch)", "ms/step", "steps/s", "images/s", "x inference", "x reference"], rows
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -22,10 +22,12 @@ sys.path.insert(0, str(ROOT / "docs"))
 
 from make_stills import frame_of  # noqa: E402
 
-SHOTS = (("stylegan2-ada.pkl", "stylegan-layers", "StyleGAN2-ADA"),
-         ("stylegan3-t.pkl", "stylegan-layers", "StyleGAN3-T"),
-         ("stylegan3-r.pkl", "stylegan-layers", "StyleGAN3-R"),
-         ("biggan-deep-tiny", "biggan-chroma", "BigGAN-deep"))
+SHOTS = (
+    ("stylegan2-ada.pkl", "stylegan-layers", "StyleGAN2-ADA"),
+    ("stylegan3-t.pkl", "stylegan-layers", "StyleGAN3-T"),
+    ("stylegan3-r.pkl", "stylegan-layers", "StyleGAN3-R"),
+    ("biggan-deep-tiny", "biggan-chroma", "BigGAN-deep"),
+)
 
 
 def main() -> None:
@@ -33,10 +35,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for model, preset, label in SHOTS:
             video = Path(tmp) / f"{label}.mp4"
-            subprocess.run([sys.executable, str(ROOT / "main.py"), "render", "--preset", preset,
-                            "--model", str(FIXTURES / model), "-o", str(video), "--start", "24",
-                            "--duration", "1", "--size", "360x360", "--no-progress"],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "main.py"),
+                    "render",
+                    "--preset",
+                    preset,
+                    "--model",
+                    str(FIXTURES / model),
+                    "-o",
+                    str(video),
+                    "--start",
+                    "24",
+                    "--duration",
+                    "1",
+                    "--size",
+                    "360x360",
+                    "--no-progress",
+                ],
+                check=True,
+                capture_output=True,
+            )
             img = Image.fromarray(frame_of(video, 20))
             draw = ImageDraw.Draw(img)
             text = f"{label} (random weights)"

@@ -30,14 +30,22 @@ def shoot(display: str, layout: str, image: Path) -> None:
     launcher shows the shipped set)."""
     with tempfile.TemporaryDirectory() as config:
         (Path(config) / "latentvj").mkdir()
-        (Path(config) / "latentvj" / "latentvj.conf").write_text(
-            f"[General]\nlayout={layout}\n")
+        (Path(config) / "latentvj" / "latentvj.conf").write_text(f"[General]\nlayout={layout}\n")
         env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
-        env.update(DISPLAY=display, PYTHONUNBUFFERED="1", XDG_CONFIG_HOME=config,
-                   LATENTVJ_PRESETS_DIR=str(Path(config) / "presets"))
-        app = subprocess.Popen([sys.executable, "main.py", "live", "--play", "--preset",
-                                "crystal-kaleido"], cwd=ROOT, env=env, text=True,
-                               stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        env.update(
+            DISPLAY=display,
+            PYTHONUNBUFFERED="1",
+            XDG_CONFIG_HOME=config,
+            LATENTVJ_PRESETS_DIR=str(Path(config) / "presets"),
+        )
+        app = subprocess.Popen(
+            [sys.executable, "main.py", "live", "--play", "--preset", "crystal-kaleido"],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+        )
         try:
             print(app.stdout.readline().strip())
             # locked to the demo track's tempo, the launcher's thumbnails drawn

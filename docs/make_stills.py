@@ -35,20 +35,40 @@ def frame_of(video: Path, index: int) -> np.ndarray:
 def main() -> None:
     tiles = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name in [n for n in shipped_preset_names() if json.loads(
-                (SHIPPED_PRESETS_DIR / f"{n}.json").read_text())["generator"]["kind"] == "field"][:6]:
+        for name in [
+            n
+            for n in shipped_preset_names()
+            if json.loads((SHIPPED_PRESETS_DIR / f"{n}.json").read_text())["generator"]["kind"]
+            == "field"
+        ][:6]:
             video = Path(tmp) / f"{name}.mp4"
-            subprocess.run([sys.executable, str(ROOT / "main.py"), "render", "--preset", name,
-                            "-o", str(video), "--start", "24", "--duration", "2",
-                            "--no-progress"], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "main.py"),
+                    "render",
+                    "--preset",
+                    name,
+                    "-o",
+                    str(video),
+                    "--start",
+                    "24",
+                    "--duration",
+                    "2",
+                    "--no-progress",
+                ],
+                check=True,
+                capture_output=True,
+            )
             img = Image.fromarray(frame_of(video, 40))
             draw = ImageDraw.Draw(img)
             draw.rectangle([0, 0, 8 + 8 * len(name), 22], fill=(0, 0, 0))
             draw.text((5, 5), name, fill=(255, 255, 255))
             tiles.append(np.asarray(img))
-    rows = [np.concatenate(tiles[i:i + 3], axis=1) for i in (0, 3)]
+    rows = [np.concatenate(tiles[i : i + 3], axis=1) for i in (0, 3)]
     Image.fromarray(np.concatenate(rows, axis=0)).resize((1440, 540)).save(
-        ROOT / "docs" / "presets.png")
+        ROOT / "docs" / "presets.png"
+    )
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@ import shutil
 import sys
 import tempfile
 
-_RUN_DIRS = {name: tempfile.mkdtemp(prefix=f"latentvj-test-{name}-")
-             for name in ("cache", "config", "presets")}
+_RUN_DIRS = {
+    name: tempfile.mkdtemp(prefix=f"latentvj-test-{name}-")
+    for name in ("cache", "config", "presets")
+}
 # before app imports; subprocesses inherit them
 os.environ["LATENTVJ_CACHE_DIR"] = _RUN_DIRS["cache"]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # widget tests need no display

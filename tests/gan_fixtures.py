@@ -10,17 +10,25 @@ import numpy as np
 import pytest
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "gan-models"
-STYLEGAN_PICKLES = ("stylegan2", "stylegan2-cond", "stylegan2-ada", "stylegan2-ada-cond",
-                    "stylegan3-t", "stylegan3-r")
+STYLEGAN_PICKLES = (
+    "stylegan2",
+    "stylegan2-cond",
+    "stylegan2-ada",
+    "stylegan2-ada-cond",
+    "stylegan3-t",
+    "stylegan3-r",
+)
 BIGGAN_FOLDER = FIXTURES / "biggan-deep-tiny"
 
-needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(),
-                                    reason=f"GAN fixtures not found at {FIXTURES}")
+needs_fixtures = pytest.mark.skipif(
+    not FIXTURES.is_dir(), reason=f"GAN fixtures not found at {FIXTURES}"
+)
 
 
 def reference(name: str) -> np.lib.npyio.NpzFile:
-    path = BIGGAN_FOLDER / "reference.npz" if name == "biggan" else \
-        FIXTURES / f"{name}.reference.npz"
+    path = (
+        BIGGAN_FOLDER / "reference.npz" if name == "biggan" else FIXTURES / f"{name}.reference.npz"
+    )
     return np.load(path)
 
 

@@ -21,8 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "data" / "golden_frames.json"
 SIZE, FPS, START_S, FRAMES, EVERY = (96, 54), 30.0, 8.0, 60, 5
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "gan-models"
-NETWORK_MODELS = {"stylegan-layers": FIXTURES / "stylegan2.pkl",
-                  "biggan-chroma": FIXTURES / "biggan-deep-tiny"}
+NETWORK_MODELS = {
+    "stylegan-layers": FIXTURES / "stylegan2.pkl",
+    "biggan-chroma": FIXTURES / "biggan-deep-tiny",
+}
 
 
 def fingerprint(image: np.ndarray) -> list[float]:
@@ -50,6 +52,7 @@ def _renderer_factory(name: str, registry, placement):
 
     def make(size):
         return FrameRenderer(patch, registry, size, placement, preset_dir=path.parent)
+
     return patch, make
 
 
@@ -75,17 +78,24 @@ def performance_fingerprints() -> list[list[float]]:
 
     registry, cpu = build_registry(), resolve_placement("cpu")
     _, make = _renderer_factory("nebula-drift", registry, cpu)
-    worker = RenderWorker(make, SIZE, Mailbox(), FPS, auto_resolution=False,
-                          beat_aligned=False, onset_frames=False)
+    worker = RenderWorker(
+        make, SIZE, Mailbox(), FPS, auto_resolution=False, beat_aligned=False, onset_frames=False
+    )
     bloom, _ = _renderer_factory("bloom-chroma", registry, cpu)
-    edited = bloom.model_copy(update={"motion": bloom.motion.model_copy(update={
-        "oscillate": bloom.motion.oscillate.model_copy(update={"amplitude": 0.5})})})
+    edited = bloom.model_copy(
+        update={
+            "motion": bloom.motion.model_copy(
+                update={"oscillate": bloom.motion.oscillate.model_copy(update={"amplitude": 0.5})}
+            )
+        }
+    )
 
     def edit(size):  # a motion edit of the playing patch: a latent crossfade
         from app.core.presets import SHIPPED_PRESETS_DIR
         from app.engine.renderer import FrameRenderer
 
         return FrameRenderer(edited, registry, size, cpu, preset_dir=SHIPPED_PRESETS_DIR)
+
     script = {
         8: lambda: worker.trigger("flash"),
         16: lambda: worker.load(_renderer_factory("cell-strobe", registry, cpu)[1], 2.0, "beat"),
@@ -110,8 +120,10 @@ def performance_fingerprints() -> list[list[float]]:
 def record() -> dict:
     from app.core.presets import shipped_preset_names
 
-    return {"presets": {name: preset_fingerprints(name) for name in shipped_preset_names()},
-            "performance": performance_fingerprints()}
+    return {
+        "presets": {name: preset_fingerprints(name) for name in shipped_preset_names()},
+        "performance": performance_fingerprints(),
+    }
 
 
 if __name__ == "__main__":

@@ -18,9 +18,12 @@ def xvfb_available() -> bool:
 def xvfb(size: str = "1280x720x24"):
     """Start Xvfb on a free display; yields the DISPLAY value (``:N``)."""
     read, write = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", size,
-                             "-nolisten", "tcp", "-noreset"], pass_fds=(write,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", size, "-nolisten", "tcp", "-noreset"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write)
     try:
         with os.fdopen(read) as pipe:
@@ -35,6 +38,10 @@ def xvfb(size: str = "1280x720x24"):
 
 def screenshot(display: str, path: Path) -> Path:
     """The whole X screen as PNG, taken by the X server's own pixels (ImageMagick)."""
-    subprocess.run(["import", "-display", display, "-window", "root", str(path)], check=True,
-                   capture_output=True, timeout=30)
+    subprocess.run(
+        ["import", "-display", display, "-window", "root", str(path)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
     return path

@@ -36,12 +36,12 @@ FALLBACK_BPM = 120.0
 class AudioFeatures:
     """Hop-rate feature curves, each normalised to [0, 1], and corrected beat times."""
 
-    times: np.ndarray        # [n] seconds, centre of each analysis frame
-    onset: np.ndarray        # [n]
-    rms: np.ndarray          # [n]
-    bands: np.ndarray        # [3, n] low, mid, high
-    chroma: np.ndarray       # [12, n], each frame's strongest bin is 1
-    beat_times: np.ndarray   # [k] seconds, latency-corrected
+    times: np.ndarray  # [n] seconds, centre of each analysis frame
+    onset: np.ndarray  # [n]
+    rms: np.ndarray  # [n]
+    bands: np.ndarray  # [3, n] low, mid, high
+    chroma: np.ndarray  # [12, n], each frame's strongest bin is 1
+    beat_times: np.ndarray  # [k] seconds, latency-corrected
     duration_s: float
 
     def save(self, path) -> None:
@@ -82,22 +82,31 @@ def _compute_features(clip: AudioClip) -> AudioFeatures:
     onset_env = librosa.onset.onset_strength(y=y, sr=ANALYSIS_SR, hop_length=HOP)
     n = min(spec.shape[1], onset_env.size)
     spec, onset_env = spec[:, :n], onset_env[:n]
-    _, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=ANALYSIS_SR,
-                                             hop_length=HOP)
+    _, beat_frames = librosa.beat.beat_track(
+        onset_envelope=onset_env, sr=ANALYSIS_SR, hop_length=HOP
+    )
     beat_times = librosa.frames_to_time(beat_frames, sr=ANALYSIS_SR, hop_length=HOP)
     beat_times = np.maximum(beat_times - LIBROSA_BEAT_LATENCY_S, 0.0)
-    power = spec ** 2
+    power = spec**2
     freqs = librosa.fft_frequencies(sr=ANALYSIS_SR, n_fft=N_FFT)
-    bands = np.stack([
-        _normalise(np.log1p(100.0 * power[(freqs >= lo) & (freqs < hi)].mean(axis=0)))
-        for lo, hi in zip(BAND_EDGES_HZ[:-1], BAND_EDGES_HZ[1:])])
+    bands = np.stack(
+        [
+            _normalise(np.log1p(100.0 * power[(freqs >= lo) & (freqs < hi)].mean(axis=0)))
+            for lo, hi in zip(BAND_EDGES_HZ[:-1], BAND_EDGES_HZ[1:])
+        ]
+    )
     rms = librosa.feature.rms(S=spec, frame_length=N_FFT)[0, :n]
     chroma = librosa.feature.chroma_stft(S=power, sr=ANALYSIS_SR, n_fft=N_FFT)
     chroma = np.nan_to_num(chroma).astype(np.float32)
     return AudioFeatures(
         times=librosa.times_like(onset_env, sr=ANALYSIS_SR, hop_length=HOP),
-        onset=_normalise(onset_env), rms=_normalise(rms), bands=bands, chroma=chroma,
-        beat_times=np.asarray(beat_times, dtype=np.float64), duration_s=clip.duration_s)
+        onset=_normalise(onset_env),
+        rms=_normalise(rms),
+        bands=bands,
+        chroma=chroma,
+        beat_times=np.asarray(beat_times, dtype=np.float64),
+        duration_s=clip.duration_s,
+    )
 
 
 def analyze(clip: AudioClip, use_cache: bool = True) -> AudioFeatures:
@@ -126,9 +135,14 @@ def _estimate_downbeat(features: AudioFeatures, beats_per_bar: int) -> int:
     if len(beats) < 2 * beats_per_bar + 1:
         return 0
     spans = np.searchsorted(features.times, beats)
-    chroma = np.stack([features.chroma[:, a:b].mean(axis=1) if b > a else
-                       features.chroma[:, min(a, features.chroma.shape[1] - 1)]
-                       for a, b in zip(spans[:-1], spans[1:])])
+    chroma = np.stack(
+        [
+            features.chroma[:, a:b].mean(axis=1)
+            if b > a
+            else features.chroma[:, min(a, features.chroma.shape[1] - 1)]
+            for a, b in zip(spans[:-1], spans[1:])
+        ]
+    )
     norms = np.linalg.norm(chroma, axis=1) + 1e-9
     similarity = np.sum(chroma[1:] * chroma[:-1], axis=1) / (norms[1:] * norms[:-1])
     novelty = np.concatenate([[0.0], 1.0 - similarity])  # novelty[i]: change entering beat i
@@ -138,15 +152,16 @@ def _estimate_downbeat(features: AudioFeatures, beats_per_bar: int) -> int:
     return int(np.argmax(phases))
 
 
-def _window_max(times: np.ndarray, values: np.ndarray, t_end: np.ndarray,
-                width: float) -> np.ndarray:
+def _window_max(
+    times: np.ndarray, values: np.ndarray, t_end: np.ndarray, width: float
+) -> np.ndarray:
     """Max of ``values`` over each window (t_end - width, t_end], so no onset peak is missed
     between two video frames; the interpolated value at t_end when the window holds no hop."""
     lo = np.searchsorted(times, t_end - width, side="right")
     hi = np.searchsorted(times, t_end, side="right")
     out = np.interp(t_end, times, values, left=0.0, right=0.0)
     for i in np.nonzero(hi > lo)[0]:
-        out[i] = max(out[i], values[lo[i]:hi[i]].max())
+        out[i] = max(out[i], values[lo[i] : hi[i]].max())
     return out
 
 
@@ -157,12 +172,14 @@ class AnalysisTrack:
         self.features = features
         self.beats_per_bar = beats_per_bar
         if len(features.beat_times) >= 2:
-            self.grid = BeatGrid(features.beat_times, beats_per_bar,
-                                 _estimate_downbeat(features, beats_per_bar))
+            self.grid = BeatGrid(
+                features.beat_times, beats_per_bar, _estimate_downbeat(features, beats_per_bar)
+            )
             self.has_beats = True
         else:  # silence or a clip too short to track: a steady clock keeps motion alive
-            self.grid = BeatGrid.steady(FALLBACK_BPM, max(features.duration_s, 1.0),
-                                        beats_per_bar=beats_per_bar)
+            self.grid = BeatGrid.steady(
+                FALLBACK_BPM, max(features.duration_s, 1.0), beats_per_bar=beats_per_bar
+            )
             self.has_beats = False
 
     @property
@@ -188,14 +205,23 @@ class AnalysisTrack:
         bpm = self.grid.bpm_at(t)
         bar_phase = self.grid.bar_phase_at(t)
         beat_times = self.grid.beat_times if self.has_beats else np.empty(0)
-        beat_hits = (np.searchsorted(beat_times, t, side="right")
-                     - np.searchsorted(beat_times, t - period, side="right")) > 0
+        beat_hits = (
+            np.searchsorted(beat_times, t, side="right")
+            - np.searchsorted(beat_times, t - period, side="right")
+        ) > 0
         return [
             AnalysisFrame(
-                t_s=float(t[k]), beats=float(beats[k]), bpm=float(bpm[k]),
-                beat_phase=float(beats[k] % 1.0), bar_phase=float(bar_phase[k]),
-                onset=float(onset[k]), is_beat=bool(beat_hits[k]), rms=float(rms[k]),
+                t_s=float(t[k]),
+                beats=float(beats[k]),
+                bpm=float(bpm[k]),
+                beat_phase=float(beats[k] % 1.0),
+                bar_phase=float(bar_phase[k]),
+                onset=float(onset[k]),
+                is_beat=bool(beat_hits[k]),
+                rms=float(rms[k]),
                 bands=(float(bands[0, k]), float(bands[1, k]), float(bands[2, k])),
                 chroma=tuple(float(chroma[c, k]) for c in range(N_CHROMA)),
-                beats_per_bar=self.beats_per_bar)
-            for k in range(count)]
+                beats_per_bar=self.beats_per_bar,
+            )
+            for k in range(count)
+        ]

@@ -60,8 +60,9 @@ class AnalysisThread:
     to, say, a render worker's ``wake``) is called on this thread, without waiting on
     anything, whenever a block held an onset."""
 
-    def __init__(self, ring: AudioRing, analyzer: OnlineAnalyzer,
-                 to_mono: Callable[[np.ndarray], np.ndarray]) -> None:
+    def __init__(
+        self, ring: AudioRing, analyzer: OnlineAnalyzer, to_mono: Callable[[np.ndarray], np.ndarray]
+    ) -> None:
         self.ring = ring
         self.analyzer = analyzer
         self.to_mono = to_mono
@@ -79,7 +80,7 @@ class AnalysisThread:
 
     def start(self) -> "AnalysisThread":
         self.origin = self.ring.written  # the ring index of analysis time 0 (a recorder
-        self._thread.start()             # reads the audio under a frame's t_s from here)
+        self._thread.start()  # reads the audio under a frame's t_s from here)
         return self
 
     def _run(self) -> None:

@@ -40,11 +40,11 @@ class LogMelFrontEnd:
         self.sr = sr
         self.window = np.hanning(N_FFT).astype(np.float32)
         fmax = min(11_000.0, sr / 2)
-        self.mel = librosa.filters.mel(sr=sr, n_fft=N_FFT, n_mels=N_MELS, fmin=30.0,
-                                       fmax=fmax).astype(np.float32)
+        self.mel = librosa.filters.mel(
+            sr=sr, n_fft=N_FFT, n_mels=N_MELS, fmin=30.0, fmax=fmax
+        ).astype(np.float32)
         # centre frequency of each mel band (the filterbank's edges are the first and last)
-        self.centre_hz = librosa.mel_frequencies(n_mels=N_MELS + 2, fmin=30.0,
-                                                 fmax=fmax)[1:-1]
+        self.centre_hz = librosa.mel_frequencies(n_mels=N_MELS + 2, fmin=30.0, fmax=fmax)[1:-1]
 
     def magnitude(self, frame: np.ndarray) -> np.ndarray:
         """|FFT| of one windowed frame of N_FFT samples."""
@@ -82,8 +82,7 @@ class BeatActivation:
     def __init__(self, path: Path = MODEL_PATH) -> None:
         try:
             with np.load(path) as weights:
-                self._w = {k: weights[k].astype(np.float32) for k in weights.files
-                           if k != "meta"}
+                self._w = {k: weights[k].astype(np.float32) for k in weights.files if k != "meta"}
                 self.meta = json.loads(str(weights["meta"]))
         except (OSError, KeyError, ValueError) as exc:
             raise UserError(f"beat model {path}: cannot be read ({exc})") from exc
@@ -103,9 +102,14 @@ class BeatActivation:
         x = x @ w["in.weight"].T + w["in.bias"]
         x = np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))  # ELU
         for k in range(self.layers):
-            self._h[k] = x = _gru_cell(x, self._h[k], w[f"gru.weight_ih_l{k}"],
-                                       w[f"gru.weight_hh_l{k}"], w[f"gru.bias_ih_l{k}"],
-                                       w[f"gru.bias_hh_l{k}"])
+            self._h[k] = x = _gru_cell(
+                x,
+                self._h[k],
+                w[f"gru.weight_ih_l{k}"],
+                w[f"gru.weight_hh_l{k}"],
+                w[f"gru.bias_ih_l{k}"],
+                w[f"gru.bias_hh_l{k}"],
+            )
         logits = x @ w["out.weight"].T + w["out.bias"]
         p = _sigmoid(logits)
         return BeatProbabilities(float(p[0]), float(p[1]))
@@ -115,13 +119,19 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # no overflow for large |x|
 
 
-def _gru_cell(x: np.ndarray, h: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
-              b_ih: np.ndarray, b_hh: np.ndarray) -> np.ndarray:
+def _gru_cell(
+    x: np.ndarray,
+    h: np.ndarray,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+) -> np.ndarray:
     """One step of torch.nn.GRU's cell (same gate order r, z, n and the same equations)."""
     gi = w_ih @ x + b_ih
     gh = w_hh @ h + b_hh
     n_h = len(h)
     r = _sigmoid(gi[:n_h] + gh[:n_h])
-    z = _sigmoid(gi[n_h:2 * n_h] + gh[n_h:2 * n_h])
-    n = np.tanh(gi[2 * n_h:] + r * gh[2 * n_h:])
+    z = _sigmoid(gi[n_h : 2 * n_h] + gh[n_h : 2 * n_h])
+    n = np.tanh(gi[2 * n_h :] + r * gh[2 * n_h :])
     return (1.0 - z) * n + z * h

@@ -83,14 +83,22 @@ def _bass_note(sr: int, hz: float, length_s: float) -> np.ndarray:
 
 def _pad(sr: int, notes: tuple[int, ...], length_s: float) -> np.ndarray:
     t = np.arange(int(length_s * sr)) / sr
-    tone = sum(np.sin(2 * np.pi * _midi_hz(n + 12) * t)
-               + 0.3 * np.sin(4 * np.pi * _midi_hz(n + 12) * t) for n in notes)
+    tone = sum(
+        np.sin(2 * np.pi * _midi_hz(n + 12) * t) + 0.3 * np.sin(4 * np.pi * _midi_hz(n + 12) * t)
+        for n in notes
+    )
     env = np.minimum(1.0, t / 0.3) * np.minimum(1.0, (length_s - t) / 0.3)
     return (0.06 * tone * env).astype(np.float32)
 
 
-def _add(buffer: np.ndarray, sound: np.ndarray, start_s: float, sr: int, gain: float = 1.0,
-         pan: float = 0.0) -> None:
+def _add(
+    buffer: np.ndarray,
+    sound: np.ndarray,
+    start_s: float,
+    sr: int,
+    gain: float = 1.0,
+    pan: float = 0.0,
+) -> None:
     start = int(round(start_s * sr))
     end = min(buffer.shape[1], start + sound.size)
     if end <= start:
@@ -143,8 +151,9 @@ def demo_clip(bars: int = DEMO_BARS):
     return clip_from_array(track.samples, track.sr, name="built-in demo track")
 
 
-def click_track(bpm: float, seconds: float, sr: int = 48_000, first_beat_s: float = 0.5,
-                gain: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+def click_track(
+    bpm: float, seconds: float, sr: int = 48_000, first_beat_s: float = 0.5, gain: float = 0.8
+) -> tuple[np.ndarray, np.ndarray]:
     """A mono metronome: 1 kHz clicks of 20 ms at ``bpm``; (samples, exact beat times).
 
     The other signal whose beats are known exactly: calibration, tests and benchmarks.
@@ -155,5 +164,5 @@ def click_track(bpm: float, seconds: float, sr: int = 48_000, first_beat_s: floa
     click = (gain * np.sin(2 * np.pi * 1000 * t) * np.exp(-t / 0.004)).astype(np.float32)
     for b in beats:
         i = int(round(b * sr))
-        y[i:i + click.size] += click[: len(y) - i]
+        y[i : i + click.size] += click[: len(y) - i]
     return y, beats

@@ -25,9 +25,15 @@ from .ring import AudioRing
 class FilePlayer:
     """Plays ``clip`` (looping when ``loop``); ``ring`` receives what is played."""
 
-    def __init__(self, clip: AudioClip, device: str | int | None = None, loop: bool = True,
-                 blocksize: int = 512, ring_seconds: float = 4.0,
-                 use_output: bool = True) -> None:
+    def __init__(
+        self,
+        clip: AudioClip,
+        device: str | int | None = None,
+        loop: bool = True,
+        blocksize: int = 512,
+        ring_seconds: float = 4.0,
+        use_output: bool = True,
+    ) -> None:
         self.clip = clip
         self.sr = clip.sr
         self.loop = loop
@@ -68,7 +74,7 @@ class FilePlayer:
                 self.finished.set()
                 break
             take = min(len(out) - filled, n_total - start)
-            np.copyto(out[filled:filled + take], self._samples[start:start + take])
+            np.copyto(out[filled : filled + take], self._samples[start : start + take])
             filled += take
             self.position += take
         self.ring.write(out)
@@ -99,9 +105,12 @@ class FilePlayer:
             sd.check_output_settings(samplerate=rate, **settings)
             import librosa
 
-            self._samples = np.ascontiguousarray(librosa.resample(
-                self._samples.T, orig_sr=self.sr, target_sr=rate, res_type="soxr_hq").T,
-                dtype=np.float32)
+            self._samples = np.ascontiguousarray(
+                librosa.resample(
+                    self._samples.T, orig_sr=self.sr, target_sr=rate, res_type="soxr_hq"
+                ).T,
+                dtype=np.float32,
+            )
             self.sr = rate
             self.ring = AudioRing(int(self.ring_seconds * rate), self.channels)
 
@@ -113,8 +122,13 @@ class FilePlayer:
                 sd = import_sounddevice()
                 self.match_device_rate(sd)
                 self._stream = sd.OutputStream(
-                    device=self.device, samplerate=self.sr, channels=self.channels,
-                    blocksize=self.blocksize, dtype="float32", callback=self._callback)
+                    device=self.device,
+                    samplerate=self.sr,
+                    channels=self.channels,
+                    blocksize=self.blocksize,
+                    dtype="float32",
+                    callback=self._callback,
+                )
                 self._stream.start()
                 self.output_name = sd.query_devices(self._stream.device)["name"]
                 return self

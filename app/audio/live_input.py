@@ -25,8 +25,10 @@ def import_sounddevice() -> Any:
     try:
         import sounddevice
     except OSError as exc:
-        raise UserError(f"audio: PortAudio is not installed ({describe(exc)}); on "
-                        "Debian/Ubuntu: apt-get install libportaudio2") from None
+        raise UserError(
+            f"audio: PortAudio is not installed ({describe(exc)}); on "
+            "Debian/Ubuntu: apt-get install libportaudio2"
+        ) from None
     return sounddevice
 
 
@@ -59,9 +61,17 @@ class InputDevice:
 def list_input_devices() -> list[InputDevice]:
     sd = import_sounddevice()
     apis = sd.query_hostapis()
-    return [InputDevice(i, d["name"], apis[d["hostapi"]]["name"], d["max_input_channels"],
-                        d["default_samplerate"])
-            for i, d in enumerate(sd.query_devices()) if d["max_input_channels"] > 0]
+    return [
+        InputDevice(
+            i,
+            d["name"],
+            apis[d["hostapi"]]["name"],
+            d["max_input_channels"],
+            d["default_samplerate"],
+        )
+        for i, d in enumerate(sd.query_devices())
+        if d["max_input_channels"] > 0
+    ]
 
 
 def find_input_device(spec: str | int | None) -> InputDevice:
@@ -70,8 +80,10 @@ def find_input_device(spec: str | int | None) -> InputDevice:
     devices = list_input_devices()
     if not devices:
         named = f" {spec!r}" if spec not in (None, "") else ""
-        raise UserError(f"--audio-device{named}: this machine has no audio input devices "
-                        "(use --play FILE to analyse a file instead)")
+        raise UserError(
+            f"--audio-device{named}: this machine has no audio input devices "
+            "(use --play FILE to analyse a file instead)"
+        )
     if spec is None or spec == "":
         sd = import_sounddevice()
         default = sd.default.device[0]
@@ -100,8 +112,10 @@ def _input_child(conn, spec, samplerate, channels, blocksize, ring_seconds, jack
         wanted = channels or list(range(1, device.max_channels + 1))
         bad = [c for c in wanted if not 1 <= c <= device.max_channels]
         if bad:
-            raise UserError(f"--channels {bad[0]}: device '{device.name}' has "
-                            f"{device.max_channels} input channels")
+            raise UserError(
+                f"--channels {bad[0]}: device '{device.name}' has "
+                f"{device.max_channels} input channels"
+            )
         conn.send(("device", device, rate, wanted))
         reply = conn.recv()
         ring = AudioRing.attach(reply, int(ring_seconds * rate), max(wanted))
@@ -113,12 +127,19 @@ def _input_child(conn, spec, samplerate, channels, blocksize, ring_seconds, jack
 
         sd = import_sounddevice()
         try:
-            stream = sd.InputStream(device=device.index, samplerate=rate, channels=max(wanted),
-                                    blocksize=blocksize, dtype="float32", callback=callback)
+            stream = sd.InputStream(
+                device=device.index,
+                samplerate=rate,
+                channels=max(wanted),
+                blocksize=blocksize,
+                dtype="float32",
+                callback=callback,
+            )
             stream.start()
         except Exception as exc:
-            raise UserError(f"--audio-device '{device.name}': cannot open input at {rate} Hz "
-                            f"({describe(exc)})") from None
+            raise UserError(
+                f"--audio-device '{device.name}': cannot open input at {rate} Hz ({describe(exc)})"
+            ) from None
         conn.send(("ready",))
         while not conn.poll(0.5):
             if os.getppid() != parent:  # the engine is gone: do not outlive it
@@ -155,9 +176,15 @@ class LiveInput:
 
     HANDSHAKE_S = 10.0
 
-    def __init__(self, device: str | int | None = None, samplerate: float | None = None,
-                 channels: list[int] | None = None, blocksize: int = 512,
-                 ring_seconds: float = 4.0, jack_name: str | None = None) -> None:
+    def __init__(
+        self,
+        device: str | int | None = None,
+        samplerate: float | None = None,
+        channels: list[int] | None = None,
+        blocksize: int = 512,
+        ring_seconds: float = 4.0,
+        jack_name: str | None = None,
+    ) -> None:
         self.spec = device
         self.requested_rate = samplerate
         self.requested_channels = channels
@@ -176,10 +203,20 @@ class LiveInput:
 
         ctx = mp.get_context("spawn")  # never fork a process that holds torch threads
         parent_conn, child_conn = ctx.Pipe()
-        process = ctx.Process(target=_input_child, name="latentvj-audio-input", daemon=True,
-                              args=(child_conn, self.spec, self.requested_rate,
-                                    self.requested_channels, self.blocksize,
-                                    self.ring_seconds, self.jack_name))
+        process = ctx.Process(
+            target=_input_child,
+            name="latentvj-audio-input",
+            daemon=True,
+            args=(
+                child_conn,
+                self.spec,
+                self.requested_rate,
+                self.requested_channels,
+                self.blocksize,
+                self.ring_seconds,
+                self.jack_name,
+            ),
+        )
         process.start()
         self._process, self._conn = process, parent_conn
         try:
@@ -191,8 +228,10 @@ class LiveInput:
                     self.spec = self.spec if self.spec is not None else device.name
                     self.ring = AudioRing.shared(int(self.ring_seconds * rate), max(wanted))
                 elif (rate, max(wanted)) != (self.samplerate, self.ring.channels):
-                    raise UserError(f"--audio-device '{device.name}' came back with another "
-                                    "sample rate or channel count")
+                    raise UserError(
+                        f"--audio-device '{device.name}' came back with another "
+                        "sample rate or channel count"
+                    )
                 parent_conn.send(self.ring.name)
                 message = self._receive()
             if message[0] == "error":
@@ -203,13 +242,17 @@ class LiveInput:
 
     def _receive(self):
         if not self._conn.poll(self.HANDSHAKE_S):
-            raise UserError(f"--audio-device {self.spec!r}: the audio input did not open "
-                            f"within {self.HANDSHAKE_S:g} s")
+            raise UserError(
+                f"--audio-device {self.spec!r}: the audio input did not open "
+                f"within {self.HANDSHAKE_S:g} s"
+            )
         try:
             return self._conn.recv()
         except EOFError:
-            raise UserError(f"--audio-device {self.spec!r}: the audio input process "
-                            "ended while opening the device") from None
+            raise UserError(
+                f"--audio-device {self.spec!r}: the audio input process "
+                "ended while opening the device"
+            ) from None
 
     def _kill(self) -> None:
         if self._process is not None:
@@ -261,8 +304,7 @@ class InputSupervisor:
         self.reconnects = 0
         self.last_error: str | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="input-supervisor",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name="input-supervisor", daemon=True)
 
     def start(self) -> "InputSupervisor":
         self._thread.start()

@@ -65,8 +65,11 @@ def load_audio_file(path: str | Path) -> AudioClip:
             warnings.simplefilter("ignore")  # audioread fallback warnings, not user-relevant
             samples, sr = librosa.load(path, sr=None, mono=False)
     except Exception as exc:  # soundfile, audioread and ffmpeg all raise their own types
-        reason = ("unrecognised format or corrupt data" if type(exc).__name__ == "NoBackendError"
-                  else describe(exc))
+        reason = (
+            "unrecognised format or corrupt data"
+            if type(exc).__name__ == "NoBackendError"
+            else describe(exc)
+        )
         raise UserError(f"audio file '{path}': not a readable audio file ({reason})") from None
     return _checked_clip(path, samples, int(sr), digest)
 
@@ -88,13 +91,32 @@ def _load_video_sound(path: Path, digest: str) -> AudioClip:
     import imageio_ffmpeg
     import soundfile as sf
 
-    out = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin",
-                          "-i", str(path), "-map", "0:a:0", "-c:a", "pcm_f32le", "-f", "wav",
-                          "-"], capture_output=True, check=False)
+    out = subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-nostdin",
+            "-i",
+            str(path),
+            "-map",
+            "0:a:0",
+            "-c:a",
+            "pcm_f32le",
+            "-f",
+            "wav",
+            "-",
+        ],
+        capture_output=True,
+        check=False,
+    )
     if out.returncode != 0 or not out.stdout:
         said = out.stderr.decode(errors="replace").strip().splitlines()
-        reason = "it has no sound track" if "matches no streams" in "".join(said) else \
-            (said[-1] if said else "ffmpeg could not read it")
+        reason = (
+            "it has no sound track"
+            if "matches no streams" in "".join(said)
+            else (said[-1] if said else "ffmpeg could not read it")
+        )
         raise UserError(f"audio file '{path}': no readable sound ({reason})")
     import io
 

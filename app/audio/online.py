@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 import queue
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,29 +32,29 @@ from app.core.tempo import BeatObservation, TempoClock
 from app.core.types import AnalysisFrame
 
 from .beat_model import HOP, N_FFT, BeatActivation, LogMelFrontEnd, log_mel
+from .tempo_estimate import (
+    onset_window,
+    RunningPeak,
+    OnsetPicker,
+    TempoEstimate,
+    tempo_from_envelope,
+    last_beat_offset,
+)
 
 TEMPO_WINDOW_S = 8.0
 PHASE_WINDOW_S = 4.0
 TEMPO_UPDATE_S = 0.25
-MIN_BPM, MAX_BPM = 60.0, 200.0
-PRIOR_BPM, PRIOR_OCTAVES = 120.0, 1.0
 BAR_WINDOW_S = 12.0  # downbeat evidence is summed over this much of the past
-BAR_MARGIN = 1.5     # the best bar position must collect this many times the runner-up
-BAR_PERSIST = 4      # ... in this many tempo updates in a row (1 s) before the bar moves
-SWITCH_PERSIST = 4   # tempo-change candidates needed in a row before switching (1 s)
+BAR_MARGIN = 1.5  # the best bar position must collect this many times the runner-up
+BAR_PERSIST = 4  # ... in this many tempo updates in a row (1 s) before the bar moves
+SWITCH_PERSIST = 4  # tempo-change candidates needed in a row before switching (1 s)
 OCTAVE_PERSIST = 32  # ... for a x2 or /2 change (8 s): breakdowns without a kick often
-                     # look like half tempo for a while; real songs rarely change octave
+# look like half tempo for a while; real songs rarely change octave
 # The tracking envelope weighs the rise of the bands below LOW_BAND_HZ (kick, bass) this
 # many times more than the rest: a hat or a strum rises in many more mel bands than a kick,
 # so an unweighted mean lets off-beat hats and eighth-note strums outvote the beat.
 # On the evaluation clips (chosen on every other clip, checked on the others): F +0.03.
 LOW_BAND_HZ, LOW_BAND_WEIGHT = 400.0, 3.0
-# The beat is the level at which strong onsets do not alternate with weak ones: when every
-# other beat of the chosen tempo collects this many times less onset strength than the
-# others (weighed by the tempo prior of the two levels), the pulse is the half tempo (a
-# slow song's eighth-note strums or hats otherwise win at double tempo). On the evaluation
-# clips (chosen on every other clip, checked on the others): F +0.02, fewer double tempi.
-ALTERNATION_RATIO = 1.8
 # Spectral flux peaks a little after a percussive onset enters the analysis window; beats
 # found on the flux envelope are moved earlier by this much (calibrated on click tracks).
 ONSET_DELAY_S = 0.0115
@@ -65,161 +64,18 @@ NETWORK_DELAY_S = 0.0115
 TRACKERS = ("flux", "learned", "madmom")
 
 
-_SMOOTH = np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
-ONSET_TAIL = 128  # samples over which the onset window falls to zero at its newest end
-
-
-def onset_window(n: int, tail: int = ONSET_TAIL) -> np.ndarray:
-    """A window that rises slowly over the past and falls only over the newest ``tail``
-    samples: a hit weighs fully from the hop it enters the input (a Hann window weighs it
-    lightly there, so the onset would show one hop later)."""
-    return np.concatenate([np.hanning(2 * (n - tail))[:n - tail],
-                           np.hanning(2 * tail)[tail:]]).astype(np.float32)
-
-
-class RunningPeak:
-    """Auto-gain: divides by a peak that decays with time constant ``decay_s``."""
-
-    def __init__(self, decay_s: float, hop_s: float, floor: float) -> None:
-        self._k = math.exp(-hop_s / decay_s)
-        self._floor = floor
-        self.peak = floor
-
-    def __call__(self, x: float) -> float:
-        self.peak = max(x, self.peak * self._k, self._floor)
-        return min(1.0, x / self.peak)
-
-
-class OnsetPicker:
-    """Causal onset detection on the auto-gained flux: an onset is the first hop that rises
-    clearly above the recent mean, at most one per ``refractory_s``. It fires on the rising
-    edge, not the peak, so a frame can answer a hit within a hop of it entering the input."""
-
-    def __init__(self, hop_s: float, threshold: float = 0.3, margin: float = 0.2,
-                 refractory_s: float = 0.06) -> None:
-        self._mean_k = math.exp(-hop_s / 0.25)
-        self._refractory = max(1, round(refractory_s / hop_s))
-        self.threshold, self.margin = threshold, margin
-        self._mean = 0.0
-        self._since = self._refractory
-
-    def __call__(self, onset: float) -> bool:
-        fired = self._since >= self._refractory and onset > self.threshold \
-            and onset > self._mean + self.margin
-        self._since = 0 if fired else self._since + 1
-        self._mean = self._mean_k * self._mean + (1 - self._mean_k) * onset
-        return fired
-
-
-@dataclass
-class TempoEstimate:
-    bpm: float
-    confidence: float
-
-
-def _tempo_from_envelope(env: np.ndarray, frame_rate: float) -> TempoEstimate | None:
-    """Autocorrelation tempo with summed harmonics and a log-normal prior around 120 BPM."""
-    # a light smoothing widens each onset to a few frames, so a period that is not a whole
-    # number of frames still meets one autocorrelation peak instead of two half ones
-    x = np.convolve(env, _SMOOTH, mode="same")
-    x = x - x.mean()
-    if not np.any(x):
-        return None
-    n = len(x)
-    spec = np.fft.rfft(x, 2 * n)
-    acf = np.fft.irfft(spec * np.conj(spec))[:n]
-    acf /= acf[0] + 1e-12
-    # unbiased (long lags overlap fewer samples) for sub-frame refinement only: its noisy
-    # long lags would tip octave choices towards slow tempi
-    unbiased = acf * n / (n - np.arange(n))
-    lags = np.arange(int(frame_rate * 60 / MAX_BPM), int(frame_rate * 60 / MIN_BPM) + 1)
-    lags = lags[lags * 2 < n]
-    if len(lags) < 3:
-        return None
-    score = acf[lags] + 0.5 * acf[np.minimum(2 * lags, n - 1)] \
-        + 0.25 * acf[np.minimum(4 * lags, n - 1)]
-    bpm = 60.0 * frame_rate / lags
-    weighted = score * _prior(bpm)
-    i = int(np.argmax(weighted))
-    lag = _refine_period(unbiased, float(lags[i]))
-    spread = float(np.std(weighted)) + 1e-9
-    confidence = float(np.clip((weighted[i] - np.median(weighted)) / (4 * spread), 0.0, 1.0))
-    bpm = 60.0 * frame_rate / lag
-    if bpm / 2 >= MIN_BPM and _alternation(x, lag) * _prior(bpm / 2) / _prior(bpm) \
-            > ALTERNATION_RATIO:
-        bpm /= 2
-    if not MIN_BPM * 0.9 <= bpm <= MAX_BPM * 1.1:
-        return None
-    return TempoEstimate(bpm, confidence)
-
-
-def _prior(bpm: np.ndarray | float) -> np.ndarray | float:
-    """The tempo prior: log-normal around PRIOR_BPM."""
-    return np.exp(-0.5 * (np.log2(bpm / PRIOR_BPM) / PRIOR_OCTAVES) ** 2)
-
-
-def _alternation(env: np.ndarray, period: float) -> float:
-    """How much more onset strength every other beat (``period`` frames apart) collects
-    than the beats between them: a comb two periods wide, at its best offset against the
-    offset one period on (1 until the envelope holds two such pairs)."""
-    if (len(env) - 1) / (2.0 * period) < 2:
-        return 1.0
-    scores = _comb_scores(env - env.min(), 2.0 * period, np.arange(0.0, 2.0 * period, 0.5),
-                          decay=1.0)
-    best = int(np.argmax(scores))
-    other = (best + int(round(period / 0.5))) % len(scores)
-    return float(scores[best] / max(scores[other], 1e-9))
-
-
-def _refine_period(acf: np.ndarray, lag: float) -> float:
-    """Sub-frame period: the autocorrelation peak is narrow and sampled at whole frames, so
-    refine it at the highest harmonic (k x lag) that fits, where a parabola's error is
-    divided by k."""
-    n = len(acf)
-    for k in (4, 3, 2, 1):
-        centre = int(round(k * lag))
-        if centre + k + 1 >= int(0.75 * n):
-            continue
-        lo = max(1, centre - k)
-        j = lo + int(np.argmax(acf[lo:centre + k + 1]))
-        a, b, c = acf[j - 1], acf[j], acf[j + 1]
-        denom = a - 2 * b + c
-        peak = (j + (0.5 * (a - c) / denom if denom < 0 else 0.0)) / k
-        # a flat or noisy autocorrelation can put the harmonic's peak elsewhere: keep the
-        # refinement only when it stays within a frame of the coarse period
-        return peak if abs(peak - lag) <= 1.0 else lag
-    return lag
-
-
-def _comb_scores(env: np.ndarray, period: float, offsets: np.ndarray,
-                 decay: float) -> np.ndarray:
-    """For each offset (frames back from the newest), the onset strength a comb with one
-    tooth per ``period`` collects, each older tooth weighted ``decay`` times the next."""
-    n = len(env)
-    teeth = np.arange(int((n - 1) / period))
-    positions = (n - 1) - offsets[:, None] - teeth[None, :] * period  # [offsets, teeth]
-    lo = np.floor(positions).astype(int)
-    frac = positions - lo
-    lo = np.clip(lo, 0, n - 2)
-    values = env[lo] * (1 - frac) + env[lo + 1] * frac
-    return values @ decay ** teeth
-
-
-def _last_beat_offset(env: np.ndarray, period: float) -> float:
-    """Frames since the last beat: the offset whose comb (one tooth per period, older teeth
-    weighted less) collects the most onset strength in the recent envelope."""
-    if int((len(env) - 1) / period) == 0:
-        return 0.0
-    offsets = np.arange(0.0, period, 0.25)
-    return float(offsets[int(np.argmax(_comb_scores(env, period, offsets, 0.85)))])
-
-
 class OnlineAnalyzer:
     """Causal analysis of a mono stream; ``process(block)`` returns the frames it completed."""
 
-    def __init__(self, sr: int, beats_per_bar: int = 4, lookahead_s: float = 0.0,
-                 clock: TempoClock | None = None, beat_model: BeatActivation | None = None,
-                 tracker: str = "flux") -> None:
+    def __init__(
+        self,
+        sr: int,
+        beats_per_bar: int = 4,
+        lookahead_s: float = 0.0,
+        clock: TempoClock | None = None,
+        beat_model: BeatActivation | None = None,
+        tracker: str = "flux",
+    ) -> None:
         """``tracker``: what the tempo and beat phase are estimated on. ``flux`` (the
         default), ``learned`` (the shipped network's beat activation; the bar follows its
         downbeat activation; on real music it does not beat flux yet, BENCHMARKS.md) or
@@ -242,12 +98,17 @@ class OnlineAnalyzer:
             from .madmom_beats import MADMOM_DELAY_S, MadmomActivation
 
             self._madmom = MadmomActivation(sr)
-        self._delay_s = {"flux": ONSET_DELAY_S, "learned": NETWORK_DELAY_S,
-                         "madmom": MADMOM_DELAY_S if tracker == "madmom" else 0.0}[tracker]
+        self._delay_s = {
+            "flux": ONSET_DELAY_S,
+            "learned": NETWORK_DELAY_S,
+            "madmom": MADMOM_DELAY_S if tracker == "madmom" else 0.0,
+        }[tracker]
         self._chroma = librosa.filters.chroma(sr=sr, n_fft=N_FFT).astype(np.float32)
         freqs = np.fft.rfftfreq(N_FFT, 1.0 / sr)
-        self._bands = [(freqs >= lo) & (freqs < hi) for lo, hi in
-                       ((0.0, 200.0), (200.0, 2000.0), (2000.0, sr / 2 + 1))]
+        self._bands = [
+            (freqs >= lo) & (freqs < hi)
+            for lo, hi in ((0.0, 200.0), (200.0, 2000.0), (2000.0, sr / 2 + 1))
+        ]
         weights = np.where(self._front.centre_hz < LOW_BAND_HZ, LOW_BAND_WEIGHT, 1.0)
         self._flux_weights = (weights / weights.sum()).astype(np.float32)
         self._frame = np.zeros(N_FFT, dtype=np.float32)
@@ -267,11 +128,10 @@ class OnlineAnalyzer:
         self._gain_rms = RunningPeak(15.0, self.hop_s, 1e-4)
         self._gain_bands = [RunningPeak(15.0, self.hop_s, 1e-3) for _ in range(3)]
         self._last_beats = self.clock.beats_at(self.lookahead_s)
-        self.beat_times: list[float] = []   # announced beats, in stream time
+        self.beat_times: list[float] = []  # announced beats, in stream time
         self.tempo = TempoEstimate(self.clock.bpm, 0.0)
         self.level_db = -180.0
-        self._commands: queue.SimpleQueue[Callable[[TempoClock, float], None]] = \
-            queue.SimpleQueue()
+        self._commands: queue.SimpleQueue[Callable[[TempoClock, float], None]] = queue.SimpleQueue()
 
     def submit(self, command: Callable[[TempoClock, float], None]) -> None:
         """Run ``command(clock, stream_time)`` on the analyzer's thread at its next hop, so
@@ -295,8 +155,8 @@ class OnlineAnalyzer:
         frames = []
         n_hops = len(data) // HOP
         for k in range(n_hops):
-            frames.append(self._hop(data[k * HOP:(k + 1) * HOP]))
-        self._pending = data[n_hops * HOP:]
+            frames.append(self._hop(data[k * HOP : (k + 1) * HOP]))
+        self._pending = data[n_hops * HOP :]
         return frames
 
     def skip(self, n_samples: int) -> None:
@@ -312,7 +172,7 @@ class OnlineAnalyzer:
         self._skipped += gap
         hops = round(gap / HOP)  # the envelopes stay on the hop grid of stream time
         for env in (self._env, self._down_env):
-            env[:] = np.concatenate([env, np.zeros(min(hops, len(env)), env.dtype)])[-len(env):]
+            env[:] = np.concatenate([env, np.zeros(min(hops, len(env)), env.dtype)])[-len(env) :]
         if self._madmom is not None:
             self._madmom.skip(gap / self.sr)
 
@@ -325,15 +185,20 @@ class OnlineAnalyzer:
         spec = self._front.magnitude(self._frame)
         power = spec * spec
         logmel = log_mel(self._front.mel @ spec)
-        flux = 0.0 if self._prev_logmel is None else \
-            float(np.maximum(logmel - self._prev_logmel, 0.0) @ self._flux_weights)
+        flux = (
+            0.0
+            if self._prev_logmel is None
+            else float(np.maximum(logmel - self._prev_logmel, 0.0) @ self._flux_weights)
+        )
         self._prev_logmel = logmel
         # the onset feature (routes, the onset picker) on the newest-weighted window: it
         # rises in the hop a hit enters; the tempo tracker keeps the Hann-windowed flux
-        onset_mel = log_mel(self._front.mel @ np.abs(np.fft.rfft(self._frame *
-                                                                  self._onset_window)))
-        onset_flux = 0.0 if self._prev_onset_mel is None else \
-            float(np.maximum(onset_mel - self._prev_onset_mel, 0.0).mean())
+        onset_mel = log_mel(self._front.mel @ np.abs(np.fft.rfft(self._frame * self._onset_window)))
+        onset_flux = (
+            0.0
+            if self._prev_onset_mel is None
+            else float(np.maximum(onset_mel - self._prev_onset_mel, 0.0).mean())
+        )
         self._prev_onset_mel = onset_mel
         self._env = np.roll(self._env, -1)
         if self._madmom is not None:
@@ -364,23 +229,30 @@ class OnlineAnalyzer:
             self.beat_times.append(max(t, self.clock.time_of_beats(math.floor(beats))))
         # the position announced so far only moves forward: a phase correction, a nudge, a
         # tap or a shorter lookahead that moves the clock back does not announce a beat twice
-        self._last_beats = beats if beats < self._last_beats - 1.0 else \
-            max(beats, self._last_beats)
+        self._last_beats = beats if beats < self._last_beats - 1.0 else max(beats, self._last_beats)
         onset = self._gain_onset(onset_flux)
         return AnalysisFrame(
-            t_s=t, beats=beats, bpm=self.clock.bpm, beat_phase=beats % 1.0,
+            t_s=t,
+            beats=beats,
+            bpm=self.clock.bpm,
+            beat_phase=beats % 1.0,
             bar_phase=self.clock.bar_phase_at(t + self.lookahead_s),
-            onset=onset, is_beat=is_beat, rms=self._gain_rms(rms),
+            onset=onset,
+            is_beat=is_beat,
+            rms=self._gain_rms(rms),
             bands=tuple(g(b) for g, b in zip(self._gain_bands, bands)),
-            chroma=tuple(float(c) for c in chroma), beats_per_bar=self.beats_per_bar,
-            is_onset=self._onsets(onset), lookahead_s=self.lookahead_s)
+            chroma=tuple(float(c) for c in chroma),
+            beats_per_bar=self.beats_per_bar,
+            is_onset=self._onsets(onset),
+            lookahead_s=self.lookahead_s,
+        )
 
     def _update_tempo(self, t: float) -> None:
         filled = min(self._hops, len(self._env))
         if filled * self.hop_s < 2.0:  # need a couple of seconds before any estimate
             return
         env = self._env[-filled:]
-        estimate = _tempo_from_envelope(env, self.frame_rate)
+        estimate = tempo_from_envelope(env, self.frame_rate)
         if estimate is None:
             return
         current = self.tempo.bpm
@@ -399,11 +271,16 @@ class OnlineAnalyzer:
             self._candidate = None
         self.tempo = estimate
         period = self.frame_rate * 60.0 / estimate.bpm
-        recent = env[-int(PHASE_WINDOW_S * self.frame_rate):]
-        offset = _last_beat_offset(recent, period)
-        self.clock.observe(BeatObservation(t_s=t, bpm=estimate.bpm,
-                                           last_beat_s=t - offset * self.hop_s - self._delay_s,
-                                           confidence=estimate.confidence))
+        recent = env[-int(PHASE_WINDOW_S * self.frame_rate) :]
+        offset = last_beat_offset(recent, period)
+        self.clock.observe(
+            BeatObservation(
+                t_s=t,
+                bpm=estimate.bpm,
+                last_beat_s=t - offset * self.hop_s - self._delay_s,
+                confidence=estimate.confidence,
+            )
+        )
         if self._network is not None:
             self._update_bar(t)
 
@@ -415,9 +292,14 @@ class OnlineAnalyzer:
             return
         bpm = 60.0 / state.period_s
         self.tempo = TempoEstimate(bpm, 1.0)
-        self.clock.observe(BeatObservation(
-            t_s=t, bpm=bpm, last_beat_s=t - state.position * state.period_s - self._delay_s,
-            confidence=1.0))
+        self.clock.observe(
+            BeatObservation(
+                t_s=t,
+                bpm=bpm,
+                last_beat_s=t - state.position * state.period_s - self._delay_s,
+                confidence=1.0,
+            )
+        )
 
     def _update_bar(self, t: float) -> None:
         """Which beat of the bar is the downbeat: the bar position whose past beats collected
@@ -433,14 +315,17 @@ class OnlineAnalyzer:
             # the network fires about ``delay`` after the beat: look there, +-1 hop
             ago = (t - self.clock.time_of_beats(beat) - self._delay_s) / self.hop_s
             k = len(self._down_env) - 1 - int(round(ago))
-            scores[beat % bpb] += self._down_env[max(k - 1, 0):k + 2].max()
+            scores[beat % bpb] += self._down_env[max(k - 1, 0) : k + 2].max()
         order = np.argsort(scores)
         best = int(order[-1])
         if scores[best] < BAR_MARGIN * scores[order[-2]] + 1e-6:
             self._bar_candidate = None
             return
-        count = self._bar_candidate[1] + 1 if self._bar_candidate and \
-            self._bar_candidate[0] == best else 1
+        count = (
+            self._bar_candidate[1] + 1
+            if self._bar_candidate and self._bar_candidate[0] == best
+            else 1
+        )
         self._bar_candidate = (best, count)
         if count >= BAR_PERSIST:
             self.clock.align_bar(best)

@@ -36,8 +36,7 @@ def _player_child(conn, clip: AudioClip, device, blocksize: int, ring_seconds: f
         player = FilePlayer(clip, device=device, blocksize=blocksize, ring_seconds=ring_seconds)
         player.match_device_rate(sd)  # raises when nothing can play it
         conn.send(("rate", player.sr, player.channels))
-        player.ring = AudioRing.attach(conn.recv(), int(ring_seconds * player.sr),
-                                       player.channels)
+        player.ring = AudioRing.attach(conn.recv(), int(ring_seconds * player.sr), player.channels)
         player.start()
         if player.output_name is None:  # the stream did not open after all
             player.stop()
@@ -61,8 +60,13 @@ class PlayerProcess:
     """A clip played to the output device by a child process (or, without one, on an
     internal clock in this process); ``ring`` receives what is played, at ``sr``."""
 
-    def __init__(self, clip: AudioClip, device: str | int | None = None,
-                 blocksize: int = 512, ring_seconds: float = 4.0) -> None:
+    def __init__(
+        self,
+        clip: AudioClip,
+        device: str | int | None = None,
+        blocksize: int = 512,
+        ring_seconds: float = 4.0,
+    ) -> None:
         self.clip = clip
         self.device = device
         self.blocksize = blocksize
@@ -81,8 +85,12 @@ class PlayerProcess:
             self._spawn()
         except UserError as exc:
             self.fallback_reason = str(exc)
-            self._local = FilePlayer(self.clip, blocksize=self.blocksize,
-                                     ring_seconds=self.ring_seconds, use_output=False).start()
+            self._local = FilePlayer(
+                self.clip,
+                blocksize=self.blocksize,
+                ring_seconds=self.ring_seconds,
+                use_output=False,
+            ).start()
             self.ring, self.sr = self._local.ring, self._local.sr
         return self
 
@@ -91,9 +99,12 @@ class PlayerProcess:
 
         ctx = mp.get_context("spawn")  # never fork a process that holds torch threads
         self._conn, child_conn = ctx.Pipe()
-        self._process = ctx.Process(target=_player_child, name="latentvj-audio-output",
-                                    daemon=True, args=(child_conn, self.clip, self.device,
-                                                       self.blocksize, self.ring_seconds))
+        self._process = ctx.Process(
+            target=_player_child,
+            name="latentvj-audio-output",
+            daemon=True,
+            args=(child_conn, self.clip, self.device, self.blocksize, self.ring_seconds),
+        )
         self._process.start()
         try:
             message = self._receive()

@@ -34,15 +34,15 @@ SHM_DIR = Path("/dev/shm")  # where Linux keeps POSIX shared memory; elsewhere: 
 class AudioRing:
     """``capacity`` frames of ``channels`` float32 samples, optionally in shared memory."""
 
-    def __init__(self, capacity: int, channels: int = 1,
-                 buffer: memoryview | None = None) -> None:
+    def __init__(self, capacity: int, channels: int = 1, buffer: memoryview | None = None) -> None:
         self.capacity = capacity
         self.channels = channels
         if buffer is None:
             buffer = memoryview(bytearray(self.nbytes(capacity, channels)))
         self._counters = np.ndarray((_HEADER,), dtype=np.uint64, buffer=buffer)
-        self._data = np.ndarray((capacity, channels), dtype=np.float32, buffer=buffer,
-                                offset=8 * _HEADER)
+        self._data = np.ndarray(
+            (capacity, channels), dtype=np.float32, buffer=buffer, offset=8 * _HEADER
+        )
         self._shm: shared_memory.SharedMemory | None = None
 
     @staticmethod
@@ -54,8 +54,9 @@ class AudioRing:
         """A new ring in a shared-memory block (``name`` identifies it to other processes)."""
         remove_stale_blocks()
         name = f"{SHM_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-        shm = shared_memory.SharedMemory(name=name, create=True,
-                                         size=cls.nbytes(capacity, channels))
+        shm = shared_memory.SharedMemory(
+            name=name, create=True, size=cls.nbytes(capacity, channels)
+        )
         ring = cls(capacity, channels, shm.buf)
         ring._counters[:] = 0
         ring._shm = shm
@@ -103,11 +104,11 @@ class AudioRing:
         total = block.shape[0]
         if total > self.capacity:  # only the newest ring-full can be kept
             written += total - self.capacity
-            block = block[-self.capacity:]
+            block = block[-self.capacity :]
         n = block.shape[0]
         start = written % self.capacity
         first = min(n, self.capacity - start)
-        np.copyto(self._data[start:start + first], block[:first])
+        np.copyto(self._data[start : start + first], block[:first])
         if first < n:
             np.copyto(self._data[: n - first], block[first:])
         self._counters[0] = written + n  # publish after the samples are in place
@@ -126,7 +127,7 @@ class AudioRing:
             n = min(n, max_frames)
         start = cursor % self.capacity
         first = min(n, self.capacity - start)
-        out = np.concatenate([self._data[start:start + first], self._data[: n - first]])
+        out = np.concatenate([self._data[start : start + first], self._data[: n - first]])
         return out, cursor + n, lost
 
 
@@ -139,7 +140,7 @@ def remove_stale_blocks(shm_dir: Path = SHM_DIR) -> list[str]:
     except OSError:
         return removed
     for entry in entries:
-        pid = entry.name[len(SHM_PREFIX):].split("-", 1)[0]
+        pid = entry.name[len(SHM_PREFIX) :].split("-", 1)[0]
         if not pid.isdigit() or _running(int(pid)):
             continue
         try:

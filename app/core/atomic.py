@@ -28,8 +28,9 @@ def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> It
     target = Path(target)
     suffix = target.suffix if suffix is None else suffix
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".partial{suffix}",
-                                        dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=f".partial{suffix}", dir=target.parent
+        )
     except OSError as exc:
         raise UserError(f"'{target}': cannot be written ({exc.strerror})") from None
     os.close(fd)
@@ -51,4 +52,3 @@ def atomic_write_text(target: str | os.PathLike[str], text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-

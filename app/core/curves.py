@@ -46,6 +46,7 @@ def ease(t: float | np.ndarray, easing: Easing, power: float = 4.0) -> np.ndarra
     if easing == "out":
         return 1.0 - _exp_in(1.0 - t, power)
     if easing == "in_out":
-        return np.where(t < 0.5, 0.5 * _exp_in(2.0 * t, power),
-                        1.0 - 0.5 * _exp_in(2.0 - 2.0 * t, power))
+        return np.where(
+            t < 0.5, 0.5 * _exp_in(2.0 * t, power), 1.0 - 0.5 * _exp_in(2.0 - 2.0 * t, power)
+        )
     raise ValueError(f"unknown easing {easing!r}")

@@ -39,15 +39,23 @@ def validation_message(exc: Exception, show_input: bool = False, top_level: str 
         msg = "unknown field"
     else:
         msg = err["msg"].removeprefix("Value error, ")
-        if show_input and err["type"] != "missing" and "input" in err \
-                and not isinstance(err["input"], dict):
+        if (
+            show_input
+            and err["type"] != "missing"
+            and "input" in err
+            and not isinstance(err["input"], dict)
+        ):
             msg = f"{msg} (got {err['input']!r})"
     return f"{loc}: {msg}" if loc else msg
 
 
-def validate_each(model, entries: list, label: Callable[[int, object], str],
-                  check: Callable[[Any], str | None] = lambda item: None,
-                  suffix: str = "") -> tuple[list, list[str]]:
+def validate_each(
+    model,
+    entries: list,
+    label: Callable[[int, object], str],
+    check: Callable[[Any], str | None] = lambda item: None,
+    suffix: str = "",
+) -> tuple[list, list[str]]:
     """Each of ``entries`` validated on its own as ``model`` (a pydantic model), then by
     ``check`` (a problem, or None): (the valid ones, one line per bad one, as
     ``label(i, entry): what is wrong`` plus ``suffix``). A list a user edits keeps playing

@@ -42,8 +42,12 @@ def read_json_list_doc(path: Path, where: str, key: str) -> dict:
 def save_keyframes(path: str | Path, vectors: np.ndarray, note: str = "") -> None:
     """Write ``vectors`` [n, latent_dim] as JSON (full float precision), atomically."""
     vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
-    doc = {"schema_version": KEYFRAMES_SCHEMA_VERSION, "latent_dim": int(vectors.shape[1]),
-           "note": note, "vectors": vectors.tolist()}
+    doc = {
+        "schema_version": KEYFRAMES_SCHEMA_VERSION,
+        "latent_dim": int(vectors.shape[1]),
+        "note": note,
+        "vectors": vectors.tolist(),
+    }
     atomic_write_text(path, json.dumps(doc, sort_keys=True) + "\n")
 
 
@@ -54,12 +58,18 @@ def load_keyframes(path: str | Path, latent_dim: int | None = None) -> np.ndarra
     rows = read_json_list_doc(path, where, "vectors")["vectors"]
     width = len(rows[0]) if isinstance(rows[0], list) else -1
     for i, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != width or not all(
+        if (
+            not isinstance(row, list)
+            or len(row) != width
+            or not all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                for v in row):
+                for v in row
+            )
+        ):
             raise UserError(f"{where}: vectors[{i}] must be a list of {max(width, 1)} numbers")
     vectors = np.asarray(rows, dtype=np.float64)
     if latent_dim is not None and vectors.shape[1] != latent_dim:
-        raise KeyframeSizeError(f"{where}: vectors have {vectors.shape[1]} dimensions, the "
-                                f"generator needs {latent_dim}")
+        raise KeyframeSizeError(
+            f"{where}: vectors have {vectors.shape[1]} dimensions, the generator needs {latent_dim}"
+        )
     return vectors

@@ -19,19 +19,30 @@ from .params import ParamRegistry
 from .types import BAND_NAMES, CHROMA_NAMES, AnalysisFrame
 
 LFO_SHAPES = ("sine", "triangle", "saw", "square")
-PLAIN_SOURCES = ("audio.onset", "audio.rms", "audio.beat", "audio.bar",
-                 "audio.beat_phase", "audio.bar_phase")
+PLAIN_SOURCES = (
+    "audio.onset",
+    "audio.rms",
+    "audio.beat",
+    "audio.bar",
+    "audio.beat_phase",
+    "audio.bar_phase",
+)
 _SOURCE_RE = re.compile(
     r"^(audio\.(onset|rms|beat|bar|beat_phase|bar_phase)"
     r"|audio\.band\.(low|mid|high)"
     r"|audio\.chroma\.([0-9]|1[01]|C|C#|D|D#|E|F|F#|G|G#|A|A#|B)"
-    r"|lfo\.(sine|triangle|saw|square))$")
+    r"|lfo\.(sine|triangle|saw|square))$"
+)
 
 
 def source_names() -> list[str]:
     """Every source id a route may name (for editors and error messages)."""
-    return (list(PLAIN_SOURCES) + [f"audio.band.{b}" for b in BAND_NAMES]
-            + [f"audio.chroma.{c}" for c in CHROMA_NAMES] + [f"lfo.{s}" for s in LFO_SHAPES])
+    return (
+        list(PLAIN_SOURCES)
+        + [f"audio.band.{b}" for b in BAND_NAMES]
+        + [f"audio.chroma.{c}" for c in CHROMA_NAMES]
+        + [f"lfo.{s}" for s in LFO_SHAPES]
+    )
 
 
 class ModRoute(BaseModel):
@@ -47,17 +58,20 @@ class ModRoute(BaseModel):
     curve: ModCurve = "linear"
     period_beats: float = Field(4.0, gt=0.0, le=1024.0, description="LFO period")
     phase: float = Field(0.0, ge=0.0, lt=1.0, description="LFO phase offset (cycles)")
-    decay_beats: float = Field(0.25, gt=0.0, le=64.0,
-                               description="time constant of beat/bar pulses")
+    decay_beats: float = Field(
+        0.25, gt=0.0, le=64.0, description="time constant of beat/bar pulses"
+    )
 
     @field_validator("source")
     @classmethod
     def _known_source(cls, value: str) -> str:
         if not _SOURCE_RE.match(value):
-            raise ValueError(f"unknown source {value!r}; one of: audio.onset, audio.rms, "
-                             "audio.beat, audio.bar, audio.beat_phase, audio.bar_phase, "
-                             "audio.band.low|mid|high, audio.chroma.C..B or 0..11, "
-                             "lfo.sine|triangle|saw|square")
+            raise ValueError(
+                f"unknown source {value!r}; one of: audio.onset, audio.rms, "
+                "audio.beat, audio.bar, audio.beat_phase, audio.bar_phase, "
+                "audio.band.low|mid|high, audio.chroma.C..B or 0..11, "
+                "lfo.sine|triangle|saw|square"
+            )
         return value
 
 
@@ -104,8 +118,9 @@ class ModulationState:
     last_t_s: float | None = None
 
 
-def _smooth(previous: float, target: float, dt_s: float, attack_ms: float,
-            release_ms: float) -> float:
+def _smooth(
+    previous: float, target: float, dt_s: float, attack_ms: float, release_ms: float
+) -> float:
     tau_ms = attack_ms if target > previous else release_ms
     if tau_ms <= 0.0 or dt_s <= 0.0:
         return target
@@ -125,8 +140,9 @@ class Modulator:
     def new_state(self) -> ModulationState:
         return ModulationState(smoothed=[0.0] * len(self.routes))
 
-    def evaluate(self, base: Mapping[str, float], frame: AnalysisFrame,
-                 state: ModulationState) -> dict[str, float]:
+    def evaluate(
+        self, base: Mapping[str, float], frame: AnalysisFrame, state: ModulationState
+    ) -> dict[str, float]:
         """Effective values for this frame; advances ``state``'s smoothing to ``frame.t_s``."""
         dt = 0.0 if state.last_t_s is None else frame.t_s - state.last_t_s
         state.last_t_s = frame.t_s
@@ -136,8 +152,9 @@ class Modulator:
             level = _smooth(state.smoothed[i], raw, dt, route.attack_ms, route.release_ms)
             state.smoothed[i] = level
             spec = self._registry[route.target]
-            effective[route.target] = effective[route.target] + \
-                route.amount * spec.span * float(shape(level, route.curve))
+            effective[route.target] = effective[route.target] + route.amount * spec.span * float(
+                shape(level, route.curve)
+            )
         for pid in {r.target for r in self.routes}:
             effective[pid] = self._registry[pid].clamp(effective[pid])
         return effective

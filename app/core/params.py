@@ -79,12 +79,14 @@ class ParamRegistry:
             if pid not in self._specs:
                 raise ValueError(f"{where}.{pid}: unknown parameter")
             spec = self._specs[pid]
-            if not isinstance(value, (int, float)) or isinstance(value, bool) \
-                    or not math.isfinite(value):
+            if (
+                not isinstance(value, (int, float))
+                or isinstance(value, bool)
+                or not math.isfinite(value)
+            ):
                 raise ValueError(f"{where}.{pid}: must be a finite number, got {value!r}")
             if not spec.min <= value <= spec.max:
-                raise ValueError(
-                    f"{where}.{pid}: {value} is outside [{spec.min}, {spec.max}]")
+                raise ValueError(f"{where}.{pid}: {value} is outside [{spec.min}, {spec.max}]")
             checked[pid] = float(value)
         return checked
 

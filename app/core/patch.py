@@ -29,13 +29,18 @@ class GeneratorSpec(_Strict):
     kind: Literal["field", "dcgan", "torchscript", "stylegan", "biggan"] = "field"
     look: str = Field("nebula", description="field look name")
     seed: int | None = Field(None, ge=0, description="field weight seed (default: patch seed)")
-    render_scale: float = Field(0.5, gt=0.05, le=1.0,
-                                description="field internal size / output size")
+    render_scale: float = Field(
+        0.5, gt=0.05, le=1.0, description="field internal size / output size"
+    )
     shape: dict[str, float | int | str | list[str]] = Field(
-        default_factory=dict, description="field look overrides: width, depth, frequency...")
-    path: str | None = Field(None, description="model file or folder (dcgan checkpoint, "
-                                               "TorchScript, StyleGAN .pkl, BigGAN folder); "
-                                               "relative to the preset")
+        default_factory=dict, description="field look overrides: width, depth, frequency..."
+    )
+    path: str | None = Field(
+        None,
+        description="model file or folder (dcgan checkpoint, "
+        "TorchScript, StyleGAN .pkl, BigGAN folder); "
+        "relative to the preset",
+    )
     fit: Literal["cover", "contain", "stretch"] = "cover"
 
     @model_validator(mode="after")
@@ -74,16 +79,19 @@ class ClassSpec(_Strict):
     """Class vectors for conditional generators (ignored when class_dim is 0)."""
 
     mode: Literal["fixed", "cycle", "chroma", "random"] = Field(
-        "fixed", description="fixed mix; cycle through classes; chroma -> class (12 "
-                             "classes for the 12 pitch classes); random: a new random mix "
-                             "of all classes every cycle_beats, crossfaded (seed 003's "
-                             "random_label)")
+        "fixed",
+        description="fixed mix; cycle through classes; chroma -> class (12 "
+        "classes for the 12 pitch classes); random: a new random mix "
+        "of all classes every cycle_beats, crossfaded (seed 003's "
+        "random_label)",
+    )
     classes: list[int] = Field(default_factory=list)
     weights: list[float] | None = None
     cycle_beats: float = Field(16.0, gt=0.0)
     temperature: float = Field(0.15, gt=0.0, le=10.0)
-    quantize: bool = Field(False, description="only the strongest class (seed 003's "
-                                              "quantize_label)")
+    quantize: bool = Field(
+        False, description="only the strongest class (seed 003's quantize_label)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "ClassSpec":
@@ -101,15 +109,20 @@ class MotionSpec(_Strict):
     keyframes: int = Field(8, ge=1, le=4096, description="random keyframes from the seed")
     keyframes_file: str | None = Field(None, description="JSON keyframes (overrides count)")
     vectors: list[list[float]] | None = Field(
-        None, description="keyframe latent vectors, as the motion editor keeps them "
-                          "(override keyframes and keyframes_file)")
+        None,
+        description="keyframe latent vectors, as the motion editor keeps them "
+        "(override keyframes and keyframes_file)",
+    )
     interpolation: Literal["slerp", "lerp"] = "slerp"
     space: Literal["z", "w"] = Field(
-        "z", description="where keyframes are interpolated: z (the latent, by "
-                         "'interpolation'), or w (StyleGAN: the keyframes are mapped and "
-                         "their ws lerped, the usual StyleGAN morph; other generators play z)")
+        "z",
+        description="where keyframes are interpolated: z (the latent, by "
+        "'interpolation'), or w (StyleGAN: the keyframes are mapped and "
+        "their ws lerped, the usual StyleGAN morph; other generators play z)",
+    )
     sequence: Literal["chain", "cuts"] = Field(
-        "chain", description="chain: A-B-C-D...; cuts: A-B | C-D | ...")
+        "chain", description="chain: A-B-C-D...; cuts: A-B | C-D | ..."
+    )
     transition_beats: float = Field(8.0, ge=0.0, le=4096.0, description="0: hard cuts")
     hold_beats: float = Field(0.0, ge=0.0, le=4096.0)
     easing: Easing = "in_out"
@@ -157,7 +170,8 @@ class Patch(_Strict):
     midi: list[dict[str, Any]] = Field(
         default_factory=list,
         description="controller bindings (as in a controller map) that replace the map's "
-                    "bindings of the same controls while this preset plays")
+        "bindings of the same controls while this preset plays",
+    )
 
 
 def check_against_registry(patch: Patch, registry: ParamRegistry) -> None:

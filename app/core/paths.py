@@ -33,8 +33,9 @@ def user_presets_dir() -> Path:
 def user_recordings_dir() -> Path:
     """Where recordings go when no file is named: $LATENTVJ_RECORDINGS_DIR, else
     ~/Videos/latentvj (created on first use)."""
-    root = os.environ.get("LATENTVJ_RECORDINGS_DIR") or os.path.join(Path.home(), "Videos",
-                                                                      "latentvj")
+    root = os.environ.get("LATENTVJ_RECORDINGS_DIR") or os.path.join(
+        Path.home(), "Videos", "latentvj"
+    )
     path = Path(root)
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -29,8 +29,10 @@ def migrate(data: dict[str, Any], where: str) -> dict[str, Any]:
     if not isinstance(version, int) or isinstance(version, bool):
         raise UserError(f"{where}: schema_version: missing or not an integer")
     if version > SCHEMA_VERSION:
-        raise UserError(f"{where}: schema_version {version} is newer than this latentvj "
-                        f"understands ({SCHEMA_VERSION}); update latentvj")
+        raise UserError(
+            f"{where}: schema_version {version} is newer than this latentvj "
+            f"understands ({SCHEMA_VERSION}); update latentvj"
+        )
     while version < SCHEMA_VERSION:
         if version not in MIGRATIONS:
             raise UserError(f"{where}: schema_version {version} is not supported")
@@ -80,8 +82,9 @@ def load_preset(name_or_path: str | Path, registry: ParamRegistry) -> tuple[Patc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UserError(f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: "
-                        f"{exc.msg}") from None
+        raise UserError(
+            f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
     return patch_from_dict(data, registry, where), path
 
 

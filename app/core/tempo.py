@@ -46,8 +46,14 @@ class BeatObservation:
 class TempoClock:
     """Beat position as a function of time, steered by the active tempo source."""
 
-    def __init__(self, bpm: float = 120.0, beats_per_bar: int = 4, source: TempoSource = "audio",
-                 phase_gain: float = 0.25, tempo_gain: float = 0.3) -> None:
+    def __init__(
+        self,
+        bpm: float = 120.0,
+        beats_per_bar: int = 4,
+        source: TempoSource = "audio",
+        phase_gain: float = 0.25,
+        tempo_gain: float = 0.3,
+    ) -> None:
         self.beats_per_bar = beats_per_bar
         self.source: TempoSource = source
         self.phase_gain = phase_gain
@@ -56,10 +62,10 @@ class TempoClock:
         self.locked = False
         self.confidence = 0.0
         self.phase_offset = 0.0  # beats the performer nudged the grid against the source
-        self._bpm = bpm          # the tempo the clock runs at (multiplier applied)
-        self._anchor_t = 0.0     # (time, beats) the linear clock runs through
+        self._bpm = bpm  # the tempo the clock runs at (multiplier applied)
+        self._anchor_t = 0.0  # (time, beats) the linear clock runs through
         self._anchor_beats = 0.0
-        self._bar_offset = 0.0   # beat position of a downbeat, modulo beats_per_bar
+        self._bar_offset = 0.0  # beat position of a downbeat, modulo beats_per_bar
         self.bar_follows_source = True  # False once the performer placed the bar (resync)
         self._taps: deque[float] = deque(maxlen=8)
 
@@ -220,6 +226,8 @@ def parse_command(text: str) -> Callable[[TempoClock, float], None]:
         return lambda c, t: c.set_manual(t, value)
     if name == "nudge" and value is not None and abs(value) <= 1.0:
         return lambda c, t: c.nudge(t, value)
-    raise ValueError(f"{text.strip()!r}: commands are tap, resync, autobar, nudge BEATS "
-                     f"(-1..1), x2, /2, lock, unlock, bpm N ({MIN_BPM:g}-{MAX_BPM:g}), "
-                     f"audio, midi")
+    raise ValueError(
+        f"{text.strip()!r}: commands are tap, resync, autobar, nudge BEATS "
+        f"(-1..1), x2, /2, lock, unlock, bpm N ({MIN_BPM:g}-{MAX_BPM:g}), "
+        f"audio, midi"
+    )

@@ -30,8 +30,9 @@ class BeatGrid:
         object.__setattr__(self, "beat_times", times)
 
     @staticmethod
-    def steady(bpm: float, duration_s: float, offset_s: float = 0.0,
-               beats_per_bar: int = 4) -> "BeatGrid":
+    def steady(
+        bpm: float, duration_s: float, offset_s: float = 0.0, beats_per_bar: int = 4
+    ) -> "BeatGrid":
         """A grid at a constant tempo covering ``duration_s`` seconds."""
         period = 60.0 / bpm
         n = max(2, int(np.ceil((duration_s - offset_s) / period)) + 1)

@@ -33,9 +33,9 @@ class AnalysisFrame:
     chroma: tuple[float, ...]
     beats_per_bar: int = 4
     is_onset: bool = False  # live only: an onset was detected in this hop (the render worker
-                            # draws a frame at once instead of waiting for its next tick)
+    # draws a frame at once instead of waiting for its next tick)
     lookahead_s: float = 0.0  # live only: beats, phases and is_beat are predicted this far
-                              # after t_s (latency compensation); the other features are at t_s
+    # after t_s (latency compensation); the other features are at t_s
 
     @property
     def shown_s(self) -> float:
@@ -71,7 +71,7 @@ class RenderedFrame:
     bar_phase: float = 0.0
     latent: np.ndarray | None = None
     lookahead_s: float = 0.0  # its beats are those of t_s + lookahead_s: when it reaches the
-                              # screen (live latency compensation; the recorder places it there)
+    # screen (live latency compensation; the recorder places it there)
 
     @property
     def shown_s(self) -> float:

@@ -27,8 +27,8 @@ class AudioLink:
         if transport not in TRANSPORTS:
             raise ValueError(f"audio transport {transport!r}: one of {', '.join(TRANSPORTS)}")
         self.transport = transport
-        self._fd: int | None = None         # our end of the pipe
-        self._child_fd: int | None = None   # ffmpeg's end, until it has inherited it
+        self._fd: int | None = None  # our end of the pipe
+        self._child_fd: int | None = None  # ffmpeg's end, until it has inherited it
         self._listener: socket.socket | None = None
         self._conn: socket.socket | None = None
 
@@ -53,7 +53,7 @@ class AudioLink:
         if self.transport == "pipe":
             view = memoryview(data)
             while view:  # a write can be cut short by a signal: finish it
-                view = view[os.write(self._fd, view):]
+                view = view[os.write(self._fd, view) :]
             return
         self._connection(alive).sendall(data)
 

@@ -44,9 +44,15 @@ class PerformanceLog:
 
     def frame(self, t_s: float, beats: float, bpm: float, bar_phase: float) -> None:
         """The musical clock at a rendered frame (render thread)."""
-        self._queue.put({"type": "clock", "t": round(t_s - self.t0_s, 6),
-                         "beats": round(beats, 6), "bpm": round(bpm, 4),
-                         "bar_phase": round(bar_phase, 6)})
+        self._queue.put(
+            {
+                "type": "clock",
+                "t": round(t_s - self.t0_s, 6),
+                "beats": round(beats, 6),
+                "bpm": round(bpm, 4),
+                "bar_phase": round(bar_phase, 6),
+            }
+        )
 
     def _run(self) -> None:
         done = False

@@ -20,8 +20,7 @@ from app.engine.device import Placement
 
 REFERENCE_FPS = 30.0
 # RGB <-> YIQ: hue rotation is a rotation of the IQ plane
-_RGB2YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322],
-                         [0.211, -0.523, 0.312]])
+_RGB2YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
 _YIQ2RGB = torch.linalg.inv(_RGB2YIQ)
 
 
@@ -45,7 +44,7 @@ class Effects:
         xs = torch.linspace(-1.0, 1.0, w, device=dev, dtype=dt)
         gy, gx = torch.meshgrid(ys, xs, indexing="ij")
         aspect = w / h
-        self._radius = torch.sqrt((gx * aspect) ** 2 + gy ** 2)
+        self._radius = torch.sqrt((gx * aspect) ** 2 + gy**2)
         self._angle = torch.atan2(gy, gx * aspect)
         self._aspect = aspect
         self._rgb2yiq = _RGB2YIQ.to(dev, dt)
@@ -56,11 +55,11 @@ class Effects:
         if mode in ("horizontal", "quad"):
             w = img.shape[-1]
             left = img[..., : (w + 1) // 2]
-            img = torch.cat([left, left.flip(-1)[..., w % 2:]], dim=-1)
+            img = torch.cat([left, left.flip(-1)[..., w % 2 :]], dim=-1)
         if mode in ("vertical", "quad"):
             h = img.shape[-2]
             top = img[..., : (h + 1) // 2, :]
-            img = torch.cat([top, top.flip(-2)[..., h % 2:, :]], dim=-2)
+            img = torch.cat([top, top.flip(-2)[..., h % 2 :, :]], dim=-2)
         return img
 
     def _kaleidoscope(self, img: torch.Tensor, rotate_deg: float) -> torch.Tensor:
@@ -73,36 +72,55 @@ class Effects:
         gx = self._radius * torch.cos(theta) / self._aspect
         gy = self._radius * torch.sin(theta)
         grid = torch.stack([gx, gy], dim=-1).unsqueeze(0)
-        return F.grid_sample(img, grid, mode="bilinear", padding_mode="reflection",
-                             align_corners=False)
+        return F.grid_sample(
+            img, grid, mode="bilinear", padding_mode="reflection", align_corners=False
+        )
 
-    def _feedback(self, img: torch.Tensor, state: EffectsState, amount: float, zoom: float,
-                  rotate_deg: float, fps: float) -> torch.Tensor:
+    def _feedback(
+        self,
+        img: torch.Tensor,
+        state: EffectsState,
+        amount: float,
+        zoom: float,
+        rotate_deg: float,
+        fps: float,
+    ) -> torch.Tensor:
         prev = state.previous
         if amount > 0.0 and prev is not None and prev.shape == img.shape:
             k = REFERENCE_FPS / fps
-            a = amount ** k
-            z = zoom ** k
+            a = amount**k
+            z = zoom**k
             r = math.radians(rotate_deg * k)
             c, s = math.cos(r), math.sin(r)
             w, h = self.size
-            theta = torch.tensor([[c / z, s * h / (w * z), 0.0], [-s * w / (h * z), c / z, 0.0]],
-                                 device=img.device, dtype=img.dtype).unsqueeze(0)
+            theta = torch.tensor(
+                [[c / z, s * h / (w * z), 0.0], [-s * w / (h * z), c / z, 0.0]],
+                device=img.device,
+                dtype=img.dtype,
+            ).unsqueeze(0)
             grid = F.affine_grid(theta, list(img.shape), align_corners=False)
-            warped = F.grid_sample(prev, grid, mode="bilinear", padding_mode="reflection",
-                                   align_corners=False)
+            warped = F.grid_sample(
+                prev, grid, mode="bilinear", padding_mode="reflection", align_corners=False
+            )
             img = torch.lerp(img, warped, a)
         state.previous = img
         return img
 
-    def _colour(self, img: torch.Tensor, hue_deg: float, saturation: float,
-                brightness: float, flash: float) -> torch.Tensor:
+    def _colour(
+        self, img: torch.Tensor, hue_deg: float, saturation: float, brightness: float, flash: float
+    ) -> torch.Tensor:
         if hue_deg % 360.0 or saturation != 1.0:
             r = math.radians(hue_deg)
             c, s = math.cos(r), math.sin(r)
-            rot = torch.tensor([[1.0, 0.0, 0.0], [0.0, c * saturation, -s * saturation],
-                                [0.0, s * saturation, c * saturation]],
-                               device=img.device, dtype=img.dtype)
+            rot = torch.tensor(
+                [
+                    [1.0, 0.0, 0.0],
+                    [0.0, c * saturation, -s * saturation],
+                    [0.0, s * saturation, c * saturation],
+                ],
+                device=img.device,
+                dtype=img.dtype,
+            )
             m = self._yiq2rgb @ rot @ self._rgb2yiq
             img = torch.einsum("ij,bjhw->bihw", m, img)
         if brightness != 1.0:
@@ -111,17 +129,29 @@ class Effects:
             img = img + flash * (1.0 - img)
         return img.clamp(0.0, 1.0)
 
-    def apply(self, img: torch.Tensor, params: Mapping[str, float], state: EffectsState,
-              fps: float) -> torch.Tensor:
+    def apply(
+        self, img: torch.Tensor, params: Mapping[str, float], state: EffectsState, fps: float
+    ) -> torch.Tensor:
         """Run the chain on one frame; updates ``state`` (feedback memory)."""
         if self.spec.mirror != "none":
             img = self._mirror(img)
         if self.spec.kaleidoscope > 0:
             img = self._kaleidoscope(img, params["fx.kaleido.rotate"])
-        img = self._feedback(img, state, params["fx.feedback.amount"],
-                             params["fx.feedback.zoom"], params["fx.feedback.rotate"], fps)
-        img = self._colour(img, params["fx.hue.shift"], params["fx.saturation"],
-                           params["fx.brightness"], params["fx.flash"])
+        img = self._feedback(
+            img,
+            state,
+            params["fx.feedback.amount"],
+            params["fx.feedback.zoom"],
+            params["fx.feedback.rotate"],
+            fps,
+        )
+        img = self._colour(
+            img,
+            params["fx.hue.shift"],
+            params["fx.saturation"],
+            params["fx.brightness"],
+            params["fx.flash"],
+        )
         # the master fader: after everything, outside the feedback loop (a fade to black
         # and back leaves the feedback trails as they were)
         master = params.get("out.master", 1.0)

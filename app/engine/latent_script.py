@@ -61,9 +61,13 @@ def load_script(path: Path) -> Script:
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise UserError(f"{where}: rand_seed must be a non-negative integer")
     model = doc.get("trained_model")
-    return Script(path=path, trained_model=path.parent / model if model else None,
-                  base_dir=path.parent / str(doc.get("base_dir", "generated")),
-                  rand_seed=seed, data=doc["data"])
+    return Script(
+        path=path,
+        trained_model=path.parent / model if model else None,
+        base_dir=path.parent / str(doc.get("base_dir", "generated")),
+        rand_seed=seed,
+        data=doc["data"],
+    )
 
 
 class _Cut:
@@ -83,9 +87,13 @@ class _Cut:
         value = self.entry.get(key, default)
         if value is None:
             raise UserError(f"{self.where}: missing '{key}'")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                (kind is int and not float(value).is_integer()) or not math.isfinite(value) \
-                or value < low:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (kind is int and not float(value).is_integer())
+            or not math.isfinite(value)
+            or value < low
+        ):
             noun = "an integer" if kind is int else "a number"
             raise UserError(f"{self.where}: '{key}' must be {noun} of at least {low:g}")
         return kind(value)
@@ -104,8 +112,13 @@ class _Cut:
             raise UserError(f"{self.where}: '{key}' must be a list of [A, B, frames]")
         out = []
         for i, row in enumerate(rows):
-            if not isinstance(row, list) or len(row) != 3 or isinstance(row[2], bool) or \
-                    not isinstance(row[2], int) or row[2] < 1:
+            if (
+                not isinstance(row, list)
+                or len(row) != 3
+                or isinstance(row[2], bool)
+                or not isinstance(row[2], int)
+                or row[2] < 1
+            ):
                 raise UserError(f"{self.where}: {key}[{i}] must be [A, B, frames >= 1]")
             out.append((row[0], row[1], row[2]))
         return out
@@ -115,8 +128,9 @@ def _steps(frames: int) -> np.ndarray:
     return np.linspace(0.0, 1.0, frames) if frames > 1 else np.zeros(1)
 
 
-def cut_vectors(cut: _Cut, vector: Callable[[object], np.ndarray],
-                rng: np.random.Generator) -> Iterator[np.ndarray]:
+def cut_vectors(
+    cut: _Cut, vector: Callable[[object], np.ndarray], rng: np.random.Generator
+) -> Iterator[np.ndarray]:
     """The latent vectors of one cut, in order."""
     m = cut.mode
     if m in (1, 2, 6, 9, 10, 11, 12, 13):
@@ -150,8 +164,11 @@ def cut_vectors(cut: _Cut, vector: Callable[[object], np.ndarray],
         z = z0.copy()
         for _ in range(total):
             yield z.copy()
-            z = fold(z + rng.uniform(-max_speed, max_speed, z.shape), bound,
-                     "clamp" if m == 5 else "wrap")
+            z = fold(
+                z + rng.uniform(-max_speed, max_speed, z.shape),
+                bound,
+                "clamp" if m == 5 else "wrap",
+            )
     elif m == 7:
         max_speed = cut.number("max_speed")
         max_accel = cut.number("max_accel", default=max_speed / 4)
@@ -162,8 +179,9 @@ def cut_vectors(cut: _Cut, vector: Callable[[object], np.ndarray],
         z, velocity = z0.copy(), np.zeros_like(z0)
         for _ in range(total):
             yield fold(z, bound, mode)
-            velocity = np.clip(velocity + rng.uniform(-max_accel, max_accel, z.shape),
-                               -max_speed, max_speed)
+            velocity = np.clip(
+                velocity + rng.uniform(-max_accel, max_accel, z.shape), -max_speed, max_speed
+            )
             z = np.clip(z + velocity, -bound, bound) if mode == "clamp" else z + velocity
     else:  # 8: flicker around the start
         step = cut.number("max_step")
@@ -180,15 +198,21 @@ def script_vectors(script: Script, latent_dim: int) -> Iterator[np.ndarray]:
         if isinstance(name, int) and not isinstance(name, bool):
             return seed_vector(name, latent_dim)
         if not isinstance(name, str) or not name:
-            raise UserError(f"script '{script.path}': keyframe {name!r} must be a file name "
-                            "or a seed number")
+            raise UserError(
+                f"script '{script.path}': keyframe {name!r} must be a file name or a seed number"
+            )
         if name not in cache:
-            candidates = [folder / f"{name}{ext}" for folder in (script.path.parent,
-                          script.base_dir) for ext in ("", ".json")]
+            candidates = [
+                folder / f"{name}{ext}"
+                for folder in (script.path.parent, script.base_dir)
+                for ext in ("", ".json")
+            ]
             found = next((p for p in candidates if p.is_file()), None)
             if found is None:
-                raise UserError(f"script '{script.path}': keyframe '{name}' not found "
-                                f"(looked in {script.path.parent} and {script.base_dir})")
+                raise UserError(
+                    f"script '{script.path}': keyframe '{name}' not found "
+                    f"(looked in {script.path.parent} and {script.base_dir})"
+                )
             cache[name] = load_keyframes(found, latent_dim)[0]
         return cache[name]
 

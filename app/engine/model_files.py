@@ -84,12 +84,18 @@ class PersistentObject:
 def _reconstruct_persistent(meta: Any) -> PersistentObject:
     """Stands in for ``torch_utils.persistence._reconstruct_persistent_obj``: returns the
     pickled object as data instead of executing its module source."""
-    if not isinstance(meta, dict) or meta.get("type") != "class" \
-            or not isinstance(meta.get("class_name"), str):
+    if (
+        not isinstance(meta, dict)
+        or meta.get("type") != "class"
+        or not isinstance(meta.get("class_name"), str)
+    ):
         raise pickle.UnpicklingError("a persistent object without a class record")
     state = meta.get("state")
-    return PersistentObject(meta["class_name"], state if isinstance(state, dict) else {},
-                            str(meta.get("module_src", "")))
+    return PersistentObject(
+        meta["class_name"],
+        state if isinstance(state, dict) else {},
+        str(meta.get("module_src", "")),
+    )
 
 
 class EasyDict(dict):
@@ -183,8 +189,18 @@ def load_network_pickle(path: str | Path) -> Any:
         raise ModelRefused(f"{path}: {exc}") from None
     except EOFError:
         raise UserError(f"{path}: truncated (the pickle ends early)") from None
-    except (pickle.UnpicklingError, ValueError, TypeError, AttributeError, IndexError,
-            KeyError, RuntimeError, UnicodeDecodeError, MemoryError, OverflowError) as exc:
+    except (
+        pickle.UnpicklingError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        RuntimeError,
+        UnicodeDecodeError,
+        MemoryError,
+        OverflowError,
+    ) as exc:
         raise UserError(f"{path}: not a readable network pickle ({describe(exc)})") from None
 
 
@@ -199,7 +215,6 @@ def load_torch_weights(path: str | Path) -> dict[str, torch.Tensor]:
         raise ModelRefused(f"{path}: refused: {describe(exc)}") from None
     except (EOFError, RuntimeError, zipfile.BadZipFile, ValueError, OSError) as exc:
         raise UserError(f"{path}: not a readable torch weights file ({describe(exc)})") from None
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
-                                              for v in state.values()):
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise UserError(f"{path}: not a state dict (a mapping of names to tensors)")
     return state

@@ -111,8 +111,15 @@ class _WalkPath:
 class LatentMotion:
     """Evaluates a MotionSpec for a generator with ``latent_dim`` (and ``class_dim``)."""
 
-    def __init__(self, spec: MotionSpec, latent_dim: int, seed: int, class_dim: int = 0,
-                 keyframes: np.ndarray | None = None, beats_per_bar: int = 4) -> None:
+    def __init__(
+        self,
+        spec: MotionSpec,
+        latent_dim: int,
+        seed: int,
+        class_dim: int = 0,
+        keyframes: np.ndarray | None = None,
+        beats_per_bar: int = 4,
+    ) -> None:
         self.spec = spec
         self.latent_dim = latent_dim
         self.class_dim = class_dim
@@ -124,20 +131,21 @@ class LatentMotion:
                 if keyframes.shape[1] != latent_dim:
                     raise KeyframeSizeError(
                         f"motion.vectors: keyframes of {keyframes.shape[1]} dimensions, the "
-                        f"generator needs {latent_dim}")
+                        f"generator needs {latent_dim}"
+                    )
             elif spec.keyframes_file:
                 keyframes = load_keyframes(spec.keyframes_file, latent_dim)
             else:
                 keyframes = rng_for(seed, "motion.keyframes").standard_normal(
-                    (spec.keyframes, latent_dim))
+                    (spec.keyframes, latent_dim)
+                )
         self.keyframes = np.asarray(keyframes, dtype=np.float64)
         if self.keyframes.ndim != 2 or self.keyframes.shape[1] != latent_dim:
             raise ValueError(f"keyframes must be [n, {latent_dim}]")
         self._phases = rng_for(seed, "motion.oscillate").uniform(0.0, 2.0 * np.pi, latent_dim)
         push = rng_for(seed, "motion.push").standard_normal(latent_dim)
         self.push_direction = push / np.linalg.norm(push)
-        self._walk = _WalkPath(self.keyframes[0], spec.walk, seed) \
-            if spec.path == "walk" else None
+        self._walk = _WalkPath(self.keyframes[0], spec.walk, seed) if spec.path == "walk" else None
 
     # -- base path ------------------------------------------------------------------------
     def _segment_pair(self, segment: int) -> tuple[np.ndarray, np.ndarray]:
@@ -162,8 +170,9 @@ class LatentMotion:
         t = float(ease(progress, spec.easing, spec.power))
         return slerp(a, c, t) if spec.interpolation == "slerp" else lerp(a, c, t)
 
-    def keyframe_ends(self, beats: float, jumps: int = 0
-                      ) -> tuple[np.ndarray, np.ndarray, float] | None:
+    def keyframe_ends(
+        self, beats: float, jumps: int = 0
+    ) -> tuple[np.ndarray, np.ndarray, float] | None:
         """The keyframes the path is between at ``beats`` and the eased progress from the
         first to the second (0 while holding); None off the keyframe path (walk, hold)."""
         spec = self.spec
@@ -175,11 +184,15 @@ class LatentMotion:
         a, c = self._segment_pair(int(b // length) + jumps)
         if local < spec.hold_beats or spec.transition_beats == 0:
             return a, c, 0.0
-        return a, c, float(ease((local - spec.hold_beats) / spec.transition_beats,
-                                spec.easing, spec.power))
+        return (
+            a,
+            c,
+            float(ease((local - spec.hold_beats) / spec.transition_beats, spec.easing, spec.power)),
+        )
 
-    def w_point(self, beats: float, z: np.ndarray, jumps: Sequence[tuple[float, int]] = ()
-                ) -> np.ndarray | None:
+    def w_point(
+        self, beats: float, z: np.ndarray, jumps: Sequence[tuple[float, int]] = ()
+    ) -> np.ndarray | None:
         """For motion in W: rows [z, first keyframe, second keyframe], the keyframes moved
         by the same layers (oscillation, flicker, push) as ``z``; the generator lerps the
         keyframes' ws by ``keyframe_ends``' progress. None when not on the keyframe path."""
@@ -224,9 +237,14 @@ class LatentMotion:
         beat it lands on, keyframes to move: +1 next, -1 previous, any for a random one)."""
         return int(sum(step for at, step in jumps if at <= beats))
 
-    def z_at(self, beats: float, jumps: Sequence[tuple[float, int]] = (),
-             oscillate_amount: float = 1.0, flicker_amount: float = 1.0,
-             push: float = 0.0) -> np.ndarray:
+    def z_at(
+        self,
+        beats: float,
+        jumps: Sequence[tuple[float, int]] = (),
+        oscillate_amount: float = 1.0,
+        flicker_amount: float = 1.0,
+        push: float = 0.0,
+    ) -> np.ndarray:
         """The latent vector at ``beats`` (the modulatable amounts scale the layers)."""
         z = self.base(beats, self.jumps_before(beats, jumps))
         if oscillate_amount:
@@ -245,8 +263,9 @@ class LatentMotion:
         return class_vector(self.spec.classes, self.class_dim, beats, frame, self.seed)
 
 
-def class_vector(spec: ClassSpec, class_dim: int, beats: float,
-                 frame: AnalysisFrame | None, seed: int = 0) -> np.ndarray:
+def class_vector(
+    spec: ClassSpec, class_dim: int, beats: float, frame: AnalysisFrame | None, seed: int = 0
+) -> np.ndarray:
     """The class mix at ``beats``; with ``quantize``, only its strongest class."""
     y = _class_mix(spec, class_dim, beats, frame, seed)
     if spec.quantize:
@@ -263,8 +282,9 @@ def _random_mix(class_dim: int, seed: int, index: int) -> np.ndarray:
     return weights / weights.sum()
 
 
-def _class_mix(spec: ClassSpec, class_dim: int, beats: float, frame: AnalysisFrame | None,
-               seed: int) -> np.ndarray:
+def _class_mix(
+    spec: ClassSpec, class_dim: int, beats: float, frame: AnalysisFrame | None, seed: int
+) -> np.ndarray:
     """Class mix (fixed weights), a crossfading cycle through classes or random mixes, or
     chroma -> class."""
     if spec.mode == "random":

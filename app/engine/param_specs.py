@@ -11,10 +11,12 @@ ENGINE_PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("motion.truncation", "Truncation", 0.1, 2.0, 1.0, section="Motion"),
     ParamSpec("fx.feedback.amount", "Feedback", 0.0, 0.98, 0.0, section="Feedback"),
     ParamSpec("fx.feedback.zoom", "Feedback zoom", 0.8, 1.25, 1.02, section="Feedback"),
-    ParamSpec("fx.feedback.rotate", "Feedback rotate", -20.0, 20.0, 0.0, unit="deg",
-              section="Feedback"),
-    ParamSpec("fx.kaleido.rotate", "Kaleido rotate", 0.0, 360.0, 0.0, unit="deg",
-              section="Geometry"),
+    ParamSpec(
+        "fx.feedback.rotate", "Feedback rotate", -20.0, 20.0, 0.0, unit="deg", section="Feedback"
+    ),
+    ParamSpec(
+        "fx.kaleido.rotate", "Kaleido rotate", 0.0, 360.0, 0.0, unit="deg", section="Geometry"
+    ),
     ParamSpec("fx.hue.shift", "Hue", 0.0, 360.0, 0.0, unit="deg", section="Colour"),
     ParamSpec("fx.saturation", "Saturation", 0.0, 2.0, 1.0, section="Colour"),
     ParamSpec("fx.brightness", "Brightness", 0.0, 2.0, 1.0, section="Colour"),
@@ -26,14 +28,16 @@ ENGINE_PARAMS: tuple[ParamSpec, ...] = (
 # scale); a generator without them ignores them. See generators/stylegan.py and biggan.py.
 NETWORK_PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("gan.truncation", "Truncation ψ", 0.0, 1.5, 0.7, section="Network"),
-    ParamSpec("gan.truncation.cutoff", "ψ cutoff (layers, 0 all)", 0.0, 32.0, 0.0,
-              section="Network"),
+    ParamSpec(
+        "gan.truncation.cutoff", "ψ cutoff (layers, 0 all)", 0.0, 32.0, 0.0, section="Network"
+    ),
     ParamSpec("gan.mix.coarse", "Mix B: coarse", 0.0, 1.0, 0.0, section="Network"),
     ParamSpec("gan.mix.middle", "Mix B: middle", 0.0, 1.0, 0.0, section="Network"),
     ParamSpec("gan.mix.fine", "Mix B: fine", 0.0, 1.0, 0.0, section="Network"),
     ParamSpec("gan.noise", "Noise strength", 0.0, 2.0, 1.0, section="Network"),
-    ParamSpec("gan.noise.mode", "Noise (0 const, 1 random, 2 off)", 0.0, 2.0, 0.0,
-              section="Network"),
+    ParamSpec(
+        "gan.noise.mode", "Noise (0 const, 1 random, 2 off)", 0.0, 2.0, 0.0, section="Network"
+    ),
     ParamSpec("gan.translate.x", "Input move x", -1.0, 1.0, 0.0, section="Network"),
     ParamSpec("gan.translate.y", "Input move y", -1.0, 1.0, 0.0, section="Network"),
     ParamSpec("gan.rotate", "Input rotate", -180.0, 180.0, 0.0, unit="deg", section="Network"),

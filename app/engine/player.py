@@ -28,11 +28,17 @@ from app.engine.renderer import (
     shares_latent_space,
 )
 
-FLASH_BEATS = 0.5      # a triggered flash fades out over this many beats
-MAX_FADES = 3          # crossfades running at once, each begun during the one before; an
-                       # older one is cut short (across generators each one renders)
-WORKER_TRIGGERS = ("flash", "freeze", "blackout", "next_keyframe", "previous_keyframe",
-                   "random_jump")
+FLASH_BEATS = 0.5  # a triggered flash fades out over this many beats
+MAX_FADES = 3  # crossfades running at once, each begun during the one before; an
+# older one is cut short (across generators each one renders)
+WORKER_TRIGGERS = (
+    "flash",
+    "freeze",
+    "blackout",
+    "next_keyframe",
+    "previous_keyframe",
+    "random_jump",
+)
 
 
 @dataclass
@@ -90,8 +96,13 @@ class Player:
     Any thread may call ``load``, ``trigger`` and ``set_playing``; ``render`` and
     ``replay`` run on one thread (the render thread, or a replay's)."""
 
-    def __init__(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer],
-                 size: tuple[int, int], fps: float, params: ParamStore | None = None) -> None:
+    def __init__(
+        self,
+        make_renderer: Callable[[tuple[int, int]], FrameRenderer],
+        size: tuple[int, int],
+        fps: float,
+        params: ParamStore | None = None,
+    ) -> None:
         self.make_renderer = make_renderer
         self.size = size
         self.fps = fps
@@ -102,15 +113,15 @@ class Player:
         self.stopped = False  # the transport's Stop: black frames, nothing rendered
         self._triggers: queue.SimpleQueue[str | dict] = queue.SimpleQueue()
         self._jumps: list[tuple[float, int]] = []  # pending (landing beat, step)
-        self._jumped = 0                            # steps of the jumps that have landed
+        self._jumped = 0  # steps of the jumps that have landed
         self._flash_beats: float | None = None
         self._rng = np.random.default_rng()
         self._last_frame: RenderedFrame | None = None
         self._swap: queue.SimpleQueue[tuple] = queue.SimpleQueue()
         self.on_event: Callable[[dict], None] | None = None
         self._fade: Fade | None = None
-        self.loads = 0    # patches loaded (``load`` calls) ...
-        self.landed = 0   # ... and how many of them have reached the screen
+        self.loads = 0  # patches loaded (``load`` calls) ...
+        self.landed = 0  # ... and how many of them have reached the screen
         self._landings: deque[float] = deque()  # start beats of swaps not yet on screen
         # the full-size renderer of the patch loaded last (built now: bad input fails early)
         self.latest_renderer: FrameRenderer = self._renderer_for(1.0)[0]
@@ -125,9 +136,14 @@ class Player:
             self._renderers[scale] = (renderer, renderer.new_state())
         return self._renderers[scale]
 
-    def load(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer],
-             fade_beats: float = 0.0, quantize: str = "bar", start_beats: float | None = None,
-             note: dict | None = None) -> FrameRenderer:
+    def load(
+        self,
+        make_renderer: Callable[[tuple[int, int]], FrameRenderer],
+        fade_beats: float = 0.0,
+        quantize: str = "bar",
+        start_beats: float | None = None,
+        note: dict | None = None,
+    ) -> FrameRenderer:
         """Switch to another patch: its full-size renderer is built here, on the caller's
         thread (bad input raises here, and the old patch keeps playing); the render thread
         swaps it in at its next frame without waiting. The old patch plays on to the next
@@ -157,8 +173,11 @@ class Player:
     def _take_triggers(self, analysis: AnalysisFrame, renderer: FrameRenderer) -> None:
         while not self._triggers.empty():
             item = self._triggers.get()
-            event = {**item, "t_s": analysis.shown_s} if isinstance(item, dict) else \
-                self._resolve(item, analysis, renderer)
+            event = (
+                {**item, "t_s": analysis.shown_s}
+                if isinstance(item, dict)
+                else self._resolve(item, analysis, renderer)
+            )
             self.replay(event)
         landed = [step for at, step in self._jumps if at <= analysis.beats]
         if landed:
@@ -178,10 +197,10 @@ class Player:
             event["beats"] = analysis.beats
         else:
             n = len(renderer.motion.keyframes)
-            step = {"next_keyframe": 1, "previous_keyframe": -1}.get(name) or \
-                int(self._rng.integers(1, max(2, n)))
-            at = quantize_up(analysis.beats, renderer.patch.motion.quantize,
-                             analysis.beats_per_bar)
+            step = {"next_keyframe": 1, "previous_keyframe": -1}.get(name) or int(
+                self._rng.integers(1, max(2, n))
+            )
+            at = quantize_up(analysis.beats, renderer.patch.motion.quantize, analysis.beats_per_bar)
             event.update(type="jump", trigger=name, at=at, step=step)
         return event
 
@@ -204,14 +223,18 @@ class Player:
         if self.on_event is not None:
             self.on_event(event)
 
-    def _base_params(self, analysis: AnalysisFrame,
-                     renderer: FrameRenderer) -> dict[str, float] | None:
+    def _base_params(
+        self, analysis: AnalysisFrame, renderer: FrameRenderer
+    ) -> dict[str, float] | None:
         """This frame's knob positions (the store, else the preset's), with a triggered
         flash on top; None when neither changes anything."""
         if self.params is None and self._flash_beats is None:
             return None
-        base = dict(self.params.snapshot().values) if self.params is not None \
+        base = (
+            dict(self.params.snapshot().values)
+            if self.params is not None
             else dict(renderer.base_params)
+        )
         if self._flash_beats is not None:
             fade = 1.0 - (analysis.beats - self._flash_beats) / FLASH_BEATS
             if fade <= 0.0:
@@ -226,8 +249,11 @@ class Player:
         while not self._swap.empty():
             make, renderer, fade_beats, quantize, start, note = self._swap.get()
             if start is None:
-                start = analysis.beats if quantize == "now" else \
-                    quantize_up(analysis.beats, quantize, analysis.beats_per_bar)
+                start = (
+                    analysis.beats
+                    if quantize == "now"
+                    else quantize_up(analysis.beats, quantize, analysis.beats_per_bar)
+                )
             if (fade_beats > 0 or start > analysis.beats) and self._renderers:
                 # a crossfade, or a cut waiting for its beat: the old patch plays to it
                 old = self._renderers.get(scale) or next(iter(self._renderers.values()))
@@ -238,50 +264,81 @@ class Player:
             self._jumps, self._jumped = [], 0
             self._landings.append(start)
             if self.on_event is not None and note is not None:
-                self.on_event({"type": "patch", "t_s": analysis.shown_s, "fade_beats": fade_beats,
-                               "start": start, **note})
+                self.on_event(
+                    {
+                        "type": "patch",
+                        "t_s": analysis.shown_s,
+                        "fade_beats": fade_beats,
+                        "start": start,
+                        **note,
+                    }
+                )
         while self._landings and analysis.beats >= self._landings[0]:
             self._landings.popleft()
             self.landed += 1
         renderer, state = self._renderer_for(scale)
         self._take_triggers(analysis, renderer)
-        clock = {"t_s": analysis.t_s, "beats": analysis.beats, "bpm": analysis.bpm,
-                 "bar_phase": analysis.bar_phase, "lookahead_s": analysis.lookahead_s}
+        clock = {
+            "t_s": analysis.t_s,
+            "beats": analysis.beats,
+            "bpm": analysis.bpm,
+            "bar_phase": analysis.bar_phase,
+            "lookahead_s": analysis.lookahead_s,
+        }
         if self.blackout or self.stopped:
             w, h = self.size
-            return RenderedFrame(seq=seq, image=np.zeros((h, w, 3), np.uint8),
-                                 params=self._last_frame.params if self._last_frame else {},
-                                 **clock)
+            return RenderedFrame(
+                seq=seq,
+                image=np.zeros((h, w, 3), np.uint8),
+                params=self._last_frame.params if self._last_frame else {},
+                **clock,
+            )
         if self.frozen and self._last_frame is not None:
             return replace(self._last_frame, seq=seq, **clock)
-        jumps = [(float("-inf"), self._jumped)] + self._jumps if self._jumped or self._jumps \
-            else ()
+        jumps = [(float("-inf"), self._jumped)] + self._jumps if self._jumped or self._jumps else ()
         fade = self._fade
         if fade is not None and fade.weight(analysis.beats) >= 1.0:
             self._fade = None
-        frame = self._crossfade(renderer, state, fade, analysis,
-                                self._base_params(analysis, renderer), jumps)
+        frame = self._crossfade(
+            renderer, state, fade, analysis, self._base_params(analysis, renderer), jumps
+        )
         self._last_frame = frame
         return frame
 
-    def _crossfade(self, renderer: FrameRenderer, state, fade: Fade | None,
-                   analysis: AnalysisFrame, base: dict[str, float] | None,
-                   jumps: Sequence[tuple[float, int]]) -> RenderedFrame:
+    def _crossfade(
+        self,
+        renderer: FrameRenderer,
+        state,
+        fade: Fade | None,
+        analysis: AnalysisFrame,
+        base: dict[str, float] | None,
+        jumps: Sequence[tuple[float, int]],
+    ) -> RenderedFrame:
         """``renderer``'s frame or, while ``fade`` runs, the crossfade into it from the
         outgoing patch, which may itself still be fading in from another (a motion edit
         during a preset's crossfade): the picture then goes on from the mix on screen."""
         weight = fade.weight(analysis.beats) if fade else 1.0
         if weight <= 0.0:  # before the quantised start: the outgoing patch plays on
             frame = self._outgoing(fade, analysis)
-        elif weight < 1.0 and all(shares_latent_space(f.renderer, renderer)
-                                  for f in fade.chain(analysis.beats)):
-            frame = latent_crossfade(fade.renderer, fade.state, renderer, state, weight,
-                                     analysis, self.fps, base, jumps, output_size=self.size,
-                                     old_point=self._outgoing_point(fade, analysis),
-                                     old_look=self._outgoing_look(fade, analysis))
+        elif weight < 1.0 and all(
+            shares_latent_space(f.renderer, renderer) for f in fade.chain(analysis.beats)
+        ):
+            frame = latent_crossfade(
+                fade.renderer,
+                fade.state,
+                renderer,
+                state,
+                weight,
+                analysis,
+                self.fps,
+                base,
+                jumps,
+                output_size=self.size,
+                old_point=self._outgoing_point(fade, analysis),
+                old_look=self._outgoing_look(fade, analysis),
+            )
         else:
-            frame = renderer.render(analysis, state, self.fps, base, jumps,
-                                    output_size=self.size)
+            frame = renderer.render(analysis, state, self.fps, base, jumps, output_size=self.size)
             if weight < 1.0:  # another generator: the old one on its own knobs, dissolved
                 old = self._outgoing(fade, analysis)
                 mixed = (1.0 - weight) * old.image.astype(np.float32) + weight * frame.image
@@ -292,8 +349,9 @@ class Player:
 
     def _outgoing(self, fade: Fade, analysis: AnalysisFrame) -> RenderedFrame:
         """The outgoing patch's frame, on its own knobs (and its own fade, if running)."""
-        return self._crossfade(fade.renderer, fade.state, fade.under(analysis.beats),
-                               analysis, None, ())
+        return self._crossfade(
+            fade.renderer, fade.state, fade.under(analysis.beats), analysis, None, ()
+        )
 
     def _outgoing_point(self, fade: Fade, analysis: AnalysisFrame) -> MotionPoint:
         """Where the outgoing patch is in latent space: its own motion point or, while the
@@ -302,8 +360,9 @@ class Player:
         under = fade.under(analysis.beats)
         if under is None:
             return point
-        return mix_points(self._outgoing_point(under, analysis), point,
-                          under.weight(analysis.beats))
+        return mix_points(
+            self._outgoing_point(under, analysis), point, under.weight(analysis.beats)
+        )
 
     def _outgoing_look(self, fade: Fade, analysis: AnalysisFrame) -> Look | None:
         """How the outgoing side finishes the morphed picture while the fade into it still
@@ -311,8 +370,10 @@ class Player:
         mirror or kaleidoscope keeps fading out instead of dropping out. None when the
         outgoing patch's own effects are all there is to it."""
         under = fade.under(analysis.beats)
-        if under is None or all(f.renderer.patch.effects == fade.renderer.patch.effects
-                                for f in under.chain(analysis.beats)):
+        if under is None or all(
+            f.renderer.patch.effects == fade.renderer.patch.effects
+            for f in under.chain(analysis.beats)
+        ):
             return None
         inner = self._outgoing_look(under, analysis) or self._own_look(under)
         own = self._own_look(fade)
@@ -320,17 +381,21 @@ class Player:
 
         def look(img, params):
             return (1.0 - weight) * inner(img, params) + weight * own(img, params)
+
         return look
 
     def _own_look(self, fade: Fade) -> Look:
         return lambda img, params: fade.renderer.finish(img, params, fade.state, self.fps)
 
 
-
-def play(player: Player, frames: Iterable[AnalysisFrame], events: Sequence[dict] = (),
-         apply: Callable[[dict], None] | None = None,
-         preroll: Iterable[AnalysisFrame] = (),
-         on_preroll: Callable[[int], None] = lambda done: None) -> Iterator[RenderedFrame]:
+def play(
+    player: Player,
+    frames: Iterable[AnalysisFrame],
+    events: Sequence[dict] = (),
+    apply: Callable[[dict], None] | None = None,
+    preroll: Iterable[AnalysisFrame] = (),
+    on_preroll: Callable[[int], None] = lambda done: None,
+) -> Iterator[RenderedFrame]:
     """Every frame of a render: ``preroll`` frames drawn first and not yielded (they warm
     feedback and smoothing up; ``on_preroll(done)`` after each), then one frame per
     analysis frame, each after the ``events`` (sorted by ``"t"``) up to its instant were

@@ -43,11 +43,11 @@ from app.engine.video_writer import (
     ffmpeg_exe,
 )
 
-QUEUE_S = 1.0         # encoder queue: this much picture may wait for the encoder
-AUDIO_POLL_S = 0.01   # the audio pump looks for new input this often
-AUDIO_WAIT_S = 1.0    # at stop, wait this long for the last audio before padding silence
-STALE_S = 0.25        # a frame drawn this long after its newest audio (the input is gone)
-                      # is not recorded: the outage is cut out, sound and picture stay together
+QUEUE_S = 1.0  # encoder queue: this much picture may wait for the encoder
+AUDIO_POLL_S = 0.01  # the audio pump looks for new input this often
+AUDIO_WAIT_S = 1.0  # at stop, wait this long for the last audio before padding silence
+STALE_S = 0.25  # a frame drawn this long after its newest audio (the input is gone)
+# is not recorded: the outage is cut out, sound and picture stay together
 SIDECAR_EVERY_S = 2.0
 SCHEMA_VERSION = 1
 
@@ -75,10 +75,10 @@ class FrameSlots:
 
     def __init__(self, t0_s: float, fps: float) -> None:
         self.t0_s, self.fps = t0_s, fps
-        self.next_slot = 0   # the first slot not yet written; the pending item starts there
+        self.next_slot = 0  # the first slot not yet written; the pending item starts there
         self.pending: object | None = None
-        self.repeated = 0    # slots that repeat the frame before (no frame of their own)
-        self.replaced = 0    # frames that a newer frame in the same slot replaced
+        self.repeated = 0  # slots that repeat the frame before (no frame of their own)
+        self.replaced = 0  # frames that a newer frame in the same slot replaced
         self.stale = 0
 
     def slot(self, t_s: float) -> int:
@@ -125,8 +125,9 @@ class RecordingSettings:
         if path.exists():  # a recording is never overwritten: it may be last night's set
             raise UserError(f"record '{path}': already exists (choose another name)")
         if self.quality not in QUALITY_PRESETS:
-            raise UserError(f"record quality {self.quality!r}: use one of "
-                            f"{', '.join(QUALITY_PRESETS)}")
+            raise UserError(
+                f"record quality {self.quality!r}: use one of {', '.join(QUALITY_PRESETS)}"
+            )
         problem = codec_problem(self.codec, path, self.size or render_size)
         if problem:
             raise UserError(f"record '{path}': {problem}")
@@ -159,8 +160,10 @@ class RecordingResult:
 
     def line(self) -> str:
         head = f"recording stopped: {self.error}; kept" if self.error else "recorded"
-        return (f"{head} '{self.path}' ({self.duration_s:.1f} s, {self.frames} frames, "
-                f"{self.dropped} dropped, {self.repeated} repeated)")
+        return (
+            f"{head} '{self.path}' ({self.duration_s:.1f} s, {self.frames} frames, "
+            f"{self.dropped} dropped, {self.repeated} repeated)"
+        )
 
 
 class Recorder:
@@ -171,9 +174,15 @@ class Recorder:
     recording finishes it the same way; ``on_finished(result)`` hears the end.
     """
 
-    def __init__(self, settings: RecordingSettings, render_size: tuple[int, int], fps: float,
-                 audio: AudioSource | None, info: dict | None = None,
-                 on_finished: Callable[[RecordingResult], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: RecordingSettings,
+        render_size: tuple[int, int],
+        fps: float,
+        audio: AudioSource | None,
+        info: dict | None = None,
+        on_finished: Callable[[RecordingResult], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.path = settings.path
         self.render_size = render_size
@@ -183,8 +192,9 @@ class Recorder:
         self.on_finished = on_finished
         self.mp4 = self.path.suffix.lower() == ".mp4"
         # MP4 cannot be read until it is finished: record Matroska, remux at the end
-        self.recording_path = self.path.with_name(f"{self.path.stem}.partial.mkv") \
-            if self.mp4 else self.path
+        self.recording_path = (
+            self.path.with_name(f"{self.path.stem}.partial.mkv") if self.mp4 else self.path
+        )
         self.writer: VideoWriter | None = None
         self.slots: FrameSlots | None = None
         self.t0_s = 0.0
@@ -207,9 +217,17 @@ class Recorder:
         self.slots = FrameSlots(t0_s, self.fps)
         stream = AudioStream(self.audio.sr, len(self.audio.channels)) if self.audio else None
         self.writer = VideoWriter(
-            self.recording_path, self.render_size, self.fps, stream, QUALITY_PRESETS[s.quality],
-            queue_frames=max(2, round(QUEUE_S * self.fps)), codec=s.codec, out_size=s.size,
-            container="matroska" if self.mp4 else None, low_latency=True)
+            self.recording_path,
+            self.render_size,
+            self.fps,
+            stream,
+            QUALITY_PRESETS[s.quality],
+            queue_frames=max(2, round(QUEUE_S * self.fps)),
+            codec=s.codec,
+            out_size=s.size,
+            container="matroska" if self.mp4 else None,
+            low_latency=True,
+        )
         try:
             self.writer.start()
         except WriterError as exc:
@@ -217,8 +235,7 @@ class Recorder:
         self.started_wall = time.monotonic()
         self._active = True
         self._write_sidecar("recording")
-        self._pump = threading.Thread(target=self._pump_audio, name="record-audio",
-                                      daemon=True)
+        self._pump = threading.Thread(target=self._pump_audio, name="record-audio", daemon=True)
         self._pump.start()
         return self
 
@@ -233,8 +250,11 @@ class Recorder:
     # -- the render thread -----------------------------------------------------------------
     def submit(self, frame: RenderedFrame) -> None:
         """Hand a rendered frame over (render thread; never waits)."""
-        if not self._active or frame.error is not None \
-                or frame.timings.get("analysis_age_ms", 0.0) > 1e3 * STALE_S:
+        if (
+            not self._active
+            or frame.error is not None
+            or frame.timings.get("analysis_age_ms", 0.0) > 1e3 * STALE_S
+        ):
             return
         with self._lock:
             if not self._active:
@@ -314,7 +334,8 @@ class Recorder:
                     writer.write(image, block=True, repeat=slots)
         if self.audio is not None:  # the sound ends where the picture does
             self._end_sample = self.audio.origin + round(
-                (self.t0_s + self.slots.next_slot / self.fps) * self.audio.sr)
+                (self.t0_s + self.slots.next_slot / self.fps) * self.audio.sr
+            )
         if self._pump is not None:
             self._pump.join()
         try:
@@ -325,10 +346,14 @@ class Recorder:
             self._remux()
         self.result = RecordingResult(
             path=self.path if self.mp4 and self.error is None else self.recording_path,
-            duration_s=self.slots.next_slot / self.fps, frames=writer.frames_written,
-            dropped=writer.frames_dropped, repeated=self.slots.repeated,
-            stale=self.slots.stale, audio_lost_s=self.audio_lost / self.audio.sr
-            if self.audio else 0.0, error=self.error)
+            duration_s=self.slots.next_slot / self.fps,
+            frames=writer.frames_written,
+            dropped=writer.frames_dropped,
+            repeated=self.slots.repeated,
+            stale=self.slots.stale,
+            audio_lost_s=self.audio_lost / self.audio.sr if self.audio else 0.0,
+            error=self.error,
+        )
         self._write_sidecar("stopped" if self.error else "complete")
         if self.on_finished is not None:  # before wait() returns: its notice is queued
             self.on_finished(self.result)
@@ -337,14 +362,30 @@ class Recorder:
     def _remux(self) -> None:
         """The Matroska recording into the MP4 asked for, streams copied as they are."""
         tmp = self.path.with_name(f".{self.path.stem}.remux.mp4")
-        cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-               "-i", str(self.recording_path), "-map", "0", "-c", "copy",
-               "-movflags", "+faststart", str(tmp)]
+        cmd = [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(self.recording_path),
+            "-map",
+            "0",
+            "-c",
+            "copy",
+            "-movflags",
+            "+faststart",
+            str(tmp),
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             tmp.unlink(missing_ok=True)
-            self.error = (f"MP4 remux failed ({done.stderr.strip()[-200:]}); the recording "
-                          f"is in '{self.recording_path}'")
+            self.error = (
+                f"MP4 remux failed ({done.stderr.strip()[-200:]}); the recording "
+                f"is in '{self.recording_path}'"
+            )
             return
         tmp.replace(self.path)
         self.recording_path.unlink()
@@ -353,26 +394,38 @@ class Recorder:
         """Settings, preset and counts beside the file, rewritten atomically as it goes."""
         s, w = self.settings, self.writer
         data = {
-            "schema_version": SCHEMA_VERSION, "status": status, "error": self.error,
+            "schema_version": SCHEMA_VERSION,
+            "status": status,
+            "error": self.error,
             "file": (self.path if status == "complete" else self.recording_path).name,
             "started": datetime.datetime.fromtimestamp(
-                time.time() - (time.monotonic() - self.started_wall)).isoformat(
-                    timespec="seconds"),
-            "duration_s": round(self.elapsed_s, 3), "fps": self.fps,
-            "size": list(s.size or self.render_size), "render_size": list(self.render_size),
-            "codec": s.codec, "quality": s.quality,
+                time.time() - (time.monotonic() - self.started_wall)
+            ).isoformat(timespec="seconds"),
+            "duration_s": round(self.elapsed_s, 3),
+            "fps": self.fps,
+            "size": list(s.size or self.render_size),
+            "render_size": list(self.render_size),
+            "codec": s.codec,
+            "quality": s.quality,
             "frames_written": w.frames_written if w else 0,
             "frames_dropped": w.frames_dropped if w else 0,
             "slots_repeated": self.slots.repeated if self.slots else 0,
             "frames_stale": self.slots.stale if self.slots else 0,
-            "audio": None if self.audio is None else {
-                "sr": self.audio.sr, "channels": len(self.audio.channels),
-                "lost_s": round(self.audio_lost / self.audio.sr, 4)},
-            "stream_t0_s": self.t0_s, "performance_log": performance_path(self.path).name,
-            **self.info}
+            "audio": None
+            if self.audio is None
+            else {
+                "sr": self.audio.sr,
+                "channels": len(self.audio.channels),
+                "lost_s": round(self.audio_lost / self.audio.sr, 4),
+            },
+            "stream_t0_s": self.t0_s,
+            "performance_log": performance_path(self.path).name,
+            **self.info,
+        }
         try:
-            atomic_write_text(sidecar_path(self.path),
-                              json.dumps(data, indent=2, sort_keys=True) + "\n")
+            atomic_write_text(
+                sidecar_path(self.path), json.dumps(data, indent=2, sort_keys=True) + "\n"
+            )
         except (OSError, UserError) as exc:  # a full disk: the recording is what matters
             if self.error is None and status != "recording":
                 self.error = f"sidecar not written ({describe(exc, 120)})"

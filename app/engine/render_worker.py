@@ -21,11 +21,17 @@ import numpy as np
 from app.core.mailbox import Mailbox
 from app.core.params import ParamStore
 from app.core.types import AnalysisFrame, RenderedFrame, TimedFrame
+from app.engine.auto_resolution import AutoResolution
 from app.engine.player import MAX_FADES, WORKER_TRIGGERS, Player
 from app.engine.renderer import FrameRenderer
 
-__all__ = ["RenderWorker", "AutoResolution", "WorkerStats", "advance", "MAX_FADES",
-           "WORKER_TRIGGERS"]
+__all__ = [
+    "RenderWorker",
+    "WorkerStats",
+    "advance",
+    "MAX_FADES",
+    "WORKER_TRIGGERS",
+]
 
 
 @dataclass(frozen=True)
@@ -40,76 +46,30 @@ class WorkerStats:
     internal_size: tuple[int, int]
 
 
-# Internal render sizes, as fractions of the output size, that auto-resolution steps through.
-SCALES = (1.0, 0.75, 0.5, 0.35, 0.25)
-BUDGET = 0.8          # a frame may use this much of its period before the size drops
-DOWN_AFTER = 8        # frames over budget (smoothed) before stepping down
-UP_AFTER_S = 3.0      # seconds with lots of headroom before stepping back up
-HEADROOM = 0.45       # "lots": the next size up would still fit (area ratio ~1.8)
 ALIGN_AFTER_S = 0.005  # a beat-aligned tick lands this long after the predicted crossing:
-                       # phase corrections between the decision and the tick must not push
-                       # the crossing past it (the flash would go out a frame late)
+# phase corrections between the decision and the tick must not push
+# the crossing past it (the flash would go out a frame late)
 COMPENSATION_FRAMES = 15  # render times timed before the compensation is first reported
 COMPENSATION_WINDOW = 30  # ... and how many recent ones it follows
 COMPENSATION_PERCENTILE = 90  # beat-aligned: this share of frames is ready by the beat (and
-                              # held until it); a fixed grid spreads beats over +-half a
-                              # frame anyway, so there the median render time is used
+# held until it); a fixed grid spreads beats over +-half a
+# frame anyway, so there the median render time is used
 COMPENSATION_STEP_S = 0.002  # ... and it is reported again once it moved this much
 ONSET_WAIT_S = 0.015  # after a beat-aligned tick, the next tick waits until this long past
-                      # the beat's sound (a block and a hop to hear it, the analyzer's poll):
-                      # the beat's hit then draws a frame at once instead of finding the
-                      # renderer busy with a tick that started just before it was heard
+# the beat's sound (a block and a hop to hear it, the analyzer's poll):
+# the beat's hit then draws a frame at once instead of finding the
+# renderer busy with a tick that started just before it was heard
 ONSET_MIN_GAP = 1 / 3  # an onset draws a frame at once unless the last one is more recent
 ONSET_MIN_WAIT = 1 / 4  # than this (in periods) or the next tick is nearer than this
-
-
-class AutoResolution:
-    """Chooses the internal render scale from recent render times (pure logic)."""
-
-    def __init__(self, fps: float, enabled: bool = True) -> None:
-        self.period_ms = 1e3 / fps
-        self.enabled = enabled
-        self.level = 0
-        self._smoothed: float | None = None
-        self._over = 0
-        self._under_since: float | None = None
-
-    @property
-    def scale(self) -> float:
-        return SCALES[self.level]
-
-    def update(self, render_ms: float, now_s: float) -> bool:
-        """Feed one frame's render time; returns True when the scale changed."""
-        if not self.enabled:
-            return False
-        self._smoothed = render_ms if self._smoothed is None else \
-            0.8 * self._smoothed + 0.2 * render_ms
-        if self._smoothed > BUDGET * self.period_ms:
-            self._over += 1
-            self._under_since = None
-            if self._over >= DOWN_AFTER and self.level < len(SCALES) - 1:
-                self.level += 1
-                self._over, self._smoothed = 0, None
-                return True
-            return False
-        self._over = 0
-        if self.level > 0 and self._smoothed < HEADROOM * BUDGET * self.period_ms:
-            self._under_since = now_s if self._under_since is None else self._under_since
-            if now_s - self._under_since >= UP_AFTER_S:
-                self.level -= 1
-                self._under_since, self._smoothed = None, None
-                return True
-        else:
-            self._under_since = None
-        return False
 
 
 def advance(frame: AnalysisFrame, seconds: float) -> AnalysisFrame:
     """``frame`` moved ``seconds`` later on its own tempo (beat and bar phase follow)."""
     beats = frame.beats + seconds * frame.bpm / 60.0
     bar = (frame.bar_phase + seconds * frame.bpm / 60.0 / frame.beats_per_bar) % 1.0
-    return replace(frame, t_s=frame.t_s + seconds, beats=beats, beat_phase=beats % 1.0,
-                   bar_phase=bar)
+    return replace(
+        frame, t_s=frame.t_s + seconds, beats=beats, beat_phase=beats % 1.0, bar_phase=bar
+    )
 
 
 class RenderWorker:
@@ -137,11 +97,18 @@ class RenderWorker:
     ``on_event`` hears, as do patch swaps: the performance log records them.
     """
 
-    def __init__(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer],
-                 size: tuple[int, int], analysis: Mailbox[TimedFrame], fps: float,
-                 on_frame: Callable[[RenderedFrame], None] | None = None,
-                 auto_resolution: bool = True, beat_aligned: bool = True,
-                 onset_frames: bool = True, params: ParamStore | None = None) -> None:
+    def __init__(
+        self,
+        make_renderer: Callable[[tuple[int, int]], FrameRenderer],
+        size: tuple[int, int],
+        analysis: Mailbox[TimedFrame],
+        fps: float,
+        on_frame: Callable[[RenderedFrame], None] | None = None,
+        auto_resolution: bool = True,
+        beat_aligned: bool = True,
+        onset_frames: bool = True,
+        params: ParamStore | None = None,
+    ) -> None:
         # what each frame is (built now: a bad first patch fails here)
         self.player = Player(make_renderer, size, fps, params)
         self.size = size
@@ -195,9 +162,14 @@ class RenderWorker:
         self._onsets_heard += 1
         self._wake.set()
 
-    def load(self, make_renderer: Callable[[tuple[int, int]], FrameRenderer],
-             fade_beats: float = 0.0, quantize: str = "bar", start_beats: float | None = None,
-             note: dict | None = None) -> FrameRenderer:
+    def load(
+        self,
+        make_renderer: Callable[[tuple[int, int]], FrameRenderer],
+        fade_beats: float = 0.0,
+        quantize: str = "bar",
+        start_beats: float | None = None,
+        note: dict | None = None,
+    ) -> FrameRenderer:
         """Switch to another patch (``Player.load``): built on the caller's thread, swapped
         in by the render thread at its next frame without waiting."""
         return self.player.load(make_renderer, fade_beats, quantize, start_beats, note)
@@ -255,8 +227,7 @@ class RenderWorker:
     def stopped(self) -> bool:
         return self.player.stopped
 
-    def _onset_due(self, now: float, last_tick: float, next_tick: float,
-                   period: float) -> bool:
+    def _onset_due(self, now: float, last_tick: float, next_tick: float, period: float) -> bool:
         """An onset arrived since the last frame, and drawing now keeps frames at least a
         third of a period apart and is worth it (the next tick is not about to come, and is
         not a tick placed on a predicted beat: that one is kept, the flash lands on it)."""
@@ -264,16 +235,28 @@ class RenderWorker:
         if not self.onset_frames or heard == self._onsets_answered:
             return False
         self._onsets_answered = heard
-        return not self._beat_tick_pending and now - last_tick >= ONSET_MIN_GAP * period \
+        return (
+            not self._beat_tick_pending
+            and now - last_tick >= ONSET_MIN_GAP * period
             and (self._awaiting_hit or next_tick - now >= ONSET_MIN_WAIT * period)
+        )
 
     def _analysis_now(self, now: float) -> tuple[AnalysisFrame, float]:
         """The analysis for a frame at ``now`` and its age in seconds."""
         _, timed = self.analysis.get()
         if timed is None:  # no audio yet: silence on a steady clock
-            return AnalysisFrame(t_s=now, beats=now * 2.0, bpm=120.0, beat_phase=(now * 2) % 1,
-                                 bar_phase=(now / 2) % 1, onset=0.0, is_beat=False, rms=0.0,
-                                 bands=(0.0, 0.0, 0.0), chroma=(0.0,) * 12), 0.0
+            return AnalysisFrame(
+                t_s=now,
+                beats=now * 2.0,
+                bpm=120.0,
+                beat_phase=(now * 2) % 1,
+                bar_phase=(now / 2) % 1,
+                onset=0.0,
+                is_beat=False,
+                rms=0.0,
+                bands=(0.0, 0.0, 0.0),
+                chroma=(0.0,) * 12,
+            ), 0.0
         age = now - timed.wall_s
         self._ages_ms.append(1e3 * age)
         return advance(timed.frame, age), age
@@ -315,9 +298,12 @@ class RenderWorker:
             except Exception as exc:
                 self.errors += 1
                 self.last_error = f"render: {type(exc).__name__}: {exc}"
-                frame = RenderedFrame(seq=self.rendered, t_s=now,
-                                      image=np.zeros((1, 1, 3), np.uint8),
-                                      error=self.last_error)
+                frame = RenderedFrame(
+                    seq=self.rendered,
+                    t_s=now,
+                    image=np.zeros((1, 1, 3), np.uint8),
+                    error=self.last_error,
+                )
             render_ms = 1e3 * (time.perf_counter() - t0)
             self._render_ms.append(render_ms)
             if not (self.stopped or self.blackout or self.frozen):
@@ -372,15 +358,21 @@ class RenderWorker:
 
     def _report_compensation(self) -> None:
         value = self.compensation_s()
-        if self.on_compensation is None or value is None or (
+        if (
+            self.on_compensation is None
+            or value is None
+            or (
                 self._compensation_s is not None
-                and abs(value - self._compensation_s) < COMPENSATION_STEP_S):
+                and abs(value - self._compensation_s) < COMPENSATION_STEP_S
+            )
+        ):
             return
         self._compensation_s = value
         self.on_compensation(value)
 
-    def _align_to_beat(self, analysis: AnalysisFrame, now: float, next_tick: float,
-                       period: float) -> float:
+    def _align_to_beat(
+        self, analysis: AnalysisFrame, now: float, next_tick: float, period: float
+    ) -> float:
         """Move the next tick onto the next predicted beat when that tick is the one nearest
         to it: the frame showing the beat then goes out on the beat instead of up to half a
         frame off. One interval per beat changes, by at most half a frame."""
@@ -395,12 +387,20 @@ class RenderWorker:
 
     def stats(self) -> WorkerStats:
         ticks = list(self._ticks)
-        fps = (len(ticks) - 1) / (ticks[-1] - ticks[0]) \
-            if len(ticks) > 1 and ticks[-1] > ticks[0] else 0.0
+        fps = (
+            (len(ticks) - 1) / (ticks[-1] - ticks[0])
+            if len(ticks) > 1 and ticks[-1] > ticks[0]
+            else 0.0
+        )
         render = list(self._render_ms)
         ages = list(self._ages_ms)
-        return WorkerStats(fps=fps, render_ms=float(np.mean(render)) if render else 0.0,
-                           analysis_age_ms=float(np.mean(ages)) if ages else 0.0,
-                           rendered=self.rendered, skipped=self.skipped, errors=self.errors,
-                           scale=self.auto.scale,
-                           internal_size=self.internal_size(self.auto.scale))
+        return WorkerStats(
+            fps=fps,
+            render_ms=float(np.mean(render)) if render else 0.0,
+            analysis_age_ms=float(np.mean(ages)) if ages else 0.0,
+            rendered=self.rendered,
+            skipped=self.skipped,
+            errors=self.errors,
+            scale=self.auto.scale,
+            internal_size=self.internal_size(self.auto.scale),
+        )

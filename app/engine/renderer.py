@@ -23,8 +23,14 @@ from app.core.patch import Patch
 from app.core.types import AnalysisFrame, RenderedFrame
 from app.engine.device import Placement
 from app.engine.effects import Effects, EffectsState
-from app.engine.generators import (W_PROGRESS, ControlledGenerator, Generator,
-                                   ScaledGenerator, build_generator, generator_key)
+from app.engine.generators import (
+    W_PROGRESS,
+    ControlledGenerator,
+    Generator,
+    ScaledGenerator,
+    build_generator,
+    generator_key,
+)
 from app.engine.motion import LatentMotion, slerp
 
 
@@ -54,10 +60,10 @@ def fit_to_frame(img: torch.Tensor, size: tuple[int, int], fit: str) -> torch.Te
     img = F.interpolate(img, size=(nh, nw), mode="bilinear", align_corners=False)
     if fit == "cover":
         x0, y0 = (nw - w) // 2, (nh - h) // 2
-        return img[..., y0:y0 + h, x0:x0 + w]
+        return img[..., y0 : y0 + h, x0 : x0 + w]
     out = torch.full((img.shape[0], 3, h, w), -1.0, device=img.device, dtype=img.dtype)
     x0, y0 = (w - nw) // 2, (h - nh) // 2
-    out[..., y0:y0 + nh, x0:x0 + nw] = img
+    out[..., y0 : y0 + nh, x0 : x0 + nw] = img
     return out
 
 
@@ -66,8 +72,13 @@ def to_uint8_hwc(img: torch.Tensor, size: tuple[int, int] | None = None) -> np.n
     ``size`` (W, H) when given. The picture is quantised first and upscaled as uint8 in
     channels-last layout: torch's fast path, ~4x cheaper than a float upscale and a
     quantisation at the output size (within 1 of it per pixel)."""
-    q = (img * 255.0 + 0.5).clamp_(0, 255).to(torch.uint8).cpu() \
+    q = (
+        (img * 255.0 + 0.5)
+        .clamp_(0, 255)
+        .to(torch.uint8)
+        .cpu()
         .contiguous(memory_format=torch.channels_last)
+    )
     if size is not None and q.shape[-2:] != (size[1], size[0]):
         q = F.interpolate(q, size=(size[1], size[0]), mode="bilinear", align_corners=False)
     return q[0].permute(1, 2, 0).contiguous().numpy()
@@ -76,30 +87,45 @@ def to_uint8_hwc(img: torch.Tensor, size: tuple[int, int] | None = None) -> np.n
 class FrameRenderer:
     """Renders frames of one patch at one size with one generator."""
 
-    def __init__(self, patch: Patch, registry: ParamRegistry, size: tuple[int, int],
-                 placement: Placement, seed: int | None = None,
-                 preset_dir: Path | None = None, generator: Generator | None = None) -> None:
+    def __init__(
+        self,
+        patch: Patch,
+        registry: ParamRegistry,
+        size: tuple[int, int],
+        placement: Placement,
+        seed: int | None = None,
+        preset_dir: Path | None = None,
+        generator: Generator | None = None,
+    ) -> None:
         self.patch = patch
         self.size = size
         self.placement = placement
         self.seed = patch.seed if seed is None else seed
-        self.generator = generator or build_generator(patch.generator, size, placement,
-                                                      self.seed, preset_dir)
+        self.generator = generator or build_generator(
+            patch.generator, size, placement, self.seed, preset_dir
+        )
         self.generator_key = generator_key(patch.generator, self.seed, preset_dir)
         motion_spec = patch.motion
         if motion_spec.keyframes_file and preset_dir is not None:
             kf = Path(motion_spec.keyframes_file)
             if not kf.is_absolute() and not kf.exists():
                 motion_spec = motion_spec.model_copy(
-                    update={"keyframes_file": str(preset_dir / kf)})
-        self.motion = LatentMotion(motion_spec, self.generator.latent_dim, self.seed,
-                                   self.generator.class_dim, beats_per_bar=patch.beats_per_bar)
+                    update={"keyframes_file": str(preset_dir / kf)}
+                )
+        self.motion = LatentMotion(
+            motion_spec,
+            self.generator.latent_dim,
+            self.seed,
+            self.generator.class_dim,
+            beats_per_bar=patch.beats_per_bar,
+        )
         self.modulator = Modulator(patch.routes, registry)
         self.w_motion = motion_spec.space == "w" and getattr(self.generator, "w_space", False)
         # a generator that draws small and upscales hands over its small picture: the
         # effects run at that size and the frame is upscaled once, after them
-        self.scaled = isinstance(self.generator, ScaledGenerator) and \
-            self.generator.native_size == tuple(size)
+        self.scaled = isinstance(
+            self.generator, ScaledGenerator
+        ) and self.generator.native_size == tuple(size)
         self.work_size = self.generator.internal_size if self.scaled else tuple(size)
         self.effects = Effects(patch.effects, self.work_size, placement)
         self.base_params = {**registry.defaults(), **patch.params}
@@ -107,35 +133,44 @@ class FrameRenderer:
     def new_state(self) -> RenderState:
         return RenderState(modulation=self.modulator.new_state())
 
-    def effective_params(self, analysis: AnalysisFrame, state: RenderState,
-                         base: Mapping[str, float] | None = None) -> dict[str, float]:
+    def effective_params(
+        self, analysis: AnalysisFrame, state: RenderState, base: Mapping[str, float] | None = None
+    ) -> dict[str, float]:
         """Base values with modulation applied (advances the smoothing state)."""
         return self.modulator.evaluate(base or self.base_params, analysis, state.modulation)
 
-    def motion_point(self, analysis: AnalysisFrame, state: RenderState,
-                     base: Mapping[str, float] | None = None,
-                     jumps: Sequence[tuple[float, int]] = ()
-                     ) -> tuple[dict[str, float], np.ndarray, np.ndarray | None]:
+    def motion_point(
+        self,
+        analysis: AnalysisFrame,
+        state: RenderState,
+        base: Mapping[str, float] | None = None,
+        jumps: Sequence[tuple[float, int]] = (),
+    ) -> tuple[dict[str, float], np.ndarray, np.ndarray | None]:
         """This frame's parameters (advances the smoothing), latent vector before
         truncation, and class vector (None for unconditional generators). With motion in
         W on a generator that has a W space, the latent is the rows of
         ``LatentMotion.w_point`` and ``params[W_PROGRESS]`` the progress between them."""
         params = self.effective_params(analysis, state, base)
-        z = self.motion.z_at(analysis.beats, jumps,
-                             oscillate_amount=params["motion.oscillate.amount"],
-                             flicker_amount=params["motion.flicker.amount"],
-                             push=params["motion.push"])
+        z = self.motion.z_at(
+            analysis.beats,
+            jumps,
+            oscillate_amount=params["motion.oscillate.amount"],
+            flicker_amount=params["motion.flicker.amount"],
+            push=params["motion.push"],
+        )
         if self.w_motion:
             rows = self.motion.w_point(analysis.beats, z, jumps)
             if rows is not None:
-                ends = self.motion.keyframe_ends(analysis.beats,
-                                                 self.motion.jumps_before(analysis.beats, jumps))
+                ends = self.motion.keyframe_ends(
+                    analysis.beats, self.motion.jumps_before(analysis.beats, jumps)
+                )
                 params[W_PROGRESS] = ends[2]
                 z = rows
         return params, z, self.motion.y_at(analysis.beats, analysis)
 
-    def generate(self, z: np.ndarray, y: np.ndarray | None,
-                 params: Mapping[str, float]) -> torch.Tensor:
+    def generate(
+        self, z: np.ndarray, y: np.ndarray | None, params: Mapping[str, float]
+    ) -> torch.Tensor:
         """The generator's picture of ``z`` (truncated by the parameter), fitted to the
         frame at ``work_size``: [1, 3, h, w] in [0, 1]. A latent of rows (motion in W) goes
         to the generator whole when it lerps in W, else its first row (the z point)."""
@@ -146,14 +181,16 @@ class FrameRenderer:
         if self.scaled:
             img = self.generator.draw(zt, yt)
         elif isinstance(self.generator, ControlledGenerator):
-            img = fit_to_frame(self.generator.draw_with(zt, yt, params), self.size,
-                               self.patch.generator.fit)
+            img = fit_to_frame(
+                self.generator.draw_with(zt, yt, params), self.size, self.patch.generator.fit
+            )
         else:
             img = fit_to_frame(self.generator(zt, yt), self.size, self.patch.generator.fit)
         return (img.to(self.placement.dtype) + 1.0) * 0.5
 
-    def finish(self, img: torch.Tensor, params: Mapping[str, float], state: RenderState,
-               fps: float) -> torch.Tensor:
+    def finish(
+        self, img: torch.Tensor, params: Mapping[str, float], state: RenderState, fps: float
+    ) -> torch.Tensor:
         """Effects, at ``work_size`` (``pixels`` upscales the result once)."""
         return self.effects.apply(img, params, state.effects, fps)
 
@@ -162,26 +199,48 @@ class FrameRenderer:
         (auto-resolution renders small) or the renderer's size."""
         return to_uint8_hwc(img, output_size or self.size)
 
-    def frame(self, analysis: AnalysisFrame, state: RenderState, pixels: np.ndarray,
-              params: dict[str, float], z: np.ndarray, times: Sequence[float]) -> RenderedFrame:
+    def frame(
+        self,
+        analysis: AnalysisFrame,
+        state: RenderState,
+        pixels: np.ndarray,
+        params: dict[str, float],
+        z: np.ndarray,
+        times: Sequence[float],
+    ) -> RenderedFrame:
         """Wrap finished pixels as this renderer's next frame (``times``: perf_counter at
         the start, after motion, after the generator, at the end)."""
         t0, t1, t2, t3 = times
-        frame = RenderedFrame(seq=state.seq, t_s=analysis.t_s, image=pixels, beats=analysis.beats,
-                              bpm=analysis.bpm, bar_phase=analysis.bar_phase,
-                              params=params, latent=z if z.ndim == 1 else z[0],
-                              lookahead_s=analysis.lookahead_s,
-                              timings={
-            "motion_ms": 1e3 * (t1 - t0), "generate_ms": 1e3 * (t2 - t1),
-            "effects_ms": 1e3 * (t3 - t2), "total_ms": 1e3 * (t3 - t0)})
+        frame = RenderedFrame(
+            seq=state.seq,
+            t_s=analysis.t_s,
+            image=pixels,
+            beats=analysis.beats,
+            bpm=analysis.bpm,
+            bar_phase=analysis.bar_phase,
+            params=params,
+            latent=z if z.ndim == 1 else z[0],
+            lookahead_s=analysis.lookahead_s,
+            timings={
+                "motion_ms": 1e3 * (t1 - t0),
+                "generate_ms": 1e3 * (t2 - t1),
+                "effects_ms": 1e3 * (t3 - t2),
+                "total_ms": 1e3 * (t3 - t0),
+            },
+        )
         state.seq += 1
         return frame
 
     @torch.inference_mode()
-    def render(self, analysis: AnalysisFrame, state: RenderState, fps: float,
-               base: Mapping[str, float] | None = None,
-               jumps: Sequence[tuple[float, int]] = (),
-               output_size: tuple[int, int] | None = None) -> RenderedFrame:
+    def render(
+        self,
+        analysis: AnalysisFrame,
+        state: RenderState,
+        fps: float,
+        base: Mapping[str, float] | None = None,
+        jumps: Sequence[tuple[float, int]] = (),
+        output_size: tuple[int, int] | None = None,
+    ) -> RenderedFrame:
         """One frame at ``analysis.t_s``; advances ``state``. ``output_size`` upscales the
         finished frame (auto-resolution renders small and shows it at the output size)."""
         t0 = time.perf_counter()
@@ -196,8 +255,11 @@ class FrameRenderer:
 def shares_latent_space(old: FrameRenderer, new: FrameRenderer) -> bool:
     """Whether a crossfade from ``old`` to ``new`` can move through latent space: the same
     generator (weights) drawing at the same size."""
-    return old.generator_key == new.generator_key and old.size == new.size \
+    return (
+        old.generator_key == new.generator_key
+        and old.size == new.size
         and old.work_size == new.work_size
+    )
 
 
 MotionPoint = tuple[dict[str, float], np.ndarray, "np.ndarray | None"]
@@ -221,13 +283,20 @@ def mix_points(a: MotionPoint, b: MotionPoint, weight: float) -> MotionPoint:
 
 
 @torch.inference_mode()
-def latent_crossfade(old: FrameRenderer, old_state: RenderState, new: FrameRenderer,
-                     new_state: RenderState, weight: float, analysis: AnalysisFrame,
-                     fps: float, base: Mapping[str, float] | None = None,
-                     jumps: Sequence[tuple[float, int]] = (),
-                     output_size: tuple[int, int] | None = None,
-                     old_point: MotionPoint | None = None,
-                     old_look: Look | None = None) -> RenderedFrame:
+def latent_crossfade(
+    old: FrameRenderer,
+    old_state: RenderState,
+    new: FrameRenderer,
+    new_state: RenderState,
+    weight: float,
+    analysis: AnalysisFrame,
+    fps: float,
+    base: Mapping[str, float] | None = None,
+    jumps: Sequence[tuple[float, int]] = (),
+    output_size: tuple[int, int] | None = None,
+    old_point: MotionPoint | None = None,
+    old_look: Look | None = None,
+) -> RenderedFrame:
     """A frame ``weight`` of the way from ``old`` to ``new`` (both playing the same
     generator): the latent vectors slerp, class vectors and parameter values mix, and the
     generator runs once, so the picture morphs instead of dissolving. Structural effects
@@ -240,8 +309,7 @@ def latent_crossfade(old: FrameRenderer, old_state: RenderState, new: FrameRende
     t0 = time.perf_counter()
     if old_point is None:
         old_point = old.motion_point(analysis, old_state)
-    params, z, y = mix_points(old_point, new.motion_point(analysis, new_state, base, jumps),
-                              weight)
+    params, z, y = mix_points(old_point, new.motion_point(analysis, new_state, base, jumps), weight)
     t1 = time.perf_counter()
     img = new.generate(z, y, params)
     t2 = time.perf_counter()

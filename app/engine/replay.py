@@ -82,26 +82,33 @@ def load_performance(path: Path) -> Performance:
         raise UserError(f"--replay '{path}': not a latentvj performance log (no header line)")
     header = records[0]
     if header.get("schema_version") != SCHEMA_VERSION:
-        raise UserError(f"--replay '{path}': schema_version {header.get('schema_version')!r} "
-                        f"is not {SCHEMA_VERSION}")
+        raise UserError(
+            f"--replay '{path}': schema_version {header.get('schema_version')!r} "
+            f"is not {SCHEMA_VERSION}"
+        )
     clocks = [r for r in records[1:] if r.get("type") == "clock"]
     if not clocks:
         raise UserError(f"--replay '{path}': holds no frames (the recording was empty)")
-    clock = {key: np.array([c[key] for c in clocks], dtype=np.float64)
-             for key in ("t", "beats", "bpm", "bar_phase")}
-    events = sorted((r for r in records[1:] if r.get("type") != "clock"),
-                    key=lambda r: r["t"])
+    clock = {
+        key: np.array([c[key] for c in clocks], dtype=np.float64)
+        for key in ("t", "beats", "bpm", "bar_phase")
+    }
+    events = sorted((r for r in records[1:] if r.get("type") != "clock"), key=lambda r: r["t"])
     return Performance(path, header, events, clock)
 
 
-def musical_time(perf: Performance, t: np.ndarray, beats_per_bar: int
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def musical_time(
+    perf: Performance, t: np.ndarray, beats_per_bar: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(beats, bpm, bar phase) at times ``t`` from the logged clock: beats and tempo
     interpolated between live frames, the bar phase carried from the frame before. Before
     the first live frame (the replay's pre-roll) the clock runs back at its first tempo."""
     c = perf.clock
-    beats = np.where(t < c["t"][0], c["beats"][0] + (t - c["t"][0]) * c["bpm"][0] / 60.0,
-                     np.interp(t, c["t"], c["beats"]))
+    beats = np.where(
+        t < c["t"][0],
+        c["beats"][0] + (t - c["t"][0]) * c["bpm"][0] / 60.0,
+        np.interp(t, c["t"], c["beats"]),
+    )
     bpm = np.interp(t, c["t"], c["bpm"])
     i = np.clip(np.searchsorted(c["t"], t, side="right") - 1, 0, len(c["t"]) - 1)
     bar = (c["bar_phase"][i] + (beats - c["beats"][i]) / beats_per_bar) % 1.0
@@ -132,8 +139,10 @@ class ReplayJob:
         self.patch = self._patch(self.perf.header, "header")
         self.duration_s = self.perf.duration_s
         if req.clip.duration_s + 0.1 < self.duration_s:
-            raise UserError(f"audio '{req.clip.name}': {req.clip.duration_s:.2f} s, shorter "
-                            f"than the performance ({self.duration_s:.2f} s)")
+            raise UserError(
+                f"audio '{req.clip.name}': {req.clip.duration_s:.2f} s, shorter "
+                f"than the performance ({self.duration_s:.2f} s)"
+            )
         self.n_frames = frame_count(min(self.duration_s, req.clip.duration_s), req.fps)
         self.preroll_frames = frame_count(PREROLL_S, req.fps)
         try:
@@ -142,22 +151,30 @@ class ReplayJob:
             raise UserError(f"--replay '{req.log}': {exc}") from None
         self.store = ParamStore(req.registry, params)
         self.track = AnalysisTrack(analyze(req.clip), self.patch.beats_per_bar)
-        self.player = Player(self._factory(self.patch, self.perf.header["preset_dir"]),
-                             req.size, req.fps, params=self.store)
+        self.player = Player(
+            self._factory(self.patch, self.perf.header["preset_dir"]),
+            req.size,
+            req.fps,
+            params=self.store,
+        )
 
     def _patch(self, record: dict, where: str) -> Patch:
         try:
             return Patch.model_validate(record["patch"])
         except (KeyError, ValidationError) as exc:
-            raise UserError(f"--replay '{self.req.log}': {where}: not a valid patch "
-                            f"({str(exc).splitlines()[0]})") from None
+            raise UserError(
+                f"--replay '{self.req.log}': {where}: not a valid patch "
+                f"({str(exc).splitlines()[0]})"
+            ) from None
 
     def _factory(self, patch: Patch, preset_dir: str):
         req = self.req
 
         def make(size: tuple[int, int]) -> FrameRenderer:
-            return FrameRenderer(patch, req.registry, size, req.placement,
-                                 preset_dir=Path(preset_dir))
+            return FrameRenderer(
+                patch, req.registry, size, req.placement, preset_dir=Path(preset_dir)
+            )
+
         return make
 
     def analysis(self, start_s: float, count: int) -> list[AnalysisFrame]:
@@ -168,9 +185,17 @@ class ReplayJob:
         beats, bpm, bar = musical_time(self.perf, t, self.patch.beats_per_bar)
         before = np.concatenate([beats[:1] - 1e-9, beats[:-1]])
         hits = np.floor(beats) > np.floor(before)
-        return [replace(f, beats=float(b), bpm=float(p), beat_phase=float(b % 1.0),
-                        bar_phase=float(r), is_beat=bool(h))
-                for f, b, p, r, h in zip(frames, beats, bpm, bar, hits)]
+        return [
+            replace(
+                f,
+                beats=float(b),
+                bpm=float(p),
+                beat_phase=float(b % 1.0),
+                bar_phase=float(r),
+                is_beat=bool(h),
+            )
+            for f, b, p, r, h in zip(frames, beats, bpm, bar, hits)
+        ]
 
     def _apply(self, event: dict) -> None:
         kind = event["type"]
@@ -181,13 +206,16 @@ class ReplayJob:
             self.player.replay(event)
         elif kind == "patch":
             patch = self._patch(event, f"patch at {event['t']:.3f} s")
-            self.player.load(self._factory(patch, event["preset_dir"]),
-                             float(event.get("fade_beats", 0.0)),
-                             start_beats=float(event["start"]))
+            self.player.load(
+                self._factory(patch, event["preset_dir"]),
+                float(event.get("fade_beats", 0.0)),
+                start_beats=float(event["start"]),
+            )
         # "tempo" events are in the logged clock already
 
-    def frames(self, on_preroll: Callable[[int], None] = lambda done: None
-               ) -> Iterator[RenderedFrame]:
+    def frames(
+        self, on_preroll: Callable[[int], None] = lambda done: None
+    ) -> Iterator[RenderedFrame]:
         """Every frame of the replay, in order (events up to a frame's instant apply to
         it, as live they applied to the first frame drawn after them).
 
@@ -196,9 +224,14 @@ class ReplayJob:
         the logged clock run back, silence) so its first frame is warm too;
         ``on_preroll(done)`` after each of those."""
         preroll = self.preroll_frames
-        yield from play(self.player, self.analysis(0.0, self.n_frames), self.perf.events,
-                        self._apply, self.analysis(-preroll / self.req.fps, preroll),
-                        on_preroll)
+        yield from play(
+            self.player,
+            self.analysis(0.0, self.n_frames),
+            self.perf.events,
+            self._apply,
+            self.analysis(-preroll / self.req.fps, preroll),
+            on_preroll,
+        )
 
     def run(self, on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
         """Render to ``req.output``; ``on_progress(done, total)`` after each frame drawn,
@@ -206,9 +239,22 @@ class ReplayJob:
         req = self.req
         on_preroll, on_encoded = split_progress(on_progress, self.preroll_frames, self.n_frames)
         t_start = time.perf_counter()
-        generate_s = encode_video(self.frames(on_preroll), self.n_frames, req.output, req.size,
-                                  req.fps, req.encoder, req.clip, 0.0, on_encoded)
-        return RenderResult(output=req.output, frames=self.n_frames,
-                            duration_s=self.n_frames / req.fps,
-                            wall_s=time.perf_counter() - t_start, generate_s=generate_s,
-                            bpm=float(np.median(self.perf.clock["bpm"])))
+        generate_s = encode_video(
+            self.frames(on_preroll),
+            self.n_frames,
+            req.output,
+            req.size,
+            req.fps,
+            req.encoder,
+            req.clip,
+            0.0,
+            on_encoded,
+        )
+        return RenderResult(
+            output=req.output,
+            frames=self.n_frames,
+            duration_s=self.n_frames / req.fps,
+            wall_s=time.perf_counter() - t_start,
+            generate_s=generate_s,
+            bpm=float(np.median(self.perf.clock["bpm"])),
+        )

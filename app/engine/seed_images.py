@@ -26,8 +26,9 @@ def latent_images(renderer: FrameRenderer, vectors: Iterable[np.ndarray]) -> Ite
         yield to_uint8_hwc(renderer.generate(np.asarray(z, dtype=np.float64), y, params))
 
 
-def seed_images(renderer: FrameRenderer, seeds: Iterable[int]
-                ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+def seed_images(
+    renderer: FrameRenderer, seeds: Iterable[int]
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """(seed, latent vector, picture) for each seed."""
     for seed in seeds:
         z = seed_vector(seed, renderer.generator.latent_dim)
@@ -41,8 +42,17 @@ def patch_still(renderer: FrameRenderer, beats: float, bpm: float = 120.0) -> np
     from app.core.types import AnalysisFrame
 
     bar = renderer.patch.beats_per_bar
-    frame = AnalysisFrame(t_s=beats * 60.0 / bpm, beats=beats, bpm=bpm,
-                          beat_phase=beats % 1.0, bar_phase=(beats / bar) % 1.0, onset=0.0,
-                          is_beat=False, rms=0.0, bands=(0.0, 0.0, 0.0), chroma=(0.0,) * 12,
-                          beats_per_bar=bar)
+    frame = AnalysisFrame(
+        t_s=beats * 60.0 / bpm,
+        beats=beats,
+        bpm=bpm,
+        beat_phase=beats % 1.0,
+        bar_phase=(beats / bar) % 1.0,
+        onset=0.0,
+        is_beat=False,
+        rms=0.0,
+        bands=(0.0, 0.0, 0.0),
+        chroma=(0.0,) * 12,
+        beats_per_bar=bar,
+    )
     return renderer.render(frame, renderer.new_state(), fps=30.0).image

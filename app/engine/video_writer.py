@@ -91,8 +91,9 @@ def ffmpeg_exe() -> str:
 @functools.cache
 def offered_codecs() -> tuple[str, ...]:
     """The codecs of CODECS whose encoder the bundled ffmpeg has (``ffmpeg -encoders``)."""
-    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-encoders"], capture_output=True,
-                         text=True, check=False).stdout
+    out = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-encoders"], capture_output=True, text=True, check=False
+    ).stdout
     encoders = set(re.findall(r"^\s*[VAS][\w.]{5}\s+(\S+)", out, re.MULTILINE))
     return tuple(name for name, codec in CODECS.items() if codec.encoder in encoders)
 
@@ -129,12 +130,20 @@ class VideoWriter:
     the container follows the file's suffix (or ``container``). ``audio`` is a file to mux
     (offline) or an AudioStream fed with ``write_audio`` (live)."""
 
-    def __init__(self, path: str | Path, size: tuple[int, int], fps: float,
-                 audio: str | Path | AudioStream | None = None,
-                 settings: EncoderSettings = QUALITY_PRESETS["standard"],
-                 queue_frames: int = 8, codec: str = "h264",
-                 out_size: tuple[int, int] | None = None, container: str | None = None,
-                 low_latency: bool = False, audio_transport: str = DEFAULT_TRANSPORT) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        size: tuple[int, int],
+        fps: float,
+        audio: str | Path | AudioStream | None = None,
+        settings: EncoderSettings = QUALITY_PRESETS["standard"],
+        queue_frames: int = 8,
+        codec: str = "h264",
+        out_size: tuple[int, int] | None = None,
+        container: str | None = None,
+        low_latency: bool = False,
+        audio_transport: str = DEFAULT_TRANSPORT,
+    ) -> None:
         self.path = Path(path)
         self.size = size
         self.out_size = out_size or size
@@ -144,14 +153,12 @@ class VideoWriter:
         self.codec = CODECS[codec]
         self.container = container or CONTAINERS.get(self.path.suffix.lower(), "matroska")
         self.low_latency = low_latency
-        self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(
-            maxsize=queue_frames)
+        self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=queue_frames)
         self._thread = threading.Thread(target=self._run, name="video-writer", daemon=True)
         self._error: BaseException | None = None
         self._stderr: collections.deque[str] = collections.deque(maxlen=20)
         self._proc: subprocess.Popen | None = None
-        self._audio_link = AudioLink(audio_transport) if isinstance(audio, AudioStream) \
-            else None
+        self._audio_link = AudioLink(audio_transport) if isinstance(audio, AudioStream) else None
         self.frames_written = 0
         self.frames_dropped = 0
         self._owed = 0  # slots of dropped frames, filled by the next frame that gets in
@@ -160,8 +167,16 @@ class VideoWriter:
     # -- the ffmpeg command ----------------------------------------------------------------
     def _audio_input(self) -> list[str]:
         if isinstance(self.audio, AudioStream):
-            return ["-f", "f32le", "-ar", str(self.audio.sr), "-ac", str(self.audio.channels),
-                    "-i", "pipe:AUDIO"]
+            return [
+                "-f",
+                "f32le",
+                "-ar",
+                str(self.audio.sr),
+                "-ac",
+                str(self.audio.channels),
+                "-i",
+                "pipe:AUDIO",
+            ]
         return [] if self.audio is None else ["-i", str(self.audio)]
 
     def _audio_output(self) -> list[str]:
@@ -174,17 +189,41 @@ class VideoWriter:
 
     def command(self) -> list[str]:
         w, h = self.size
-        cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}",
-               "-framerate", f"{self.fps:g}", "-i", "pipe:0", *self._audio_input(),
-               "-map", "0:v"]
+        cmd = [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{w}x{h}",
+            "-framerate",
+            f"{self.fps:g}",
+            "-i",
+            "pipe:0",
+            *self._audio_input(),
+            "-map",
+            "0:v",
+        ]
         if self.audio is not None:
             cmd += ["-map", "1:a"]
         if self.out_size != self.size:
             cmd += ["-vf", f"scale={self.out_size[0]}:{self.out_size[1]}:flags=bicubic"]
-        cmd += ["-c:v", self.codec.encoder, "-pix_fmt", self.codec.pix_fmt,
-                *self.codec.video_args(self.settings, self.low_latency),
-                *self._audio_output(), "-f", self.container]
+        cmd += [
+            "-c:v",
+            self.codec.encoder,
+            "-pix_fmt",
+            self.codec.pix_fmt,
+            *self.codec.video_args(self.settings, self.low_latency),
+            *self._audio_output(),
+            "-f",
+            self.container,
+        ]
         if self.container == "matroska":
             cmd += ["-cluster_time_limit", str(CLUSTER_MS), "-flush_packets", "1"]
         elif self.container == "mp4":
@@ -199,15 +238,21 @@ class VideoWriter:
             url, pass_fds = self._audio_link.open()
             cmd[cmd.index("pipe:AUDIO")] = url
         try:
-            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.PIPE, pass_fds=pass_fds)
+            self._proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                pass_fds=pass_fds,
+            )
         except OSError as exc:
             raise WriterError(f"cannot start ffmpeg: {describe(exc, 200)}") from None
         finally:
             if self._audio_link is not None:
                 self._audio_link.started()
-        self._stderr_thread = threading.Thread(target=self._read_stderr, name="ffmpeg-log",
-                                               daemon=True)
+        self._stderr_thread = threading.Thread(
+            target=self._read_stderr, name="ffmpeg-log", daemon=True
+        )
         self._stderr_thread.start()
         self._thread.start()
         return self
@@ -258,8 +303,11 @@ class VideoWriter:
         said = "; ".join(list(self._stderr)[-2:])
         if said:
             return said
-        return describe(self._error, 300) if self._error else \
-            f"ffmpeg exited with code {proc.returncode}"
+        return (
+            describe(self._error, 300)
+            if self._error
+            else f"ffmpeg exited with code {proc.returncode}"
+        )
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:
@@ -272,8 +320,10 @@ class VideoWriter:
         picture stay in sync). Raises WriterError if ffmpeg failed."""
         self._raise_if_failed()
         if frame.shape != (self.size[1], self.size[0], 3) or frame.dtype != np.uint8:
-            raise ValueError(f"frame {frame.shape} {frame.dtype} does not match "
-                             f"{self.size[0]}x{self.size[1]} rgb uint8")
+            raise ValueError(
+                f"frame {frame.shape} {frame.dtype} does not match "
+                f"{self.size[0]}x{self.size[1]} rgb uint8"
+            )
         while True:
             try:
                 self._queue.put((frame, repeat + self._owed), timeout=0.2 if block else 0)
@@ -290,8 +340,9 @@ class VideoWriter:
         """Stream [frames, channels] float32 audio (one thread; blocks while ffmpeg is
         behind). Raises WriterError when ffmpeg has gone."""
         try:
-            self._audio_link.send(np.ascontiguousarray(samples, dtype=np.float32).tobytes(),
-                                  alive=self._ffmpeg_alive)
+            self._audio_link.send(
+                np.ascontiguousarray(samples, dtype=np.float32).tobytes(), alive=self._ffmpeg_alive
+            )
         except OSError as exc:  # ffmpeg is gone or going: failure() waits for why
             self._error = self._error or exc
             raise WriterError(f"sound to ffmpeg: {describe(exc)}") from None

@@ -55,6 +55,15 @@ def binding_model():
     return Binding
 
 
-__all__ = ["InputTap", "LiveEngine", "LiveOptions", "LiveStatus", "MidiState",
-           "binding_model", "built_in_looks", "input_device_names", "launcher_layout",
-           "midi_learn_targets"]
+__all__ = [
+    "InputTap",
+    "LiveEngine",
+    "LiveOptions",
+    "LiveStatus",
+    "MidiState",
+    "binding_model",
+    "built_in_looks",
+    "input_device_names",
+    "launcher_layout",
+    "midi_learn_targets",
+]

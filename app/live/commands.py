@@ -12,9 +12,14 @@ from app.core.errors import UserError
 if TYPE_CHECKING:
     from .engine import LiveEngine
 
-PICTURE_WORDS = {"flash": "flash", "freeze": "freeze", "blackout": "blackout",
-                 "next": "next_keyframe", "previous": "previous_keyframe",
-                 "random": "random_jump"}
+PICTURE_WORDS = {
+    "flash": "flash",
+    "freeze": "freeze",
+    "blackout": "blackout",
+    "next": "next_keyframe",
+    "previous": "previous_keyframe",
+    "random": "random_jump",
+}
 LEARN_WORDS = ("learn", "commit", "cancel", "unbind", "save-map")
 
 
@@ -104,5 +109,7 @@ class LiveCommands:
         elif name == "save-map" and len(rest) == 1:
             midi.save_map(path=Path(rest[0]))
         else:
-            raise ValueError(f"{line!r}: learn TARGET [ARGUMENT], commit, cancel (while "
-                             f"learning), unbind TARGET [ARGUMENT], save-map FILE")
+            raise ValueError(
+                f"{line!r}: learn TARGET [ARGUMENT], commit, cancel (while "
+                f"learning), unbind TARGET [ARGUMENT], save-map FILE"
+            )

@@ -50,10 +50,15 @@ class LiveEngine:
         self._notices: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
         self._window_requests: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.generators = GeneratorCache()
-        self.edits = PatchEdits(self.registry, self.generators,
-                                resolve_placement(options.device), options.preset,
-                                options.model, self.notify,
-                                on_preset=lambda patch: self.midi.apply_preset(patch))
+        self.edits = PatchEdits(
+            self.registry,
+            self.generators,
+            resolve_placement(options.device),
+            options.preset,
+            options.model,
+            self.notify,
+            on_preset=lambda patch: self.midi.apply_preset(patch),
+        )
         self.store = self.edits.store
         self.midi = LiveMidi(self.registry, self.store, self.rig, options.midi_map, self.notify)
         if options.midi:
@@ -64,8 +69,12 @@ class LiveEngine:
         self.analyzer = self.analysis = self.worker = None
         self._tap: InputTap | None = None
         self.launcher = Launcher(
-            self.load_preset, lambda path, size: self.edits.still(path, size, THUMB_BEATS),
-            self.edits.pending_preset, user_presets_dir(), SHIPPED_PRESETS_DIR)
+            self.load_preset,
+            lambda path, size: self.edits.still(path, size, THUMB_BEATS),
+            self.edits.pending_preset,
+            user_presets_dir(),
+            SHIPPED_PRESETS_DIR,
+        )
         self.recordings = LiveRecording(self)
         self.commands = LiveCommands(self)
         self.render_compensation_s = 0.0  # the render worker's part of the lookahead
@@ -76,10 +85,15 @@ class LiveEngine:
 
         o = self.options
         self._start_analysis(self._open_audio(o.audio_device, o.play))
-        self.worker = RenderWorker(self.edits.renderer_factory(), o.size,
-                                   self.analysis.latest, o.fps,
-                                   on_frame=self.recordings.on_frame,
-                                   auto_resolution=o.auto_resolution, params=self.store)
+        self.worker = RenderWorker(
+            self.edits.renderer_factory(),
+            o.size,
+            self.analysis.latest,
+            o.fps,
+            on_frame=self.recordings.on_frame,
+            auto_resolution=o.auto_resolution,
+            params=self.store,
+        )
         self.worker.on_compensation = self._compensate
         self.edits.attach(self.worker)
         self.worker.start()
@@ -96,8 +110,12 @@ class LiveEngine:
 
     def _start_midi(self, patterns: list[str]) -> None:
         # tempo commands go to whichever analyzer is current (switch_input replaces it)
-        self.midi.start(patterns, lambda command: self.analyzer.submit(command),
-                        self.commands.on_trigger, self.patch)
+        self.midi.start(
+            patterns,
+            lambda command: self.analyzer.submit(command),
+            self.commands.on_trigger,
+            self.patch,
+        )
 
     def open_midi(self, pattern: str) -> None:
         """Also listen to ports matching ``pattern`` (``*``: all), starting MIDI if it was
@@ -127,16 +145,25 @@ class LiveEngine:
         from app.audio.analysis_thread import AnalysisThread
         from app.audio.online import OnlineAnalyzer
 
-        self.analyzer = OnlineAnalyzer(audio.samplerate,
-                                       beats_per_bar=self.patch.beats_per_bar,
-                                       lookahead_s=self.lookahead_s, clock=clock,
-                                       tracker=self.options.beat_tracker)
+        self.analyzer = OnlineAnalyzer(
+            audio.samplerate,
+            beats_per_bar=self.patch.beats_per_bar,
+            lookahead_s=self.lookahead_s,
+            clock=clock,
+            tracker=self.options.beat_tracker,
+        )
         # a compensation report that raced with this switch went to the old analyzer
         self.analyzer.set_lookahead(self.lookahead_s)
-        self.analysis = AnalysisThread(audio.ring, self.analyzer,
-                                       lambda block: self.input_gain * audio.mono(block)).start()
-        self._tap = InputTap(audio.ring, audio.samplerate, self.analyzer.frame_rate,
-                             self.analysis.history, audio.device_name)
+        self.analysis = AnalysisThread(
+            audio.ring, self.analyzer, lambda block: self.input_gain * audio.mono(block)
+        ).start()
+        self._tap = InputTap(
+            audio.ring,
+            audio.samplerate,
+            self.analyzer.frame_rate,
+            self.analysis.history,
+            audio.device_name,
+        )
 
     @property
     def samplerate(self) -> int:
@@ -217,25 +244,40 @@ class LiveEngine:
         health = self.audio.health()
         midi_ports, midi_messages = self.midi.counts()
         return LiveStatus(
-            bpm=clock.bpm, source=clock.source, locked=clock.locked,
-            confidence=self.analyzer.tempo.confidence, fps=stats.fps,
-            render_ms=stats.render_ms, latency_ms=stats.analysis_age_ms,
-            internal_size=stats.internal_size, drops=stats.skipped, input=health.state,
-            reconnects=health.reconnects, overflows=health.overflows,
+            bpm=clock.bpm,
+            source=clock.source,
+            locked=clock.locked,
+            confidence=self.analyzer.tempo.confidence,
+            fps=stats.fps,
+            render_ms=stats.render_ms,
+            latency_ms=stats.analysis_age_ms,
+            internal_size=stats.internal_size,
+            drops=stats.skipped,
+            input=health.state,
+            reconnects=health.reconnects,
+            overflows=health.overflows,
             lost=self.analysis.lost_samples,
-            midi_ports=midi_ports, midi_messages=midi_messages,
-            frozen=self.worker.frozen, blackout=self.worker.blackout,
+            midi_ports=midi_ports,
+            midi_messages=midi_messages,
+            frozen=self.worker.frozen,
+            blackout=self.worker.blackout,
             playing=not self.worker.stopped,
-            level_db=self.analyzer.level_db, ahead_ms=1e3 * self.analyzer.lookahead_s,
+            level_db=self.analyzer.level_db,
+            ahead_ms=1e3 * self.analyzer.lookahead_s,
             recording=str(self.recorder.path) if self.recording else None,
             record_s=self.recorder.elapsed_s if self.recording else 0.0,
             record_drops=self.recorder.writer.frames_dropped if self.recording else 0,
-            nudge_beats=clock.phase_offset)
+            nudge_beats=clock.phase_offset,
+        )
 
     def errors(self) -> list[str | None]:
         """The latest error of each part (None where there is none)."""
-        return [self.analysis.error, self.worker.last_error, self.audio.health().error,
-                self.midi.error()]
+        return [
+            self.analysis.error,
+            self.worker.last_error,
+            self.audio.health().error,
+            self.midi.error(),
+        ]
 
     # -- the patch (PatchEdits owns it and does the work) ------------------------------------
     @property
@@ -295,13 +337,15 @@ class LiveEngine:
         self.worker.set_playing(playing)
         self.audio.set_playing(playing)
 
-    def load_preset(self, name_or_path: str | Path, fade_beats: float = 0.0,
-                    quantize: str = "bar") -> Patch:
+    def load_preset(
+        self, name_or_path: str | Path, fade_beats: float = 0.0, quantize: str = "bar"
+    ) -> Patch:
         """Switch presets (``PatchEdits.load_preset``)."""
         return self.edits.load_preset(name_or_path, fade_beats, quantize)
 
-    def set_generator(self, kind: str, look: str | None = None, path: str | None = None,
-                      device: str | None = None) -> Patch:
+    def set_generator(
+        self, kind: str, look: str | None = None, path: str | None = None, device: str | None = None
+    ) -> Patch:
         """Play another generator (``PatchEdits.set_generator``)."""
         return self.edits.set_generator(kind, look, path, device)
 

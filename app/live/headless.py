@@ -28,8 +28,9 @@ class ErrorReporter:
                 print(f"latentvj live: {error}", file=self.stream, flush=True)
 
 
-def read_commands(engine: LiveEngine, lines: Iterable[str], out: TextIO | None = None,
-                  err: TextIO | None = None) -> None:
+def read_commands(
+    engine: LiveEngine, lines: Iterable[str], out: TextIO | None = None, err: TextIO | None = None
+) -> None:
     """Each line a command to the engine (``LiveEngine.command``), acknowledged on ``out``;
     a bad one is one line on ``err`` and the next line is read."""
     for line in lines:
@@ -44,17 +45,24 @@ def read_commands(engine: LiveEngine, lines: Iterable[str], out: TextIO | None =
 
 def start_command_reader(engine: LiveEngine) -> None:
     """Commands typed on stdin (one per line), read on their own thread."""
-    threading.Thread(target=read_commands, args=(engine, sys.stdin), name="commands",
-                     daemon=True).start()
+    threading.Thread(
+        target=read_commands, args=(engine, sys.stdin), name="commands", daemon=True
+    ).start()
 
 
 def print_notices(engine: LiveEngine) -> None:
     for action in engine.take_window_requests():
-        print(f"latentvj live: window: {action}: there is no window (live --headless)",
-              file=sys.stderr, flush=True)
+        print(
+            f"latentvj live: window: {action}: there is no window (live --headless)",
+            file=sys.stderr,
+            flush=True,
+        )
     for problem, notice in engine.take_notices():
-        print(f"latentvj live: {notice}" if problem else notice,
-              file=sys.stderr if problem else sys.stdout, flush=True)
+        print(
+            f"latentvj live: {notice}" if problem else notice,
+            file=sys.stderr if problem else sys.stdout,
+            flush=True,
+        )
 
 
 def run_headless(options: LiveOptions, seconds: float | None) -> int:
@@ -62,8 +70,11 @@ def run_headless(options: LiveOptions, seconds: float | None) -> int:
     engine = LiveEngine(options)
     engine.start()
     w, h = options.size
-    print(f"latentvj live: '{engine.patch.name}', {engine.where}; {w}x{h} @ "
-          f"{options.fps:g} fps, {engine.placement.label}", flush=True)
+    print(
+        f"latentvj live: '{engine.patch.name}', {engine.where}; {w}x{h} @ "
+        f"{options.fps:g} fps, {engine.placement.label}",
+        flush=True,
+    )
     if engine.recording:
         print(f"recording to '{engine.recorder.path}'", flush=True)
     start_command_reader(engine)

@@ -80,8 +80,10 @@ class PresetSet:
     def cells(self) -> list[LaunchCell]:
         """The cells of the page shown (fewer than CELLS on the last page)."""
         first = self.page * CELLS
-        return [LaunchCell(i, path, mtime) for i, (path, mtime) in
-                enumerate(self.files[first:first + CELLS])]
+        return [
+            LaunchCell(i, path, mtime)
+            for i, (path, mtime) in enumerate(self.files[first : first + CELLS])
+        ]
 
     def cell(self, index: int) -> LaunchCell | None:
         cells = self.cells()
@@ -128,9 +130,14 @@ class Launcher:
 
     RESCAN_S = 1.0  # how often the folder is looked at again (the display timer asks more)
 
-    def __init__(self, load: Callable[..., object],
-                 still: Callable[[Path, tuple[int, int]], np.ndarray],
-                 pending: Callable[[], Path | None], mine: Path, shipped: Path) -> None:
+    def __init__(
+        self,
+        load: Callable[..., object],
+        still: Callable[[Path, tuple[int, int]], np.ndarray],
+        pending: Callable[[], Path | None],
+        mine: Path,
+        shipped: Path,
+    ) -> None:
         self._load, self._pending = load, pending
         self.folders = {"My presets": Path(mine), "Shipped presets": Path(shipped)}
         self.set: PresetSet | None = None

@@ -48,8 +48,14 @@ def map_file_name(name: str) -> str:
 class LiveMidi:
     """The MIDI side of one live engine: ``session`` is None until MIDI is opened."""
 
-    def __init__(self, registry: ParamRegistry, store: ParamStore, rig: Rig,
-                 map_path: str | None, notify: Callable[[list[str]], None]) -> None:
+    def __init__(
+        self,
+        registry: ParamRegistry,
+        store: ParamStore,
+        rig: Rig,
+        map_path: str | None,
+        notify: Callable[[list[str]], None],
+    ) -> None:
         self.registry, self.store, self.rig = registry, store, rig
         self.map_path = map_path
         self.notify = notify
@@ -66,13 +72,19 @@ class LiveMidi:
             self.notify(problems)
         self.api, self._make_inputs = self.rig.midi_system(api)
 
-    def start(self, patterns: list[str], submit_tempo: Callable[[Any], None],
-              on_trigger: Callable[[Trigger], None], patch: Patch) -> None:
+    def start(
+        self,
+        patterns: list[str],
+        submit_tempo: Callable[[Any], None],
+        on_trigger: Callable[[Trigger], None],
+        patch: Patch,
+    ) -> None:
         from app.midi.session import MidiSession
 
         extra = {"make_inputs": self._make_inputs} if self._make_inputs else {}
-        self.session = MidiSession(patterns, self.store, self._controller_map, submit_tempo,
-                                   on_trigger, self.api, **extra)
+        self.session = MidiSession(
+            patterns, self.store, self._controller_map, submit_tempo, on_trigger, self.api, **extra
+        )
         self.apply_preset(patch)
         self.session.start()
 
@@ -118,8 +130,11 @@ class LiveMidi:
 
         session = self._need_session("edit the mapping")
         current = session.base
-        cmap, problems = parse_map({"name": current.name, "description": current.description,
-                                    "bindings": entries}, self.registry, "mapping table")
+        cmap, problems = parse_map(
+            {"name": current.name, "description": current.description, "bindings": entries},
+            self.registry,
+            "mapping table",
+        )
         session.set_base(cmap)
         return cmap, problems
 
@@ -168,9 +183,13 @@ class LiveMidi:
         if session is None:
             return None
         learn = session.learn
-        return MidiState(session.inputs.open_ports(), list(session.inputs.patterns),
-                         learn is not None, learn.armed if learn else None,
-                         len(learn.pending) if learn else 0)
+        return MidiState(
+            session.inputs.open_ports(),
+            list(session.inputs.patterns),
+            learn is not None,
+            learn.armed if learn else None,
+            len(learn.pending) if learn else 0,
+        )
 
     def recent(self, after: int = 0) -> list[tuple[int, str, str]]:
         """Messages received after number ``after``: (number, port, the message in words)."""
@@ -178,8 +197,7 @@ class LiveMidi:
 
         if self.session is None:
             return []
-        return [(n, port, describe(message)) for n, port, message, _ in
-                self.session.recent(after)]
+        return [(n, port, describe(message)) for n, port, message, _ in self.session.recent(after)]
 
     def counts(self) -> tuple[int, int]:
         """(open ports, messages received) for the status line."""

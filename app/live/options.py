@@ -16,24 +16,24 @@ class LiveOptions:
     """What ``live`` was asked for; validated when the engine is built."""
 
     preset: str = "nebula-drift"
-    audio_device: str | None = None     # index or name substring; None: the default input
-    play: str | None = None             # a file to play as input, or "demo"
+    audio_device: str | None = None  # index or name substring; None: the default input
+    play: str | None = None  # a file to play as input, or "demo"
     channels: list[int] | None = None
     samplerate: int | None = None
     fps: float = 30.0
     size: tuple[int, int] = (640, 360)
     latency_ms: float = 0.0
-    beat_tracker: str = "flux"          # flux, learned or madmom (optional package)
+    beat_tracker: str = "flux"  # flux, learned or madmom (optional package)
     device: str = "auto"
     auto_resolution: bool = True
     midi: list[str] = field(default_factory=list)
     midi_map: str | Path = "8-knobs-8-faders"
     midi_api: str = "auto"
-    record: str | None = None           # record to this file from the start
+    record: str | None = None  # record to this file from the start
     record_size: tuple[int, int] | None = None
     record_codec: str = "h264"
     record_quality: str = "standard"
-    model: str | None = None            # play this model file / folder (--model)
+    model: str | None = None  # play this model file / folder (--model)
 
 
 @dataclass(frozen=True)
@@ -59,25 +59,30 @@ class LiveStatus:
     blackout: bool
     playing: bool = True
     level_db: float = -180.0
-    ahead_ms: float = 0.0               # beats are predicted this far ahead (render + output)
-    recording: str | None = None        # the file being recorded
+    ahead_ms: float = 0.0  # beats are predicted this far ahead (render + output)
+    recording: str | None = None  # the file being recorded
     record_s: float = 0.0
     record_drops: int = 0
-    nudge_beats: float = 0.0            # the performer's phase shift held against the source
+    nudge_beats: float = 0.0  # the performer's phase shift held against the source
 
     def line(self) -> str:
-        midi = f" midi={self.midi_ports}ports/{self.midi_messages}msgs" \
-            if self.midi_ports or self.midi_messages else ""
+        midi = (
+            f" midi={self.midi_ports}ports/{self.midi_messages}msgs"
+            if self.midi_ports or self.midi_messages
+            else ""
+        )
         if self.recording:
             midi += f" rec={self.record_s:.1f}s/{self.record_drops}dropped"
         nudge = f" nudge={self.nudge_beats:+.3f}" if self.nudge_beats else ""
-        return (f"bpm={self.bpm:6.1f} src={self.source}{'/lock' if self.locked else ''}{nudge} "
-                f"conf={self.confidence:4.2f} fps={self.fps:5.1f} "
-                f"render={self.render_ms:5.1f}ms latency={self.latency_ms:5.1f}ms "
-                f"ahead={self.ahead_ms:5.1f}ms "
-                f"res={self.internal_size[0]}x{self.internal_size[1]} drops={self.drops} "
-                f"input={self.input} reconnects={self.reconnects} "
-                f"overflows={self.overflows} lost={self.lost}{midi}")
+        return (
+            f"bpm={self.bpm:6.1f} src={self.source}{'/lock' if self.locked else ''}{nudge} "
+            f"conf={self.confidence:4.2f} fps={self.fps:5.1f} "
+            f"render={self.render_ms:5.1f}ms latency={self.latency_ms:5.1f}ms "
+            f"ahead={self.ahead_ms:5.1f}ms "
+            f"res={self.internal_size[0]}x{self.internal_size[1]} drops={self.drops} "
+            f"input={self.input} reconnects={self.reconnects} "
+            f"overflows={self.overflows} lost={self.lost}{midi}"
+        )
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,7 @@ def load_controller_map(name_or_path: str | Path, registry):
         path = CONTROLLER_MAPS_DIR / f"{name_or_path}.json"
         if not path.exists():
             shipped = ", ".join(sorted(p.stem for p in CONTROLLER_MAPS_DIR.glob("*.json")))
-            raise UserError(f"--midi-map {str(name_or_path)!r}: no such shipped map "
-                            f"(shipped: {shipped})")
+            raise UserError(
+                f"--midi-map {str(name_or_path)!r}: no such shipped map (shipped: {shipped})"
+            )
     return load_map(path, registry)

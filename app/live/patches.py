@@ -31,10 +31,16 @@ class PatchEdits:
     loaded or last saved, and the parameter store the knobs move; the sole writer of all
     of them. ``attach`` gives it the render worker it hands renderers to."""
 
-    def __init__(self, registry: ParamRegistry, generators: GeneratorCache,
-                 placement: Placement, preset: str | Path, model: str | None,
-                 notify: Callable[[list[str]], None],
-                 on_preset: Callable[[Patch], None] = lambda patch: None) -> None:
+    def __init__(
+        self,
+        registry: ParamRegistry,
+        generators: GeneratorCache,
+        placement: Placement,
+        preset: str | Path,
+        model: str | None,
+        notify: Callable[[list[str]], None],
+        on_preset: Callable[[Patch], None] = lambda patch: None,
+    ) -> None:
         """Load ``preset`` (with ``model`` in place of its generator when given); raises
         UserError naming the preset. ``on_preset`` hears each preset that starts playing
         (its own MIDI bindings go on top of the map)."""
@@ -47,8 +53,9 @@ class PatchEdits:
         # model file is missing: saving the preset keeps the model it named
         self._stand_in: tuple[GeneratorSpec, GeneratorSpec] | None = None
         patch, self._preset_path = load_preset(preset, registry)
-        self.patch, missing = self.stand_in_for_missing_model(with_model(patch, model),
-                                                              self._preset_path)
+        self.patch, missing = self.stand_in_for_missing_model(
+            with_model(patch, model), self._preset_path
+        )
         self.notify([missing] if missing else [])
         self._saved = self.patch
         self.store = ParamStore(registry, self.patch.params)
@@ -67,9 +74,12 @@ class PatchEdits:
         """The file the current preset came from (or was last saved to)."""
         return Path(self._preset_path)
 
-    def renderer_factory(self, patch: Patch | None = None, path: Path | None = None,
-                         placement: Placement | None = None
-                         ) -> Callable[[tuple[int, int]], FrameRenderer]:
+    def renderer_factory(
+        self,
+        patch: Patch | None = None,
+        path: Path | None = None,
+        placement: Placement | None = None,
+    ) -> Callable[[tuple[int, int]], FrameRenderer]:
         """Makes renderers of ``patch`` (the current one) at a size; generators come from
         the cache, built once per latent space and size (a model file is not loaded again
         for every renderer)."""
@@ -79,10 +89,13 @@ class PatchEdits:
         placement = placement or self.placement
 
         def make(size: tuple[int, int]) -> FrameRenderer:
-            generator = self.generators.get(patch.generator, size, placement, patch.seed,
-                                            path.parent)
-            return FrameRenderer(patch, self.registry, size, placement,
-                                 preset_dir=path.parent, generator=generator)
+            generator = self.generators.get(
+                patch.generator, size, placement, patch.seed, path.parent
+            )
+            return FrameRenderer(
+                patch, self.registry, size, placement, preset_dir=path.parent, generator=generator
+            )
+
         return make
 
     def still(self, preset: str | Path, size: tuple[int, int], beats: float) -> Any:
@@ -100,13 +113,23 @@ class PatchEdits:
     def attach(self, worker: RenderWorker) -> None:
         self.worker = worker
 
-    def _play(self, patch: Patch, path: Path, fade_beats: float = 0.0,
-              quantize: str = "bar", placement: Placement | None = None) -> Any:
+    def _play(
+        self,
+        patch: Patch,
+        path: Path,
+        fade_beats: float = 0.0,
+        quantize: str = "bar",
+        placement: Placement | None = None,
+    ) -> Any:
         """Build ``patch``'s renderer here (raises on bad input, nothing changes) and hand
         it to the render thread; it becomes the current patch."""
         assert self.worker is not None, "the engine is not started"
-        renderer = self.worker.load(self.renderer_factory(patch, path, placement),
-                                    fade_beats, quantize, note=patch_note(patch, path))
+        renderer = self.worker.load(
+            self.renderer_factory(patch, path, placement),
+            fade_beats,
+            quantize,
+            note=patch_note(patch, path),
+        )
         with self._screen_lock:
             self._coming.append((self.worker.loads, Path(path).resolve()))
         self.patch = patch
@@ -152,8 +175,9 @@ class PatchEdits:
             return patch.model_copy(update={"generator": self._stand_in[1]})
         return patch
 
-    def set_generator(self, kind: str, look: str | None = None, path: str | None = None,
-                      device: str | None = None) -> Patch:
+    def set_generator(
+        self, kind: str, look: str | None = None, path: str | None = None, device: str | None = None
+    ) -> Patch:
         """Play another generator (the model picker): a built-in ``field`` look, or a
         ``dcgan`` / ``torchscript`` file, on ``device``. It is built on this thread; a bad
         file or device raises UserError and the current generator keeps playing."""
@@ -179,11 +203,16 @@ class PatchEdits:
             try:
                 self._play(patch, self.preset_path, quantize="now", placement=placement)
             except KeyframeSizeError:  # the editor's keyframes belong to the old model's space
-                patch = patch.model_copy(update={
-                    "motion": patch.motion.model_copy(update={"vectors": None})})
+                patch = patch.model_copy(
+                    update={"motion": patch.motion.model_copy(update={"vectors": None})}
+                )
                 self._play(patch, self.preset_path, quantize="now", placement=placement)
-                self.notify(["motion: the keyframes did not fit the new model's latent "
-                                    "space; it plays keyframes drawn from the seed"])
+                self.notify(
+                    [
+                        "motion: the keyframes did not fit the new model's latent "
+                        "space; it plays keyframes drawn from the seed"
+                    ]
+                )
             self.placement = placement
             return patch
 
@@ -205,8 +234,9 @@ class PatchEdits:
             self._play(patch, self.preset_path, EDIT_FADE_BEATS, "now")
             return patch
 
-    def load_preset(self, name_or_path: str | Path, fade_beats: float = 0.0,
-                    quantize: str = "bar") -> Patch:
+    def load_preset(
+        self, name_or_path: str | Path, fade_beats: float = 0.0, quantize: str = "bar"
+    ) -> Patch:
         """Switch presets: built on the calling thread (a bad preset raises UserError and the
         current one keeps playing), swapped in by the render thread at its next frame, or
         crossfaded over ``fade_beats`` from the next beat or bar (``quantize``)."""
@@ -233,8 +263,8 @@ class PatchEdits:
         saved = self.preset_values()
         content = {"name", "params"}
         return self.patch.model_dump(exclude=content) != self._saved.model_dump(
-            exclude=content) or any(
-            abs(v - saved[k]) > 1e-9 for k, v in self.store.snapshot().values.items())
+            exclude=content
+        ) or any(abs(v - saved[k]) > 1e-9 for k, v in self.store.snapshot().values.items())
 
     def set_routes(self, entries: list[dict]) -> list[str]:
         """Replace the modulation routes (the modulation matrix editor): each entry is
@@ -248,10 +278,12 @@ class PatchEdits:
         def check(route: ModRoute) -> str | None:
             known = route.target in self.registry
             return None if known else f"unknown parameter {route.target!r}"
+
         routes, problems = validate_each(ModRoute, entries, label, check)
         with self.lock:
-            self._play(self.patch.model_copy(update={"routes": routes}), self.preset_path,
-                       quantize="now")
+            self._play(
+                self.patch.model_copy(update={"routes": routes}), self.preset_path, quantize="now"
+            )
         return problems
 
     def save_preset(self, path: Path, name: str | None = None) -> Patch:
@@ -265,8 +297,9 @@ class PatchEdits:
             values = self.store.snapshot().values
             defaults = self.registry.defaults()
             params = {k: v for k, v in values.items() if abs(v - defaults[k]) > 1e-12}
-            patch = self.patch.model_copy(update={"params": params,
-                                                  "name": name or self.patch.name})
+            patch = self.patch.model_copy(
+                update={"params": params, "name": name or self.patch.name}
+            )
             presets.save_preset(self._as_saved(patch), path)
             self._follow_file(Path(path))
             self.patch, self._preset_path, self._saved = patch, Path(path), patch
@@ -282,5 +315,4 @@ class PatchEdits:
 
 def patch_note(patch: Patch, path: Path) -> dict:
     """What a patch swap logs: the patch itself and where its files are."""
-    return {"patch": patch.model_dump(mode="json"),
-            "preset_dir": str(Path(path).parent.resolve())}
+    return {"patch": patch.model_dump(mode="json"), "preset_dir": str(Path(path).parent.resolve())}

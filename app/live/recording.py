@@ -42,8 +42,9 @@ class LiveRecording:
         from app.engine.recorder import AudioSource
 
         e = self.engine
-        return AudioSource(e.audio.ring, e.analysis.origin, e.samplerate,
-                           e.audio.recorded_channels())
+        return AudioSource(
+            e.audio.ring, e.analysis.origin, e.samplerate, e.audio.recorded_channels()
+        )
 
     def settings(self, path: Path | None = None) -> RecordingSettings:
         """The recording the options ask for, to ``path`` or else a new file named after
@@ -71,12 +72,26 @@ class LiveRecording:
         settings.check(o.size)
         t0_s, _ = e.stream_now()
         note = patch_note(e.patch, e.preset_path)
-        capture = PerformanceLog(performance_path(settings.path), t0_s, {
-            "recording": settings.path.name, "fps": o.fps, "size": list(o.size), **note,
-            "params": dict(e.store.snapshot().values), "samplerate": e.samplerate})
-        recorder = Recorder(settings, o.size, o.fps, self._audio_source(),
-                            {"preset": e.patch.name, "patch": note["patch"], "input": e.where},
-                            on_finished=lambda result: self._finished(result, capture))
+        capture = PerformanceLog(
+            performance_path(settings.path),
+            t0_s,
+            {
+                "recording": settings.path.name,
+                "fps": o.fps,
+                "size": list(o.size),
+                **note,
+                "params": dict(e.store.snapshot().values),
+                "samplerate": e.samplerate,
+            },
+        )
+        recorder = Recorder(
+            settings,
+            o.size,
+            o.fps,
+            self._audio_source(),
+            {"preset": e.patch.name, "patch": note["patch"], "input": e.where},
+            on_finished=lambda result: self._finished(result, capture),
+        )
         self.capture = capture
         e.store.add_listener(self.log_param)
         e.worker.on_event = capture.add
@@ -111,15 +126,25 @@ class LiveRecording:
         capture = self.capture
         if capture is not None:
             t_s, beats = self.engine.shown_now()
-            capture.add({"type": "param", "id": param_id, "value": value, "source": source,
-                         "beats": round(beats, 6)}, t_s)
+            capture.add(
+                {
+                    "type": "param",
+                    "id": param_id,
+                    "value": value,
+                    "source": source,
+                    "beats": round(beats, 6),
+                },
+                t_s,
+            )
 
     def log_tempo(self, command: str, source: str) -> None:
         capture = self.capture
         if capture is not None:
             t_s, beats = self.engine.shown_now()
-            capture.add({"type": "tempo", "command": command, "source": source,
-                         "beats": round(beats, 6)}, t_s)
+            capture.add(
+                {"type": "tempo", "command": command, "source": source, "beats": round(beats, 6)},
+                t_s,
+            )
 
     def _end_capture(self, capture: PerformanceLog) -> None:
         """Stop logging into ``capture`` (when it is the current one) and close it."""

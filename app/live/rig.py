@@ -49,8 +49,13 @@ class AudioFeed(Protocol):
 
 
 class Rig(Protocol):
-    def open_audio(self, device: str | None, play: str | None, samplerate: float | None,
-                   channels: list[int] | None) -> AudioFeed:
+    def open_audio(
+        self,
+        device: str | None,
+        play: str | None,
+        samplerate: float | None,
+        channels: list[int] | None,
+    ) -> AudioFeed:
         """An input device (``play`` None), or a file played as input (``"demo"``: the
         built-in track). Raises UserError naming the device or file."""
 
@@ -63,16 +68,16 @@ class DeviceInput:
     """An input device, captured in its own process, watched by a supervisor that reopens
     it when it goes away."""
 
-    def __init__(self, device: str | None, samplerate: float | None,
-                 channels: list[int] | None) -> None:
+    def __init__(
+        self, device: str | None, samplerate: float | None, channels: list[int] | None
+    ) -> None:
         from app.audio.live_input import InputSupervisor, LiveInput
 
         self.live = LiveInput(device, samplerate, channels).start()
         self.supervisor = InputSupervisor(self.live).start()
         self.samplerate = self.live.samplerate
         self.device_name: str | None = self.live.device.name
-        self.where = (f"input '{self.device_name}' at {self.samplerate} Hz "
-                      "(capture process)")
+        self.where = f"input '{self.device_name}' at {self.samplerate} Hz (capture process)"
 
     @property
     def ring(self) -> AudioRing:
@@ -86,8 +91,12 @@ class DeviceInput:
 
     def health(self) -> InputHealth:
         sup = self.supervisor
-        return InputHealth(sup.state, sup.reconnects, self.live.overflows,
-                           sup.last_error if sup.state != "ok" else None)
+        return InputHealth(
+            sup.state,
+            sup.reconnects,
+            self.live.overflows,
+            sup.last_error if sup.state != "ok" else None,
+        )
 
     def set_playing(self, playing: bool) -> None:
         """A device cannot be stopped by the transport: it plays on."""
@@ -111,10 +120,11 @@ class FilePlayback:
         clip = demo_clip() if play == "demo" else load_audio_file(play)
         self.player = PlayerProcess(clip).start()
         self.samplerate = self.player.sr
-        self.where = (f"playing '{clip.name}' to {self.player.output_name}"
-                      if self.player.output_name else
-                      f"playing '{clip.name}' on the internal clock "
-                      f"({self.player.fallback_reason})")
+        self.where = (
+            f"playing '{clip.name}' to {self.player.output_name}"
+            if self.player.output_name
+            else f"playing '{clip.name}' on the internal clock ({self.player.fallback_reason})"
+        )
 
     @property
     def ring(self) -> AudioRing:
@@ -143,8 +153,13 @@ class FilePlayback:
 class DeviceRig:
     """The real rig: PortAudio devices (through their processes) and rtmidi ports."""
 
-    def open_audio(self, device: str | None, play: str | None, samplerate: float | None,
-                   channels: list[int] | None) -> AudioFeed:
+    def open_audio(
+        self,
+        device: str | None,
+        play: str | None,
+        samplerate: float | None,
+        channels: list[int] | None,
+    ) -> AudioFeed:
         if play is None:
             try:
                 return DeviceInput(device, samplerate, channels)

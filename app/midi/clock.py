@@ -21,10 +21,10 @@ from app.core.tempo import BeatObservation
 from .messages import MidiMessage
 
 PPQN = 24
-WINDOW = 96            # ticks in the fit (4 beats)
-MIN_TICKS = 12         # no estimate before half a beat of ticks
-REPORT_EVERY = 6       # ticks between observations (a 16th note)
-GAP_S = 0.5            # a pause this long between ticks starts a new fit (tempo change)
+WINDOW = 96  # ticks in the fit (4 beats)
+MIN_TICKS = 12  # no estimate before half a beat of ticks
+REPORT_EVERY = 6  # ticks between observations (a 16th note)
+GAP_S = 0.5  # a pause this long between ticks starts a new fit (tempo change)
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class MidiClockFollower:
 
     def __init__(self) -> None:
         self.running = False
-        self.ticks = 0                     # ticks since song position 0
+        self.ticks = 0  # ticks since song position 0
         self._fit: deque[tuple[int, float]] = deque(maxlen=WINDOW)
         self.bpm: float | None = None
 
@@ -75,8 +75,9 @@ class MidiClockFollower:
         if slope <= 0:
             return None
         self.bpm = 60.0 / (PPQN * slope)
-        beat = (self.ticks - 1) // PPQN          # the beat of the newest tick
+        beat = (self.ticks - 1) // PPQN  # the beat of the newest tick
         beat_tick = beat * PPQN
         last_beat_s = intercept + slope * (beat_tick - ticks[-1])
-        return ClockReading(BeatObservation(t_s=t_s, bpm=self.bpm, last_beat_s=last_beat_s,
-                                            confidence=1.0), beat)
+        return ClockReading(
+            BeatObservation(t_s=t_s, bpm=self.bpm, last_beat_s=last_beat_s, confidence=1.0), beat
+        )

@@ -39,8 +39,8 @@ class Trigger:
 
 @dataclass
 class _ControlState:
-    position: float | None = None   # last control position, 0..1 (None: never seen)
-    applied: float | None = None    # the parameter value this control last set
+    position: float | None = None  # last control position, 0..1 (None: never seen)
+    applied: float | None = None  # the parameter value this control last set
     msb: int = 0
     lsb_seen: bool = False
     toggled: bool = False
@@ -97,8 +97,11 @@ class ControlRouter:
     # -- one binding ------------------------------------------------------------------------
     def _apply(self, b: Binding, s: _ControlState, m: MidiMessage) -> None:
         if b.is_trigger:
-            pressed = m.kind == "program" or (m.kind == "note_on") or \
-                (m.kind == "cc" and m.value >= 64 and (s.position or 0.0) < 0.5)
+            pressed = (
+                m.kind == "program"
+                or (m.kind == "note_on")
+                or (m.kind == "cc" and m.value >= 64 and (s.position or 0.0) < 0.5)
+            )
             if m.kind == "cc":
                 s.position = m.value / 127.0
             if pressed:

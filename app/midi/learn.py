@@ -18,8 +18,7 @@ from .messages import MidiMessage
 
 
 def _same_control(a: Binding, b: Binding) -> bool:
-    return (a.device, a.channel, a.control, a.number) == (b.device, b.channel, b.control,
-                                                          b.number)
+    return (a.device, a.channel, a.control, a.number) == (b.device, b.channel, b.control, b.number)
 
 
 class LearnSession:
@@ -54,10 +53,15 @@ class LearnSession:
         if self.armed is None:
             # the LSB of a 14-bit control arriving right after its MSB was learned
             last = self._last
-            if last is not None and last.control == "cc" and message.kind == "cc" \
-                    and last.number < 32 and message.number == last.number + 32 \
-                    and message.channel == (last.channel or 0) - 1 \
-                    and last.device == device_name(port):
+            if (
+                last is not None
+                and last.control == "cc"
+                and message.kind == "cc"
+                and last.number < 32
+                and message.number == last.number + 32
+                and message.channel == (last.channel or 0) - 1
+                and last.device == device_name(port)
+            ):
                 upgraded = last.model_copy(update={"control": "cc14"})
                 self.pending[self.pending.index(last)] = upgraded
                 self._last = None
@@ -72,12 +76,19 @@ class LearnSession:
         else:
             return None
         target = self.armed
-        button = "momentary" if control == "note" and not target.startswith(TRIGGER_PREFIX) \
-            else "none"
+        button = (
+            "momentary" if control == "note" and not target.startswith(TRIGGER_PREFIX) else "none"
+        )
         channel = None if message.channel is None else message.channel + 1
-        binding = Binding(device=device_name(port), channel=channel, control=control,
-                          number=message.number, target=target, button=button,
-                          argument=self.argument)
+        binding = Binding(
+            device=device_name(port),
+            channel=channel,
+            control=control,
+            number=message.number,
+            target=target,
+            button=button,
+            argument=self.argument,
+        )
         self.pending = [b for b in self.pending if not _same_control(b, binding)] + [binding]
         self.armed = None
         self._last = binding
@@ -86,14 +97,19 @@ class LearnSession:
     def unbind(self, target: str, argument: str | None = None) -> None:
         """Remove every binding of ``target`` (with ``argument``, only those with it),
         pending and, on commit, from the map."""
+
         def gone(b: Binding) -> bool:
             return b.target == target and argument in (None, b.argument)
+
         self.pending = [b for b in self.pending if not gone(b)]
         self.removed += [b for b in self.base.bindings if gone(b)]
 
     def preview(self) -> ControllerMap:
-        kept = [b for b in self.base.bindings if b not in self.removed
-                and not any(_same_control(b, p) for p in self.pending)]
+        kept = [
+            b
+            for b in self.base.bindings
+            if b not in self.removed and not any(_same_control(b, p) for p in self.pending)
+        ]
         return self.base.model_copy(update={"bindings": kept + self.pending})
 
     def commit(self) -> ControllerMap:

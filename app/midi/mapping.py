@@ -29,9 +29,28 @@ CONTROLLER_MAPS_DIR = SHIPPED_PRESETS_DIR / "controllers"
 Control = Literal["cc", "cc14", "note", "program"]
 Encoding = Literal["absolute", "twos_complement", "binary_offset", "sign_magnitude"]
 Button = Literal["none", "momentary", "toggle"]
-TRIGGERS = ("next_keyframe", "previous_keyframe", "random_jump", "flash", "tap", "resync",
-            "double", "halve", "lock", "nudge_earlier", "nudge_later", "preset", "record",
-            "freeze", "blackout", "transport", "cue", "page_next", "page_previous", "window")
+TRIGGERS = (
+    "next_keyframe",
+    "previous_keyframe",
+    "random_jump",
+    "flash",
+    "tap",
+    "resync",
+    "double",
+    "halve",
+    "lock",
+    "nudge_earlier",
+    "nudge_later",
+    "preset",
+    "record",
+    "freeze",
+    "blackout",
+    "transport",
+    "cue",
+    "page_next",
+    "page_previous",
+    "window",
+)
 LAUNCHER_CELLS = 32  # cells on a launcher page (trigger:cue's argument is one, from 1)
 WINDOW_ACTIONS = ("output", "hud", "layout")  # trigger:window's arguments
 TRIGGER_PREFIX = "trigger:"
@@ -48,21 +67,21 @@ class Binding(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    device: str = ""                     # port name substring; "" = any port
+    device: str = ""  # port name substring; "" = any port
     channel: int | None = Field(None, ge=1, le=16)  # None = any channel
     control: Control
     number: int = Field(0, ge=0, le=127)  # cc14: the MSB controller 0-31 (LSB is +32)
     target: str
-    min: float | None = None             # parameter units; None = the parameter's range
+    min: float | None = None  # parameter units; None = the parameter's range
     max: float | None = None
     curve: ModCurve = "linear"
     invert: bool = False
     soft_takeover: bool = True
-    encoding: Encoding = "absolute"      # relative encoders send steps, not positions
+    encoding: Encoding = "absolute"  # relative encoders send steps, not positions
     sensitivity: float = Field(1.0, gt=0.0, le=16.0)  # relative: full range in 128/s steps
-    button: Button = "none"              # notes and CCs as buttons
-    argument: str = ""                   # trigger argument: trigger:preset's preset name,
-                                         # trigger:cue's cell, trigger:window's action
+    button: Button = "none"  # notes and CCs as buttons
+    argument: str = ""  # trigger argument: trigger:preset's preset name,
+    # trigger:cue's cell, trigger:window's action
 
     @model_validator(mode="after")
     def _consistent(self) -> Binding:
@@ -74,13 +93,18 @@ class Binding(BaseModel):
             raise ValueError(f"unknown trigger {self.trigger!r} (one of {', '.join(TRIGGERS)})")
         if self.is_trigger and self.trigger == "preset" and not self.argument:
             raise ValueError("trigger:preset needs an 'argument' naming the preset")
-        if self.is_trigger and self.trigger == "cue" and not (
-                self.argument.isdigit() and 1 <= int(self.argument) <= LAUNCHER_CELLS):
-            raise ValueError(f"trigger:cue needs an 'argument': the launcher cell, "
-                             f"1-{LAUNCHER_CELLS}")
+        if (
+            self.is_trigger
+            and self.trigger == "cue"
+            and not (self.argument.isdigit() and 1 <= int(self.argument) <= LAUNCHER_CELLS)
+        ):
+            raise ValueError(
+                f"trigger:cue needs an 'argument': the launcher cell, 1-{LAUNCHER_CELLS}"
+            )
         if self.is_trigger and self.trigger == "window" and self.argument not in WINDOW_ACTIONS:
-            raise ValueError(f"trigger:window needs an 'argument': one of "
-                             f"{', '.join(WINDOW_ACTIONS)}")
+            raise ValueError(
+                f"trigger:window needs an 'argument': one of {', '.join(WINDOW_ACTIONS)}"
+            )
         return self
 
     @property
@@ -109,21 +133,23 @@ class ControllerMap(BaseModel):
 
 def _entry_label(entry: object) -> str:
     if isinstance(entry, dict):
-        return f"{entry.get('control', '?')} {entry.get('number', '?')} -> " \
-               f"{entry.get('target', '?')}"
+        return (
+            f"{entry.get('control', '?')} {entry.get('number', '?')} -> {entry.get('target', '?')}"
+        )
     return repr(entry)[:40]
 
 
-def parse_map(data: object, registry: ParamRegistry, where: str
-              ) -> tuple[ControllerMap, list[str]]:
+def parse_map(data: object, registry: ParamRegistry, where: str) -> tuple[ControllerMap, list[str]]:
     """The map in ``data`` with every valid binding, and one line per skipped entry.
     Raises UserError (one line) only when nothing usable is there at all."""
     if not isinstance(data, dict):
         raise UserError(f"{where}: a controller map is a JSON object")
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        raise UserError(f"{where}: schema_version {version!r} is not supported "
-                        f"(this latentvj reads {SCHEMA_VERSION})")
+        raise UserError(
+            f"{where}: schema_version {version!r} is not supported "
+            f"(this latentvj reads {SCHEMA_VERSION})"
+        )
     entries = data.get("bindings", [])
     if not isinstance(entries, list):
         raise UserError(f"{where}: 'bindings' must be a list")
@@ -131,33 +157,45 @@ def parse_map(data: object, registry: ParamRegistry, where: str
         head = ControllerMap.model_validate({**data, "bindings": []})
     except ValidationError as exc:
         raise UserError(f"{where}: {validation_message(exc)}") from exc
+
     def check(binding: Binding) -> str | None:
         if binding.is_trigger:
             return None
         if binding.target not in registry:
             return f"unknown parameter {binding.target!r}"
         spec = registry[binding.target]
-        if binding.min is not None and binding.max is not None and not (
-                spec.min <= binding.min <= spec.max and spec.min <= binding.max <= spec.max):
+        if (
+            binding.min is not None
+            and binding.max is not None
+            and not (spec.min <= binding.min <= spec.max and spec.min <= binding.max <= spec.max)
+        ):
             return f"min/max outside {binding.target}'s range {spec.min:g}..{spec.max:g}"
         return None
+
     bindings, problems = validate_each(
-        Binding, entries, lambda i, entry: f"{where}: binding {i + 1} ({_entry_label(entry)})",
-        check, "; skipped")
+        Binding,
+        entries,
+        lambda i, entry: f"{where}: binding {i + 1} ({_entry_label(entry)})",
+        check,
+        "; skipped",
+    )
     head.bindings.extend(bindings)
     return head, problems
 
 
-def with_overrides(controller_map: ControllerMap, overrides: list[dict], registry: ParamRegistry,
-                   where: str) -> tuple[ControllerMap, list[str]]:
+def with_overrides(
+    controller_map: ControllerMap, overrides: list[dict], registry: ParamRegistry, where: str
+) -> tuple[ControllerMap, list[str]]:
     """A preset's own bindings on top of the controller map: each replaces the map's binding
     of the same control (device, channel, control, number); bad entries are reported and
     skipped like a map file's."""
-    extra, problems = parse_map({"name": controller_map.name, "bindings": overrides},
-                                registry, where)
+    extra, problems = parse_map(
+        {"name": controller_map.name, "bindings": overrides}, registry, where
+    )
 
     def key(b: Binding) -> tuple:
         return (b.device, b.channel, b.control, b.number)
+
     replaced = {key(b) for b in extra.bindings}
     kept = [b for b in controller_map.bindings if key(b) not in replaced]
     return controller_map.model_copy(update={"bindings": kept + extra.bindings}), problems
@@ -170,12 +208,15 @@ def load_map(path: Path, registry: ParamRegistry) -> tuple[ControllerMap, list[s
     except OSError as exc:
         raise UserError(f"controller map {path}: cannot be read ({exc.strerror})") from exc
     except json.JSONDecodeError as exc:
-        raise UserError(f"controller map {path}: not valid JSON (line {exc.lineno}, "
-                        f"column {exc.colno}: {exc.msg})") from exc
+        raise UserError(
+            f"controller map {path}: not valid JSON (line {exc.lineno}, "
+            f"column {exc.colno}: {exc.msg})"
+        ) from exc
     return parse_map(data, registry, f"controller map {path}")
 
 
 def save_map(controller_map: ControllerMap, path: Path) -> None:
     """Write atomically: a crash mid-save leaves the old file."""
-    atomic_write_text(Path(path), controller_map.model_dump_json(indent=2,
-                                                                 exclude_defaults=False) + "\n")
+    atomic_write_text(
+        Path(path), controller_map.model_dump_json(indent=2, exclude_defaults=False) + "\n"
+    )

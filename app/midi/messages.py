@@ -10,15 +10,38 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["note_on", "note_off", "cc", "program", "pitchbend", "aftertouch",
-               "poly_aftertouch", "clock", "start", "continue", "stop", "song_position",
-               "other"]
+Kind = Literal[
+    "note_on",
+    "note_off",
+    "cc",
+    "program",
+    "pitchbend",
+    "aftertouch",
+    "poly_aftertouch",
+    "clock",
+    "start",
+    "continue",
+    "stop",
+    "song_position",
+    "other",
+]
 
-_CHANNEL_KINDS: dict[int, Kind] = {0x80: "note_off", 0x90: "note_on", 0xA0: "poly_aftertouch",
-                                   0xB0: "cc", 0xC0: "program", 0xD0: "aftertouch",
-                                   0xE0: "pitchbend"}
-_SYSTEM_KINDS: dict[int, Kind] = {0xF8: "clock", 0xFA: "start", 0xFB: "continue",
-                                  0xFC: "stop", 0xF2: "song_position"}
+_CHANNEL_KINDS: dict[int, Kind] = {
+    0x80: "note_off",
+    0x90: "note_on",
+    0xA0: "poly_aftertouch",
+    0xB0: "cc",
+    0xC0: "program",
+    0xD0: "aftertouch",
+    0xE0: "pitchbend",
+}
+_SYSTEM_KINDS: dict[int, Kind] = {
+    0xF8: "clock",
+    0xFA: "start",
+    0xFB: "continue",
+    0xFC: "stop",
+    0xF2: "song_position",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +70,7 @@ def decode(data: Sequence[int]) -> MidiMessage | None:
         return MidiMessage(kind)
     kind = _CHANNEL_KINDS.get(status & 0xF0)
     if kind is None:  # a data byte where a status byte belongs (running status is resolved
-        return None   # by the driver before the callback)
+        return None  # by the driver before the callback)
     channel = status & 0x0F
     needs = 2 if kind in ("program", "aftertouch") else 3
     if len(data) < needs:

@@ -94,9 +94,13 @@ class MidiInputs:
     ``on_ports_changed`` (optional) is called on the scanning thread after a port opened or
     closed (the MIDI panel and the tests listen there)."""
 
-    def __init__(self, patterns: list[str],
-                 on_message: Callable[[str, MidiMessage, float], None],
-                 api: Api = "auto", rescan_s: float = RESCAN_S) -> None:
+    def __init__(
+        self,
+        patterns: list[str],
+        on_message: Callable[[str, MidiMessage, float], None],
+        api: Api = "auto",
+        rescan_s: float = RESCAN_S,
+    ) -> None:
         self.patterns = patterns
         self.on_message = on_message
         self.api = resolve_api(api)  # UserError when there is no MIDI system at all
@@ -111,13 +115,10 @@ class MidiInputs:
         self._open: dict[str, _Open] = {}
         self._seen: set[str] = set()
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[tuple[str, list[int], float] | None] = \
-            queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, list[int], float] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
-        self._scanner = threading.Thread(target=self._scan_loop, name="midi-scan",
-                                         daemon=True)
-        self._dispatcher = threading.Thread(target=self._dispatch_loop, name="midi",
-                                            daemon=True)
+        self._scanner = threading.Thread(target=self._scan_loop, name="midi-scan", daemon=True)
+        self._dispatcher = threading.Thread(target=self._dispatch_loop, name="midi", daemon=True)
 
     def start(self) -> "MidiInputs":
         self.rescan()  # open what is there now, before returning

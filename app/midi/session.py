@@ -46,10 +46,13 @@ def apply_clock_reading(reading: ClockReading) -> TempoCommand:
     def command(clock: TempoClock, t: float) -> None:
         shift = t - time.monotonic()
         obs = reading.observation
-        clock.observe(BeatObservation(t_s=obs.t_s + shift, bpm=obs.bpm,
-                                      last_beat_s=obs.last_beat_s + shift), source="midi")
+        clock.observe(
+            BeatObservation(t_s=obs.t_s + shift, bpm=obs.bpm, last_beat_s=obs.last_beat_s + shift),
+            source="midi",
+        )
         beat_on_clock = clock.beat_number_at(obs.last_beat_s + shift)
         clock.align_bar(beat_on_clock - reading.beat % clock.beats_per_bar, source="midi")
+
     return command
 
 
@@ -63,11 +66,17 @@ class MidiSession:
     two merged. Learning and table edits change ``base``, so they survive the next preset,
     and Save map writes ``base`` without any preset's overrides."""
 
-    def __init__(self, patterns: list[str], store: ParamStore, controller_map: ControllerMap,
-                 submit_tempo: Callable[[TempoCommand], None],
-                 on_trigger: Callable[[Trigger], None] = lambda trigger: None,
-                 api: Api = "auto", rescan_s: float = RESCAN_S,
-                 make_inputs: Callable[..., MidiInputs] = MidiInputs) -> None:
+    def __init__(
+        self,
+        patterns: list[str],
+        store: ParamStore,
+        controller_map: ControllerMap,
+        submit_tempo: Callable[[TempoCommand], None],
+        on_trigger: Callable[[Trigger], None] = lambda trigger: None,
+        api: Api = "auto",
+        rescan_s: float = RESCAN_S,
+        make_inputs: Callable[..., MidiInputs] = MidiInputs,
+    ) -> None:
         """``make_inputs(patterns, on_message, api, rescan_s)`` opens the inputs: real
         rtmidi ports by default, a stand-in in tests."""
         self.store = store

@@ -15,48 +15,77 @@ from .config import MODEL_FIELDS, TrainConfig
 
 def add_commands(sub, seed_type, size_type, fps_type) -> None:
     train = sub.add_parser(
-        "train", help="train a DCGAN on your images or a video, filming a timelapse",
+        "train",
+        help="train a DCGAN on your images or a video, filming a timelapse",
         description="Train a DCGAN (seed 000's parameters) on image folders or video files, "
-                    "streaming a timelapse of a fixed latent grid and writing OUT/NAME.pt, "
-                    "which the dcgan generator plays. Model options use seed 000's names.")
+        "streaming a timelapse of a fixed latent grid and writing OUT/NAME.pt, "
+        "which the dcgan generator plays. Model options use seed 000's names.",
+    )
     what = train.add_mutually_exclusive_group(required=True)
-    what.add_argument("--data", action="append", metavar="DIR|VIDEO",
-                      help="image folder (recursive) or video file; repeatable")
-    what.add_argument("--jobs", type=Path, metavar="FILE",
-                      help="CSV or YAML job file (seed 000's columns); jobs run in turn")
+    what.add_argument(
+        "--data",
+        action="append",
+        metavar="DIR|VIDEO",
+        help="image folder (recursive) or video file; repeatable",
+    )
+    what.add_argument(
+        "--jobs",
+        type=Path,
+        metavar="FILE",
+        help="CSV or YAML job file (seed 000's columns); jobs run in turn",
+    )
     train.add_argument("--name", help="job name (with --data)")
-    train.add_argument("--out", type=Path, default=Path("training"),
-                       help="folder for checkpoints and videos (./training)")
-    train.add_argument("--resume", type=Path, metavar="CKPT",
-                       help="continue from a checkpoint (with --data)")
+    train.add_argument(
+        "--out",
+        type=Path,
+        default=Path("training"),
+        help="folder for checkpoints and videos (./training)",
+    )
+    train.add_argument(
+        "--resume", type=Path, metavar="CKPT", help="continue from a checkpoint (with --data)"
+    )
     train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     train.add_argument("--checkpoint-every", type=int, default=500, metavar="STEPS")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     for name in MODEL_FIELDS:
         info = TrainConfig.model_fields[name]
         default = info.default if info.default is not None else "none"
-        train.add_argument(f"--{name}", metavar="V", help=f"{info.description or ''} "
-                           f"(default {default})".strip())
+        train.add_argument(
+            f"--{name}", metavar="V", help=f"{info.description or ''} (default {default})".strip()
+        )
 
-    merge = sub.add_parser("merge-timecuts", help="join a job's timelapse time-cuts",
-                           description="Join each NAME_timecutNNNN.mp4 series in a folder "
-                                       "into NAME.mp4 without re-encoding.")
+    merge = sub.add_parser(
+        "merge-timecuts",
+        help="join a job's timelapse time-cuts",
+        description="Join each NAME_timecutNNNN.mp4 series in a folder "
+        "into NAME.mp4 without re-encoding.",
+    )
     merge.add_argument("folder", type=Path)
 
     generate = sub.add_parser(
-        "generate", help="random images with their latent vectors, or a scripted animation",
+        "generate",
+        help="random images with their latent vectors, or a scripted animation",
         description="--random N: N images and their latent vectors (one JSON each, loadable "
-                    "as keyframes). --script FILE.json: seed 001's generation format "
-                    "(trained_model, base_dir, rand_seed, data with mode_num 1-13).")
+        "as keyframes). --script FILE.json: seed 001's generation format "
+        "(trained_model, base_dir, rand_seed, data with mode_num 1-13).",
+    )
     how = generate.add_mutually_exclusive_group(required=True)
     how.add_argument("--random", type=int, metavar="N")
     how.add_argument("--script", type=Path, metavar="FILE.json")
-    generate.add_argument("--model", type=Path, help="StyleGAN .pkl, BigGAN folder, DCGAN "
-                          "checkpoint or TorchScript file (default: the preset's generator)")
+    generate.add_argument(
+        "--model",
+        type=Path,
+        help="StyleGAN .pkl, BigGAN folder, DCGAN "
+        "checkpoint or TorchScript file (default: the preset's generator)",
+    )
     generate.add_argument("--preset", default="nebula-drift")
-    generate.add_argument("-o", "--output", type=Path,
-                          help="folder for images, or a .mp4 for a script's video "
-                               "(default: ./generated, or the script's base_dir)")
+    generate.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="folder for images, or a .mp4 for a script's video "
+        "(default: ./generated, or the script's base_dir)",
+    )
     generate.add_argument("--size", type=size_type, help="WxH (default: the model's size)")
     generate.add_argument("--fps", type=fps_type, default=24.0)
     generate.add_argument("--seed", type=seed_type, default=0)
@@ -64,8 +93,7 @@ def add_commands(sub, seed_type, size_type, fps_type) -> None:
 
 
 def job_from_args(args: argparse.Namespace) -> TrainConfig:
-    values = {name: getattr(args, name) for name in MODEL_FIELDS
-              if getattr(args, name) is not None}
+    values = {name: getattr(args, name) for name in MODEL_FIELDS if getattr(args, name) is not None}
     values = {k: (None if v == "none" else v) for k, v in values.items()}
     if not args.name:
         raise UserError("train: --name is required with --data")
@@ -83,14 +111,32 @@ def _train_one(config: TrainConfig, args: argparse.Namespace, resume: Path | Non
     from .run import run_job
 
     placement = resolve_placement(args.device)
-    print(f"latentvj: training '{config.name}' on {placement.label}: batch "
-          f"{config.batch_size} ({config.grid_width}x{config.grid_height}), "
-          f"{config.output_width}x{config.output_height}, timelapse "
-          f"{config.timelapse_frames} frames", file=sys.stderr)
-    with tqdm(unit="image", desc="loading", disable=args.no_progress, dynamic_ncols=True,
-              mininterval=0.5, leave=False) as loading, \
-            tqdm(unit="step", desc=config.name, disable=args.no_progress, dynamic_ncols=True,
-                 mininterval=0.5, delay=0.1) as bar:
+    print(
+        f"latentvj: training '{config.name}' on {placement.label}: batch "
+        f"{config.batch_size} ({config.grid_width}x{config.grid_height}), "
+        f"{config.output_width}x{config.output_height}, timelapse "
+        f"{config.timelapse_frames} frames",
+        file=sys.stderr,
+    )
+    with (
+        tqdm(
+            unit="image",
+            desc="loading",
+            disable=args.no_progress,
+            dynamic_ncols=True,
+            mininterval=0.5,
+            leave=False,
+        ) as loading,
+        tqdm(
+            unit="step",
+            desc=config.name,
+            disable=args.no_progress,
+            dynamic_ncols=True,
+            mininterval=0.5,
+            delay=0.1,
+        ) as bar,
+    ):
+
         def on_data(done, total):
             loading.total = total
             loading.update(done - loading.n)
@@ -102,14 +148,18 @@ def _train_one(config: TrainConfig, args: argparse.Namespace, resume: Path | Non
             bar.update(done - bar.n)
             bar.set_postfix(d_loss=f"{losses.d:.3f}", g_loss=f"{losses.g:.3f}", refresh=False)
 
-        result = run_job(config, args.out, placement, resume, args.checkpoint_every, on_step,
-                         on_data)
+        result = run_job(
+            config, args.out, placement, resume, args.checkpoint_every, on_step, on_data
+        )
     for path, reason in result.skipped:
         print(f"skipped '{path}': {reason}", file=sys.stderr)
-    losses = f", d_loss {result.losses.d:.3f}, g_loss {result.losses.g:.3f}" \
-        if result.losses else ""
-    print(f"wrote {result.checkpoint} (step {result.steps}, {result.images} images"
-          f"{losses}, {result.steps_per_s:.2f} steps/s)")
+    losses = (
+        f", d_loss {result.losses.d:.3f}, g_loss {result.losses.g:.3f}" if result.losses else ""
+    )
+    print(
+        f"wrote {result.checkpoint} (step {result.steps}, {result.images} images"
+        f"{losses}, {result.steps_per_s:.2f} steps/s)"
+    )
     for video in result.videos:
         print(f"wrote {video}")
 
@@ -127,15 +177,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     failed = 0
     for entry in load_jobs(args.jobs):
         if entry.error:
-            print(f"latentvj: error: jobs '{args.jobs}' line {entry.line}: {entry.error}",
-                  file=sys.stderr)
+            print(
+                f"latentvj: error: jobs '{args.jobs}' line {entry.line}: {entry.error}",
+                file=sys.stderr,
+            )
             failed += 1
             continue
         try:
             _train_one(entry.config, args, None)
         except UserError as exc:  # the next job still runs
-            print(f"latentvj: error: jobs '{args.jobs}' line {entry.line}: {exc}",
-                  file=sys.stderr)
+            print(f"latentvj: error: jobs '{args.jobs}' line {entry.line}: {exc}", file=sys.stderr)
             failed += 1
     return 2 if failed else 0
 
@@ -146,6 +197,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     for path in merge_timecuts(args.folder):
         print(f"wrote {path}")
     return 0
+
+
 def _renderer(args: argparse.Namespace, model: Path | None):
     """A renderer of the preset's generator, or of ``model`` (a StyleGAN pickle, a BigGAN
     folder, a DCGAN checkpoint, else a TorchScript file), at --size or the model's own size;
@@ -176,8 +229,9 @@ def _renderer(args: argparse.Namespace, model: Path | None):
         motion = patch.motion.model_copy(update={"vectors": None, "keyframes_file": None})
         patch = patch.model_copy(update={"generator": spec, "motion": motion})
     size = args.size or getattr(generator, "native_size", None) or (512, 512)
-    return FrameRenderer(patch, registry, tuple(size), placement,
-                         preset_dir=preset_path.parent, generator=generator)
+    return FrameRenderer(
+        patch, registry, tuple(size), placement, preset_dir=preset_path.parent, generator=generator
+    )
 
 
 def _folder(path: Path) -> Path:
@@ -210,17 +264,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
         renderer = _renderer(args, args.model)
         out = _folder(args.output or Path("generated"))
         # numbering goes on after images already there: earlier picks are never replaced
-        first = 1 + max((int(p.stem[8:]) for p in out.glob("RandGen_*.png")
-                         if p.stem[8:].isdigit()), default=-1)
-        seeds = [int(s) for s in np.random.default_rng(args.seed).integers(0, 2**31,
-                                                                            args.random)]
+        first = 1 + max(
+            (int(p.stem[8:]) for p in out.glob("RandGen_*.png") if p.stem[8:].isdigit()), default=-1
+        )
+        seeds = [int(s) for s in np.random.default_rng(args.seed).integers(0, 2**31, args.random)]
         model = args.model or f"preset {args.preset}"
-        for i, (seed, z, image) in enumerate(tqdm(seed_images(renderer, seeds),
-                                                  total=len(seeds), unit="image")):
+        for i, (seed, z, image) in enumerate(
+            tqdm(seed_images(renderer, seeds), total=len(seeds), unit="image")
+        ):
             stem = out / f"RandGen_{first + i:05d}"
             _write_png(stem.with_suffix(".png"), image)
-            save_keyframes(stem.with_suffix(".json"), z[None, :],
-                           note=f"seed {seed}; {model}; {renderer.generator.description}")
+            save_keyframes(
+                stem.with_suffix(".json"),
+                z[None, :],
+                note=f"seed {seed}; {model}; {renderer.generator.description}",
+            )
         print(f"wrote {len(seeds)} images and their latent vectors to {out}")
         return 0
 
@@ -242,8 +300,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         try:
             for image in images:
                 if not writer.write(image):
-                    raise UserError(f"generate '{out}': the encoder stopped "
-                                    f"({writer.failure() or 'no reason given'})")
+                    raise UserError(
+                        f"generate '{out}': the encoder stopped "
+                        f"({writer.failure() or 'no reason given'})"
+                    )
                 frames += 1
         finally:
             writer.close()

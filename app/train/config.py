@@ -19,18 +19,25 @@ Activation = Literal[ACTIVATION_NAMES]
 class TrainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=120, pattern=r"^[\w.-]+$",
-                      description="job name: file names of checkpoints and videos")
-    dataset: list[str] = Field(min_length=1, description="image folders or video files "
-                                                          "(comma-separated in a CSV)")
+    name: str = Field(
+        min_length=1,
+        max_length=120,
+        pattern=r"^[\w.-]+$",
+        description="job name: file names of checkpoints and videos",
+    )
+    dataset: list[str] = Field(
+        min_length=1, description="image folders or video files (comma-separated in a CSV)"
+    )
     grid_width: int = Field(3, ge=1, le=16)
     grid_height: int = Field(3, ge=1, le=16)
     video_length: float = Field(1.0, gt=0.0, le=600.0, description="timelapse minutes")
     fps: float = Field(30.0, ge=1.0, le=120.0, description="timelapse frame rate")
     render_res: tuple[int, int] | None = Field(
-        None, description="WxH: one video per grid box at this size instead of the grid")
+        None, description="WxH: one video per grid box at this size instead of the grid"
+    )
     auto_render_period: float | None = Field(
-        None, gt=0.0, description="minutes of timelapse per time-cut file")
+        None, gt=0.0, description="minutes of timelapse per time-cut file"
+    )
     nbr_of_layers_g: int = Field(5, ge=2, le=9)
     nbr_of_layers_d: int = Field(5, ge=2, le=9)
     activation_g: Activation = "relu"
@@ -48,8 +55,9 @@ class TrainConfig(BaseModel):
     latent_dim: int = Field(100, ge=1, le=4096)
     gf_dim: int = Field(64, ge=1, le=1024)
     df_dim: int = Field(64, ge=1, le=1024)
-    g_updates: int = Field(2, ge=1, le=10, description="generator updates per "
-                                                       "discriminator update (seed 000: 2)")
+    g_updates: int = Field(
+        2, ge=1, le=10, description="generator updates per discriminator update (seed 000: 2)"
+    )
     frame_step: int = Field(1, ge=1, le=10_000, description="every Nth frame of a video")
     seed: int = Field(0, ge=0, le=2**63 - 1)
     steps: int | None = Field(None, ge=1, description="default: one per timelapse frame")
@@ -72,8 +80,9 @@ class TrainConfig(BaseModel):
             if not match:
                 raise ValueError(f"{value!r} is not WIDTHxHEIGHT")
             value = (int(match.group(1)), int(match.group(2)))
-        if value is not None and (min(value) < 16 or max(value) > 7680 or value[0] % 2
-                                  or value[1] % 2):
+        if value is not None and (
+            min(value) < 16 or max(value) > 7680 or value[0] % 2 or value[1] % 2
+        ):
             raise ValueError("each side must be even, 16 to 7680 pixels")
         return value
 
@@ -82,8 +91,10 @@ class TrainConfig(BaseModel):
         factor = 2 ** (max(self.nbr_of_layers_g, self.nbr_of_layers_d) - 1)
         for name in ("output_width", "output_height"):
             if getattr(self, name) % factor:
-                raise ValueError(f"{name} {getattr(self, name)} must be divisible by "
-                                 f"2**(nbr_of_layers-1) = {factor}")
+                raise ValueError(
+                    f"{name} {getattr(self, name)} must be divisible by "
+                    f"2**(nbr_of_layers-1) = {factor}"
+                )
         if self.steps is not None and self.epochs is not None:
             raise ValueError("give steps or epochs, not both")
         return self
@@ -101,10 +112,17 @@ class TrainConfig(BaseModel):
         return max(1, round(self.video_length * 60.0 * self.fps))
 
     def generator_config(self) -> DCGANConfig:
-        return DCGANConfig(latent_dim=self.latent_dim, nbr_of_layers_g=self.nbr_of_layers_g,
-                           activation_g=self.activation_g, k_w=self.k_w, k_h=self.k_h,
-                           batch_norm_g=self.batch_norm_g, gf_dim=self.gf_dim,
-                           output_width=self.output_width, output_height=self.output_height)
+        return DCGANConfig(
+            latent_dim=self.latent_dim,
+            nbr_of_layers_g=self.nbr_of_layers_g,
+            activation_g=self.activation_g,
+            k_w=self.k_w,
+            k_h=self.k_h,
+            batch_norm_g=self.batch_norm_g,
+            gf_dim=self.gf_dim,
+            output_width=self.output_width,
+            output_height=self.output_height,
+        )
 
 
 MODEL_FIELDS = tuple(f for f in TrainConfig.model_fields if f not in ("name", "dataset"))

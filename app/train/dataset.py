@@ -24,7 +24,7 @@ VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"}
 
 @dataclass
 class Dataset:
-    images: torch.Tensor                      # [N, 3, H, W] uint8
+    images: torch.Tensor  # [N, 3, H, W] uint8
     skipped: list[tuple[Path, str]] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -33,13 +33,15 @@ class Dataset:
 
 def fit_image(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
     """Cover ``size`` (w, h), centre-cropped, as HxWx3 uint8."""
-    return np.asarray(ImageOps.fit(image.convert("RGB"), size, Image.Resampling.LANCZOS,
-                                   centering=(0.5, 0.5)))
+    return np.asarray(
+        ImageOps.fit(image.convert("RGB"), size, Image.Resampling.LANCZOS, centering=(0.5, 0.5))
+    )
 
 
 def _image_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and
-                  p.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+    )
 
 
 def _video_frames(path: Path, size: tuple[int, int], step: int) -> Iterator[np.ndarray]:
@@ -57,8 +59,12 @@ def _video_frames(path: Path, size: tuple[int, int], step: int) -> Iterator[np.n
             yield fit_image(Image.fromarray(frame), size)
 
 
-def load_dataset(sources: list[Path], size: tuple[int, int], frame_step: int = 1,
-                 on_progress: Callable[[int, int], None] | None = None) -> Dataset:
+def load_dataset(
+    sources: list[Path],
+    size: tuple[int, int],
+    frame_step: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Dataset:
     """Every image of ``sources`` (folders, searched recursively, or video files) at
     ``size``; UserError when a source is missing or nothing usable is found."""
     pictures: list[np.ndarray] = []
@@ -86,7 +92,8 @@ def load_dataset(sources: list[Path], size: tuple[int, int], frame_step: int = 1
         pictures += list(_video_frames(video, size, frame_step))
     if not pictures:
         where = ", ".join(str(s) for s in sources)
-        raise UserError(f"--data {where}: no usable images "
-                        f"({len(skipped)} files could not be read)")
+        raise UserError(
+            f"--data {where}: no usable images ({len(skipped)} files could not be read)"
+        )
     images = torch.from_numpy(np.stack(pictures)).permute(0, 3, 1, 2).contiguous()
     return Dataset(images, skipped)

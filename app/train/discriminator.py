@@ -20,9 +20,16 @@ class Discriminator(nn.Module):
         layers: list[nn.Module] = []
         in_ch = 3
         for i in range(n_down):
-            out_ch = config.df_dim * 2 ** i
-            layers.append(nn.Conv2d(in_ch, out_ch, (config.k_h, config.k_w), stride=2,
-                                    padding=((config.k_h - 1) // 2, (config.k_w - 1) // 2)))
+            out_ch = config.df_dim * 2**i
+            layers.append(
+                nn.Conv2d(
+                    in_ch,
+                    out_ch,
+                    (config.k_h, config.k_w),
+                    stride=2,
+                    padding=((config.k_h - 1) // 2, (config.k_w - 1) // 2),
+                )
+            )
             if config.batch_norm_d and i > 0:
                 layers.append(nn.BatchNorm2d(out_ch))
             layers.append(make_activation(config.activation_d))

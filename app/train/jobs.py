@@ -24,8 +24,11 @@ class JobEntry:
 
 
 def _entry(line: int, row: dict, base: Path) -> JobEntry:
-    values = {k.strip(): v for k, v in row.items()
-              if k is not None and v is not None and not (isinstance(v, str) and not v.strip())}
+    values = {
+        k.strip(): v
+        for k, v in row.items()
+        if k is not None and v is not None and not (isinstance(v, str) and not v.strip())
+    }
     try:
         config = TrainConfig.model_validate(values)
     except ValidationError as exc:
@@ -56,11 +59,12 @@ def _yaml_rows(path: Path) -> list[tuple[int, dict]]:
             root = next((v for k, v in root.value if k.value == "jobs"), None)
         if not isinstance(root, yaml.SequenceNode):
             raise UserError(f"jobs '{path}': expected a list of jobs (or 'jobs:' with one)")
-        return [(node.start_mark.line + 1, loader.construct_object(node, deep=True))
-                for node in root.value]
+        return [
+            (node.start_mark.line + 1, loader.construct_object(node, deep=True))
+            for node in root.value
+        ]
     except yaml.YAMLError as exc:
-        raise UserError(f"jobs '{path}': not valid YAML ({str(exc).splitlines()[0]})") \
-            from None
+        raise UserError(f"jobs '{path}': not valid YAML ({str(exc).splitlines()[0]})") from None
     finally:
         loader.dispose()
 
@@ -70,8 +74,7 @@ def load_jobs(path: Path) -> list[JobEntry]:
     if not path.is_file():
         raise UserError(f"jobs '{path}': not found")
     try:
-        rows = _yaml_rows(path) if path.suffix.lower() in (".yaml", ".yml") else \
-            _csv_rows(path)
+        rows = _yaml_rows(path) if path.suffix.lower() in (".yaml", ".yml") else _csv_rows(path)
     except (UnicodeDecodeError, csv.Error) as exc:
         raise UserError(f"jobs '{path}': unreadable ({exc})") from None
     if not rows:

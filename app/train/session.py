@@ -27,7 +27,7 @@ class TrainingSession:
         self.total = 0
         self._first: tuple[int, float] | None = None  # (step, monotonic s) of the first step
         self.losses: list[tuple[int, float, float]] = []  # (step, d, g), appended only
-        self.samples: Mailbox[np.ndarray] = Mailbox()       # the newest grid picture
+        self.samples: Mailbox[np.ndarray] = Mailbox()  # the newest grid picture
         self.result: TrainResult | None = None
         self.error: str | None = None
         self.finished = threading.Event()
@@ -68,9 +68,14 @@ class TrainingSession:
 
     def _run(self) -> None:
         try:
-            self.result = run_job(self.config, self.out_dir, self.placement,
-                                  on_step=self._on_step, on_sample=self._on_sample,
-                                  stop=self._stop)
+            self.result = run_job(
+                self.config,
+                self.out_dir,
+                self.placement,
+                on_step=self._on_step,
+                on_sample=self._on_sample,
+                stop=self._stop,
+            )
         except UserError as exc:
             self.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - reported in the panel; the app goes on

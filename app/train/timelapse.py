@@ -24,7 +24,7 @@ TIMECUT = re.compile(r"^(?P<stem>.+)_timecut(?P<n>\d{4})\.mp4$")
 def tile(samples: np.ndarray, columns: int, rows: int) -> np.ndarray:
     """[B, H, W, 3] samples as one (rows*H) x (columns*W) picture, row by row."""
     b, h, w, c = samples.shape
-    grid = samples[:rows * columns].reshape(rows, columns, h, w, c)
+    grid = samples[: rows * columns].reshape(rows, columns, h, w, c)
     return grid.transpose(0, 2, 1, 3, 4).reshape(rows * h, columns * w, c)
 
 
@@ -32,10 +32,17 @@ class Timelapse:
     """Writes samples for job ``name`` under ``folder``; ``first_cut`` continues numbering
     after a resume."""
 
-    def __init__(self, folder: Path, name: str, grid: tuple[int, int],
-                 sample_size: tuple[int, int], fps: float,
-                 render_res: tuple[int, int] | None = None, cut_frames: int | None = None,
-                 first_cut: int = 1) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        name: str,
+        grid: tuple[int, int],
+        sample_size: tuple[int, int],
+        fps: float,
+        render_res: tuple[int, int] | None = None,
+        cut_frames: int | None = None,
+        first_cut: int = 1,
+    ) -> None:
         self.folder, self.name = folder, name
         self.columns, self.rows = grid
         self.sample_size = sample_size
@@ -53,15 +60,19 @@ class Timelapse:
         """Refuse before any training when the next files exist (never overwrite)."""
         for path in self._paths():
             if path.exists():
-                raise UserError(f"timelapse '{path}' exists already; move it or choose "
-                                "another name or output folder")
+                raise UserError(
+                    f"timelapse '{path}' exists already; move it or choose "
+                    "another name or output folder"
+                )
 
     def _paths(self) -> list[Path]:
         cut = f"_timecut{self.cut:04d}" if self.cut_frames else ""
         if self.render_res is None:
             return [self.folder / f"{self.name}{cut}.mp4"]
-        return [self.folder / f"{self.name}_box{i + 1:02d}{cut}.mp4"
-                for i in range(self.columns * self.rows)]
+        return [
+            self.folder / f"{self.name}_box{i + 1:02d}{cut}.mp4"
+            for i in range(self.columns * self.rows)
+        ]
 
     def _open(self) -> None:
         w, h = self.sample_size
@@ -77,11 +88,13 @@ class Timelapse:
         if self.render_res is None:
             pictures = [tile(samples, self.columns, self.rows)]
         else:
-            pictures = list(samples[:self.columns * self.rows])
+            pictures = list(samples[: self.columns * self.rows])
         for (path, writer), picture in zip(self._writers, pictures):
             if not writer.write(np.ascontiguousarray(picture)):
-                raise UserError(f"timelapse '{path}': the encoder stopped "
-                                f"({writer.failure() or 'no reason given'})")
+                raise UserError(
+                    f"timelapse '{path}': the encoder stopped "
+                    f"({writer.failure() or 'no reason given'})"
+                )
         self.frames += 1
         self.frames_in_cut += 1
         if self.cut_frames and self.frames_in_cut >= self.cut_frames:
@@ -104,8 +117,11 @@ class Timelapse:
 
 def next_cut(folder: Path, name: str) -> int:
     """The time-cut number after those already in ``folder`` for job ``name`` (resume)."""
-    numbers = [int(m.group("n")) for p in folder.glob(f"{name}*_timecut*.mp4")
-               if (m := TIMECUT.match(p.name))]
+    numbers = [
+        int(m.group("n"))
+        for p in folder.glob(f"{name}*_timecut*.mp4")
+        if (m := TIMECUT.match(p.name))
+    ]
     return max(numbers, default=0) + 1
 
 
@@ -134,12 +150,31 @@ def merge_timecuts(folder: Path) -> list[Path]:
         try:
             with atomic_path(target) as tmp:
                 result = subprocess.run(
-                    [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "concat", "-safe",
-                     "0", "-i", str(listing), "-c", "copy", "-f", "mp4", "-y", str(tmp)],
-                    capture_output=True, text=True)
+                    [
+                        imageio_ffmpeg.get_ffmpeg_exe(),
+                        "-v",
+                        "error",
+                        "-f",
+                        "concat",
+                        "-safe",
+                        "0",
+                        "-i",
+                        str(listing),
+                        "-c",
+                        "copy",
+                        "-f",
+                        "mp4",
+                        "-y",
+                        str(tmp),
+                    ],
+                    capture_output=True,
+                    text=True,
+                )
                 if result.returncode:
-                    raise UserError(f"merge-timecuts '{stem}': ffmpeg failed "
-                                    f"({result.stderr.strip().splitlines()[-1]})")
+                    raise UserError(
+                        f"merge-timecuts '{stem}': ffmpeg failed "
+                        f"({result.stderr.strip().splitlines()[-1]})"
+                    )
         finally:
             listing.unlink(missing_ok=True)
         merged.append(target)

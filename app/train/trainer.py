@@ -63,10 +63,14 @@ class Trainer:
         init_weights(self.discriminator, self.rng)
         self.generator.to(self.device).train()
         self.discriminator.to(self.device).train()
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.learning_rate_g,
-                                      betas=(config.beta1_g, 0.999))
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(),
-                                      lr=config.learning_rate_d, betas=(config.beta1_d, 0.999))
+        self.opt_g = torch.optim.Adam(
+            self.generator.parameters(), lr=config.learning_rate_g, betas=(config.beta1_g, 0.999)
+        )
+        self.opt_d = torch.optim.Adam(
+            self.discriminator.parameters(),
+            lr=config.learning_rate_d,
+            betas=(config.beta1_d, 0.999),
+        )
         self.fixed_z = torch.randn(config.batch_size, config.latent_dim, generator=self.rng)
         self.step_count = 0
         self.samples_taken = 0
@@ -94,7 +98,7 @@ class Trainer:
             if self._cursor >= len(self._order):
                 self._order = torch.randperm(len(self.data), generator=self.rng)
                 self._cursor = 0
-            take = self._order[self._cursor:self._cursor + size - len(picks)]
+            take = self._order[self._cursor : self._cursor + size - len(picks)]
             self._cursor += len(take)
             picks += take.tolist()
         real = self.data.images[picks].to(self.device, torch.float32)
@@ -107,14 +111,14 @@ class Trainer:
         fake = self.generator(z)
         ones = torch.ones(b, device=self.device)
         zeros = torch.zeros(b, device=self.device)
-        d_loss = F.binary_cross_entropy_with_logits(self.discriminator(real), ones) + \
-            F.binary_cross_entropy_with_logits(self.discriminator(fake.detach()), zeros)
+        d_loss = F.binary_cross_entropy_with_logits(
+            self.discriminator(real), ones
+        ) + F.binary_cross_entropy_with_logits(self.discriminator(fake.detach()), zeros)
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
         for _ in range(self.config.g_updates):
-            g_loss = F.binary_cross_entropy_with_logits(self.discriminator(self.generator(z)),
-                                                        ones)
+            g_loss = F.binary_cross_entropy_with_logits(self.discriminator(self.generator(z)), ones)
             self.opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             self.opt_g.step()
@@ -129,18 +133,35 @@ class Trainer:
         images = self.generator(self.fixed_z.to(self.device))
         self.generator.train()
         self.samples_taken += 1
-        return ((images + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8) \
-            .permute(0, 2, 3, 1).cpu().numpy()
+        return (
+            ((images + 1.0) * 127.5)
+            .round()
+            .clamp(0, 255)
+            .to(torch.uint8)
+            .permute(0, 2, 3, 1)
+            .cpu()
+            .numpy()
+        )
 
     def save(self, path: Path) -> None:
         """An atomic checkpoint the ``dcgan`` generator plays, with the training state."""
         self.generator.eval()
-        save_checkpoint(path, self.generator.cpu(), extra={"training": {
-            "job": self.config.model_dump(mode="json"), "step": self.step_count,
-            "samples_taken": self.samples_taken,
-            "discriminator": self.discriminator.state_dict(),
-            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-            "fixed_z": self.fixed_z, "rng": self.rng.get_state()}})
+        save_checkpoint(
+            path,
+            self.generator.cpu(),
+            extra={
+                "training": {
+                    "job": self.config.model_dump(mode="json"),
+                    "step": self.step_count,
+                    "samples_taken": self.samples_taken,
+                    "discriminator": self.discriminator.state_dict(),
+                    "opt_g": self.opt_g.state_dict(),
+                    "opt_d": self.opt_d.state_dict(),
+                    "fixed_z": self.fixed_z,
+                    "rng": self.rng.get_state(),
+                }
+            },
+        )
         self.generator.to(self.device).train()
 
     def resume(self, path: Path) -> None:
@@ -151,17 +172,18 @@ class Trainer:
         if not isinstance(state, dict):
             raise UserError(f"{where}: has no training state (a generator-only file)")
         if model.config != self.generator.config:
-            raise UserError(f"{where}: its generator layout differs from this job's "
-                            f"({model.config.model_dump()} vs "
-                            f"{self.generator.config.model_dump()})")
+            raise UserError(
+                f"{where}: its generator layout differs from this job's "
+                f"({model.config.model_dump()} vs "
+                f"{self.generator.config.model_dump()})"
+            )
         try:
             self.generator.load_state_dict(model.state_dict())
             self.discriminator.load_state_dict(state["discriminator"])
             self.opt_g.load_state_dict(state["opt_g"])
             self.opt_d.load_state_dict(state["opt_d"])
         except (KeyError, RuntimeError, ValueError) as exc:
-            raise UserError(f"{where}: training state does not fit this job ({exc})") \
-                from None
+            raise UserError(f"{where}: training state does not fit this job ({exc})") from None
         self.generator.to(self.device).train()
         self.discriminator.to(self.device).train()
         self.fixed_z = state["fixed_z"]

@@ -25,8 +25,9 @@ def display_available() -> bool:
     return display_variable(os.environ) is not None
 
 
-def run_app(options: LiveOptions, seconds: float | None = None,
-            explicit: frozenset[str] = frozenset()) -> NoReturn:
+def run_app(
+    options: LiveOptions, seconds: float | None = None, explicit: frozenset[str] = frozenset()
+) -> NoReturn:
     """Open the window on a started engine; when it closes (or after ``seconds``) the
     process exits with the event loop's code (``_exit_skipping_qt_teardown``).
     Options not in ``explicit`` (given on the command line) come from the last run where

@@ -12,8 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout,
-                             QWidget)
+from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from app.core.errors import UserError
 from app.live import LiveEngine, input_device_names
@@ -67,15 +66,17 @@ class AudioPanel(QWidget):
         self.bands_plot = pg.PlotWidget(title="bands: low, mid, high")
         self.bands_plot.setYRange(0, 1)
         self.bands_plot.hideAxis("bottom")
-        self.bands_bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.7,
-                                          brushes=["#e85d3a", "#e8c23a", "#3ab8e8"])
+        self.bands_bars = pg.BarGraphItem(
+            x=[0, 1, 2], height=[0, 0, 0], width=0.7, brushes=["#e85d3a", "#e8c23a", "#3ab8e8"]
+        )
         self.bands_plot.addItem(self.bands_bars)
         self.onset_plot = pg.PlotWidget(title="onset envelope and beats (4 s)")
         self.onset_plot.setYRange(0, 1.05)
         self.onset_plot.hideAxis("bottom")
         self.onset_curve = self.onset_plot.plot(pen=pg.mkPen((160, 255, 160), width=1))
-        self.beat_ticks = self.onset_plot.plot(pen=None, symbol="t1", symbolSize=8,
-                                               symbolBrush=(255, 170, 0))
+        self.beat_ticks = self.onset_plot.plot(
+            pen=None, symbol="t1", symbolSize=8, symbolBrush=(255, 170, 0)
+        )
         for plot in (self.wave_plot, self.bands_plot, self.onset_plot):
             plot.setMouseEnabled(False, False)
             plot.setMenuEnabled(False)
@@ -122,14 +123,14 @@ class AudioPanel(QWidget):
         block, self._cursor, _ = self._tap.ring.read(self._cursor)
         if len(block):
             mono = self.engine.input_gain * np.asarray(block, np.float32).mean(axis=1)
-            mono = mono[-len(self._wave):]
-            self._wave = np.concatenate([self._wave[len(mono):], mono])
+            mono = mono[-len(self._wave) :]
+            self._wave = np.concatenate([self._wave[len(mono) :], mono])
             step = max(1, len(self._wave) // 1000)  # ~1000 points drawn
             self.wave_curve.setData(self._wave[::step])
         new = self._tap.history(self._frame_count)
         if new:
             self._frame_count = new[-1][0]
-            frames = [f for _, f in new][-len(self._onset):]
+            frames = [f for _, f in new][-len(self._onset) :]
             n = len(frames)
             self._onset = np.concatenate([self._onset[n:], [f.onset for f in frames]])
             self._beat = np.concatenate([self._beat[n:], [f.is_beat for f in frames]])
@@ -139,10 +140,12 @@ class AudioPanel(QWidget):
             self.beat_ticks.setData(ticks, np.ones(len(ticks)))
             self.bands_bars.setOpts(height=self._bands)
         status = self.engine.status()
-        self.level.setText(f"level {status.level_db:6.1f} dBFS" if status.level_db > -120
-                           else "level: silence")
-        self.tempo.setText(f"tempo {status.bpm:6.1f} BPM ({status.source}), confidence "
-                           f"{status.confidence:.2f}")
+        self.level.setText(
+            f"level {status.level_db:6.1f} dBFS" if status.level_db > -120 else "level: silence"
+        )
+        self.tempo.setText(
+            f"tempo {status.bpm:6.1f} BPM ({status.source}), confidence {status.confidence:.2f}"
+        )
 
     def beats_shown(self) -> int:
         return int(self._beat.sum())

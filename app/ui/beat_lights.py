@@ -35,21 +35,34 @@ class BeatLights(QWidget):
         self.beat = self.bar = -1
         self.phrase = 0.0
         self.text = ""
-        self.setToolTip("beats of the bar (downbeat red), the bar in a four-bar phrase, "
-                        "tempo and the tracker's confidence")
+        self.setToolTip(
+            "beats of the bar (downbeat red), the bar in a four-bar phrase, "
+            "tempo and the tracker's confidence"
+        )
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(260, 22)
 
-    def set_clock(self, beats: float, bar_phase: float, beats_per_bar: int, bpm: float,
-                  confidence: float, locked: bool) -> None:
+    def set_clock(
+        self,
+        beats: float,
+        bar_phase: float,
+        beats_per_bar: int,
+        bpm: float,
+        confidence: float,
+        locked: bool,
+    ) -> None:
         if not all(math.isfinite(v) for v in (beats, bar_phase, bpm)):
             return
         self.beats_per_bar = max(1, beats_per_bar)
         beat, bar, phrase = clock_position(beats, bar_phase, self.beats_per_bar)
         text = f"{bpm:5.1f} BPM {round(100 * confidence):3d}%" + (" lock" if locked else "")
-        if (beat, bar, round(phrase, 2), text) != (self.beat, self.bar, round(self.phrase, 2),
-                                                   self.text):
+        if (beat, bar, round(phrase, 2), text) != (
+            self.beat,
+            self.bar,
+            round(self.phrase, 2),
+            self.text,
+        ):
             self.beat, self.bar, self.phrase, self.text = beat, bar, phrase, text
             self.update()
 
@@ -79,6 +92,9 @@ class BeatLights(QWidget):
                 painter.setBrush(DOWNBEAT if bar == 0 else BEAT)
                 painter.drawRect(QRectF(seg.x(), seg.y(), seg.width() * fill, seg.height()))
         painter.setPen(TEXT)
-        painter.drawText(QRectF(x + width + 8, 0, self.width() - x - width - 8, h),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.text)
+        painter.drawText(
+            QRectF(x + width + 8, 0, self.width() - x - width - 8, h),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            self.text,
+        )
         painter.end()

@@ -14,10 +14,20 @@ from pathlib import Path
 
 from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtGui import QIcon
-from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QGridLayout,
-                             QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
-                             QToolButton,
-                             QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.errors import UserError
 from app.live import LiveEngine, launcher_layout
@@ -62,12 +72,21 @@ class LauncherPanel(QWidget):
         self.fade.setRange(0.0, 64.0)
         self.fade.setSingleStep(1.0)
         self.fade.setValue(self.launcher.fade_beats)
-        self.fade.setToolTip("a cued preset lands on the next bar and crossfades over this "
-                             "many beats (0: cut)")
+        self.fade.setToolTip(
+            "a cued preset lands on the next bar and crossfades over this many beats (0: cut)"
+        )
         self.fade.valueChanged.connect(lambda beats: setattr(self.launcher, "fade_beats", beats))
         header = QHBoxLayout()
-        for widget in (QLabel("Set"), self.sets, previous, self.page_label, following,
-                       QLabel("Crossfade"), self.fade, QLabel("beats")):
+        for widget in (
+            QLabel("Set"),
+            self.sets,
+            previous,
+            self.page_label,
+            following,
+            QLabel("Crossfade"),
+            self.fade,
+            QLabel("beats"),
+        ):
             header.addWidget(widget)
         header.addStretch(1)
 
@@ -82,8 +101,9 @@ class LauncherPanel(QWidget):
             cell.setMinimumSize(48, THUMB[1] + 24)  # narrower with the window, never cut
             cell.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             cell.clicked.connect(lambda _=False, i=index: self.cue_cell(i))
-            add_learn_menu(cell, self._command, "trigger:cue", str(index + 1),
-                           f"cue cell {index + 1}")
+            add_learn_menu(
+                cell, self._command, "trigger:cue", str(index + 1), f"cue cell {index + 1}"
+            )
             key = key_rows[index // columns][index % columns].upper()
             cell.setProperty("key", key)
             grid.addWidget(cell, index // columns, index % columns)
@@ -98,7 +118,8 @@ class LauncherPanel(QWidget):
         self.master.setRange(0, 1000)
         self.master.setToolTip("master: the output's brightness (right-click: MIDI learn)")
         self.master.valueChanged.connect(
-            lambda value: engine.store.set(MASTER, value / 1000.0, source="ui"))
+            lambda value: engine.store.set(MASTER, value / 1000.0, source="ui")
+        )
         add_learn_menu(self.master, self._command, MASTER, what="the master fader")
         monitor = QVBoxLayout()
         monitor.addWidget(QLabel("Output"))
@@ -154,8 +175,9 @@ class LauncherPanel(QWidget):
             button.setEnabled(cell is not None)
             key = button.property("key")
             button.setText(f"{key}  {cell.name}" if cell else key)
-            button.setToolTip(f"{cell.path}\nclick or {key}: cue; right-click: MIDI learn"
-                              if cell else "")
+            button.setToolTip(
+                f"{cell.path}\nclick or {key}: cue; right-click: MIDI learn" if cell else ""
+            )
             picture = self.launcher.thumbnails.cached(cell, THUMB) if cell else None
             button.setIcon(to_qicon(picture) if picture is not None else QIcon())
         self._marks = ()
@@ -169,16 +191,21 @@ class LauncherPanel(QWidget):
         for cell in self._shown_cells:
             if self.launcher.thumbnails.cached(cell, THUMB) is None:
                 self._drawing = True
-                self._thumbs.run(lambda c=cell: (c, self.launcher.thumbnails.picture(c, THUMB)),
-                                 "launcher-thumbnail")
+                self._thumbs.run(
+                    lambda c=cell: (c, self.launcher.thumbnails.picture(c, THUMB)),
+                    "launcher-thumbnail",
+                )
                 return
 
     def _thumb_drawn(self, drawn, error: str) -> None:
         self._drawing = False
         if error:  # a broken preset: its cell says so, the others are drawn
             self.notify(error)
-            self._shown_cells = [c for c in self._shown_cells
-                                 if self.launcher.thumbnails.cached(c, THUMB) is not None]
+            self._shown_cells = [
+                c
+                for c in self._shown_cells
+                if self.launcher.thumbnails.cached(c, THUMB) is not None
+            ]
             return
         cell, picture = drawn
         if cell in self._shown_cells:
@@ -220,8 +247,15 @@ class LauncherPanel(QWidget):
             self._marks = marks
             for index, button in enumerate(self.cells):
                 cell = self._cell_at(index)
-                state = "" if cell is None else "cued" if cell.path == cued else \
-                    "playing" if cell.path == playing else ""
+                state = (
+                    ""
+                    if cell is None
+                    else "cued"
+                    if cell.path == cued
+                    else "playing"
+                    if cell.path == playing
+                    else ""
+                )
                 button.setProperty("state", state)
                 button.setStyleSheet(CELL_STYLES[state])
         if output_frame is not None:
@@ -242,6 +276,8 @@ class LauncherPanel(QWidget):
         return self.cells[index].property("state") or ""
 
 
-CELL_STYLES = {"": "", "cued": "QToolButton { border: 3px dashed #ffb000; }",
-               "playing": "QToolButton { border: 3px solid #30d050; "
-                          "background: rgba(48, 208, 80, 60); }"}
+CELL_STYLES = {
+    "": "",
+    "cued": "QToolButton { border: 3px dashed #ffb000; }",
+    "playing": "QToolButton { border: 3px solid #30d050; background: rgba(48, 208, 80, 60); }",
+}

@@ -10,8 +10,9 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QMenu, QWidget
 
 
-def add_learn_menu(widget: QWidget, command: Callable[[str], None], target: str,
-                   argument: str = "", what: str = "") -> None:
+def add_learn_menu(
+    widget: QWidget, command: Callable[[str], None], target: str, argument: str = "", what: str = ""
+) -> None:
     """Give ``widget`` a context menu that learns (or unbinds) ``target`` with
     ``argument`` through the performer's words (``learn``, ``unbind``)."""
     words = f"{target} {argument}".strip()
@@ -26,5 +27,6 @@ def add_learn_menu(widget: QWidget, command: Callable[[str], None], target: str,
             command(f"learn {words}")
         elif chosen is unbind:
             command(f"unbind {words}")
+
     widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     widget.customContextMenuRequested.connect(show_menu)

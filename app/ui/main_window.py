@@ -12,20 +12,24 @@ from pathlib import Path
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QGuiApplication, QKeySequence
-from PyQt6.QtWidgets import (QApplication, QComboBox, QDockWidget, QLabel, QMainWindow,
-                             QSplitter, QToolBar, QWidget)
+from PyQt6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QWidget,
+)
 
 from app.core.errors import UserError
-from app.core.tempo import NUDGE_BEATS
 from app.live import LiveEngine
 
 from .beat_lights import BeatLights
 from .frame_view import FrameView
-from .learn_menu import add_learn_menu
+from .transport_bar import build_transport
 from .widgets import Background
 
 DISPLAY_MS = 16
-TEMPO_SOURCES = ("audio", "tap", "manual", "midi")
 
 
 class OutputWindow(FrameView):
@@ -72,96 +76,11 @@ class MainWindow(QMainWindow):
         self.resize(min(1280, free.width()), min(760, free.height()))
 
     # -- building --------------------------------------------------------------------------
-    def _action(self, bar: QToolBar, text: str, shortcut: str, slot, tip: str,
-                checkable: bool = False, learn: str = "") -> QAction:
-        """A toolbar button with its key and, given ``learn`` (a trigger and its
-        argument), a right-click MIDI learn."""
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(f"{tip} ({shortcut}; right-click: MIDI learn)" if learn else
-                          f"{tip} ({shortcut})")
-        action.setCheckable(checkable)
-        action.triggered.connect(slot)
-        bar.addAction(action)
-        self.addAction(action)  # shortcuts work whichever widget has focus
-        if learn:
-            add_learn_menu(bar.widgetForAction(action), self.command, *learn.split(" ", 1))
-        return action
-
     def _build_transport(self) -> None:
-        bar = QToolBar("Transport")
-        bar.setObjectName("transport")
-        self.addToolBar(bar)
-        self.play = self._action(bar, "Play", "Space", self._toggle_play,
-                                 "play / stop: stopped, the output is black and a played "
-                                 "file waits at its start", checkable=True,
-                                 learn="trigger:transport")
-        self.play.setChecked(True)
-        self.bpm_label = QLabel("--- BPM")
-        self.bpm_label.setObjectName("bpm")
-        self.bpm_label.setMinimumWidth(90)
-        bar.addWidget(self.bpm_label)
-        self.tap = self._action(bar, "Tap", "Return", lambda: self.command("tap"), "tap tempo",
-                                learn="trigger:tap")
-        self._action(bar, "x2", "*", lambda: self.command("x2"), "double the tempo",
-                     learn="trigger:double")
-        self._action(bar, "/2", "/", lambda: self.command("/2"), "halve the tempo",
-                     learn="trigger:halve")
-        self._action(bar, "Resync", "Backspace", lambda: self.command("resync"),
-                     "the next beat is a downbeat", learn="trigger:resync")
-        self.lock = self._action(bar, "Lock", "L", self._toggle_lock, "hold the tempo",
-                                 checkable=True, learn="trigger:lock")
-        # nudge: on a timeline, earlier is to the left
-        self._action(bar, "\u25c0", "[", lambda: self.command(f"nudge {NUDGE_BEATS}"),
-                     f"nudge: the beats come {NUDGE_BEATS:g} beat earlier (when the picture "
-                     "lags the music); held until nudged back", learn="trigger:nudge_earlier")
-        self._action(bar, "\u25b6", "]", lambda: self.command(f"nudge {-NUDGE_BEATS}"),
-                     f"nudge: the beats come {NUDGE_BEATS:g} beat later; held until nudged "
-                     "back", learn="trigger:nudge_later")
-        self.source = QComboBox()
-        self.source.setObjectName("tempo-source")
-        self.source.addItems(TEMPO_SOURCES)
-        self.source.setToolTip("tempo source")
-        self.source.textActivated.connect(self._choose_source)
-        bar.addWidget(self.source)
-        bar.addSeparator()
-        self._action(bar, "Flash", "F5", lambda: self.command("flash"), "flash",
-                     learn="trigger:flash")
-        self._action(bar, "Next", "Right", lambda: self.command("next"), "next keyframe",
-                     learn="trigger:next_keyframe")
-        self._action(bar, "Prev", "Left", lambda: self.command("previous"),
-                     "previous keyframe", learn="trigger:previous_keyframe")
-        self.freeze = self._action(bar, "Freeze", "F6", lambda: self.command("freeze"),
-                                   "panic: freeze the picture", checkable=True,
-                                   learn="trigger:freeze")
-        self.blackout = self._action(bar, "Blackout", "F7", lambda: self.command("blackout"),
-                                     "panic: black output", checkable=True,
-                                     learn="trigger:blackout")
-        bar.addSeparator()
-        self.record = self._action(bar, "Record", "Ctrl+R", lambda: self.command("record"),
-                                   "record the output and the sound (to ~/Videos/latentvj)",
-                                   checkable=True, learn="trigger:record")
-        self.record_label = QLabel("")
-        self.record_label.setObjectName("record-status")
-        bar.addWidget(self.record_label)
-        bar.addSeparator()
-        self.hud = self._action(bar, "HUD", "F3", self._toggle_hud, "show fps, render time, "
-                                "latency, drops and input level", checkable=True,
-                                learn="trigger:window hud")
-        self.screens = QComboBox()
-        self.screens.setObjectName("screens")
-        self.screens.setToolTip("screen for the output window")
-        bar.addWidget(self.screens)
+        build_transport(self)
         self._list_screens()
         QGuiApplication.instance().screenAdded.connect(lambda _: self._list_screens())
         QGuiApplication.instance().screenRemoved.connect(lambda _: self._list_screens())
-        self.output_action = self._action(bar, "Output", "F11", self.toggle_output,
-                                          "fullscreen output on the chosen screen",
-                                          checkable=True, learn="trigger:window output")
-        self.layout_action = self._action(
-            bar, "Perform", "F2", self.set_perform, "Perform layout (the preview, the "
-            "launcher grid and the output monitor) / Edit layout (the panels)",
-            checkable=True, learn="trigger:window layout")
         self._edit_state = None  # the Edit layout's docks, kept while Perform shows
         theme = QAction("Light / dark theme", self)
         theme.setShortcut(QKeySequence("Ctrl+Shift+L"))
@@ -185,10 +104,12 @@ class MainWindow(QMainWindow):
         from .train_panel import TrainPanel
 
         self.params = ParamPanel(
-            self.engine.store, self.engine.preset_values,
+            self.engine.store,
+            self.engine.preset_values,
             on_learn=lambda pid: self.command(f"learn {pid}"),
             on_unbind=lambda pid: self.command(f"unbind {pid}"),
-            on_add_route=self._add_route)
+            on_add_route=self._add_route,
+        )
         self.presets = PresetPanel(self.engine, self.show_notice, self._preset_loaded)
         self.midi_panel = MidiPanel(self.engine, self.show_notice)
         self.audio_panel = AudioPanel(self.engine, self.show_notice)
@@ -196,11 +117,19 @@ class MainWindow(QMainWindow):
         self.motion = MotionPanel(self.engine, self.show_notice)
         self.models = ModelPanel(self.engine, self.show_notice)
         self.train = TrainPanel(self.engine, self.show_notice)
-        docks = [self._dock(title, widget) for title, widget in (
-            ("Parameters", self.params), ("Presets", self.presets),
-            ("Modulation", self.modulation), ("Motion", self.motion),
-            ("Audio", self.audio_panel),
-            ("MIDI", self.midi_panel), ("Model", self.models), ("Train", self.train))]
+        docks = [
+            self._dock(title, widget)
+            for title, widget in (
+                ("Parameters", self.params),
+                ("Presets", self.presets),
+                ("Modulation", self.modulation),
+                ("Motion", self.motion),
+                ("Audio", self.audio_panel),
+                ("MIDI", self.midi_panel),
+                ("Model", self.models),
+                ("Train", self.train),
+            )
+        ]
         for other in docks[1:]:
             self.tabifyDockWidget(docks[0], other)
         self.modulation_dock, self.motion_dock, self.audio_dock = docks[2:5]
@@ -356,14 +285,21 @@ class MainWindow(QMainWindow):
             self.params.sync(frame.params or None)
         status = self.engine.status()
         if frame is not None:
-            self.beat_lights.set_clock(frame.beats, frame.bar_phase,
-                                       self.engine.patch.beats_per_bar, status.bpm,
-                                       status.confidence, status.locked)
+            self.beat_lights.set_clock(
+                frame.beats,
+                frame.bar_phase,
+                self.engine.patch.beats_per_bar,
+                status.bpm,
+                status.confidence,
+                status.locked,
+            )
         title = f"latentvj - {self.engine.patch.name}{' *' if self.engine.is_dirty() else ''}"
         if self.windowTitle() != title:
             self.setWindowTitle(title)
-        self.bpm_label.setText(f"{status.bpm:6.1f} BPM" + (
-            f"  {status.nudge_beats:+.3f}" if status.nudge_beats else ""))
+        self.bpm_label.setText(
+            f"{status.bpm:6.1f} BPM"
+            + (f"  {status.nudge_beats:+.3f}" if status.nudge_beats else "")
+        )
         self.lock.setChecked(status.locked)
         if self.source.currentText() != status.source and not self.source.view().isVisible():
             self.source.setCurrentText(status.source)
@@ -379,15 +315,18 @@ class MainWindow(QMainWindow):
                 f"latency {status.latency_ms:5.1f} ms  ahead {status.ahead_ms:5.1f} ms  "
                 f"drops {status.drops}",
                 f"res {status.internal_size[0]}x{status.internal_size[1]}  "
-                f"input {status.input} {status.level_db:5.1f} dBFS"]
+                f"input {status.input} {status.level_db:5.1f} dBFS",
+            ]
             if status.recording:
-                self.preview.hud_lines.append(f"rec {status.record_s:6.1f} s  "
-                                              f"dropped {status.record_drops}")
+                self.preview.hud_lines.append(
+                    f"rec {status.record_s:6.1f} s  dropped {status.record_drops}"
+                )
         if self.launcher.isVisible():
             self.launcher.refresh(frame, self._output_note())
         for action in self.engine.take_window_requests():  # from MIDI
-            {"output": self.output_action, "hud": self.hud,
-             "layout": self.layout_action}[action].trigger()
+            {"output": self.output_action, "hud": self.hud, "layout": self.layout_action}[
+                action
+            ].trigger()
         self.midi_panel.refresh()
         self.modulation.refresh()
         self.motion.refresh()

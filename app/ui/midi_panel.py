@@ -6,8 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PyQt6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-                             QPushButton, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.errors import UserError
 from app.live import LiveEngine, binding_model, midi_learn_targets
@@ -15,8 +23,22 @@ from app.live import LiveEngine, binding_model, midi_learn_targets
 from .model_table import ModelTable
 from .widgets import button_row
 
-COLUMNS = ("device", "channel", "control", "number", "target", "min", "max", "curve",
-           "invert", "soft_takeover", "encoding", "sensitivity", "button", "argument")
+COLUMNS = (
+    "device",
+    "channel",
+    "control",
+    "number",
+    "target",
+    "min",
+    "max",
+    "curve",
+    "invert",
+    "soft_takeover",
+    "encoding",
+    "sensitivity",
+    "button",
+    "argument",
+)
 
 
 class MidiPanel(QWidget):
@@ -42,10 +64,14 @@ class MidiPanel(QWidget):
         self.target.setObjectName("learn-target")
         self.target.addItems(midi_learn_targets(engine.registry))
         self.buttons: dict = {}
-        learn = button_row((("Learn", lambda: self._command(
-                                f"learn {self.target.currentText()}")),
-                            ("Commit", lambda: self._command("commit")),
-                            ("Cancel", lambda: self._command("cancel"))), self.buttons)
+        learn = button_row(
+            (
+                ("Learn", lambda: self._command(f"learn {self.target.currentText()}")),
+                ("Commit", lambda: self._command("commit")),
+                ("Cancel", lambda: self._command("cancel")),
+            ),
+            self.buttons,
+        )
         learn.insertWidget(0, self.target, 1)
         layout.addLayout(learn)
         self.learn_state = QLabel()
@@ -57,8 +83,14 @@ class MidiPanel(QWidget):
         layout.addWidget(self.table, 2)
         self.map_name = QLineEdit()
         self.map_name.setPlaceholderText("map name")
-        edit = button_row((("Add row", self._add_row), ("Delete row", self._delete_row),
-                           ("Save map", self._save)), self.buttons)
+        edit = button_row(
+            (
+                ("Add row", self._add_row),
+                ("Delete row", self._delete_row),
+                ("Save map", self._save),
+            ),
+            self.buttons,
+        )
         edit.insertWidget(2, self.map_name, 1)
         layout.addLayout(edit)
 
@@ -120,11 +152,17 @@ class MidiPanel(QWidget):
             return
         if state.open_ports != self._ports:
             self._ports = state.open_ports
-            self.ports.setText("open: " + (", ".join(state.open_ports) or "none (waiting for "
-                                           f"{', '.join(state.patterns)})"))
+            self.ports.setText(
+                "open: "
+                + (", ".join(state.open_ports) or f"none (waiting for {', '.join(state.patterns)})")
+            )
         self.learn_state.setText(
-            "" if not state.learning else f"learning: move a control for {state.armed}"
-            if state.armed else f"learned {state.pending}: Commit or Cancel")
+            ""
+            if not state.learning
+            else f"learning: move a control for {state.armed}"
+            if state.armed
+            else f"learned {state.pending}: Commit or Cancel"
+        )
         cmap = midi.controller_map
         if cmap is not self._map_shown:
             self._show_map(cmap)

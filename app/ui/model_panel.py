@@ -6,15 +6,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PyQt6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QLineEdit, QProgressBar,
-                             QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QLineEdit,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.live import LiveEngine, built_in_looks
 
 from .widgets import Background, button_row
 
-KINDS = {"StyleGAN2 / 3 pickle (.pkl)": "stylegan", "BigGAN-deep folder": "biggan",
-         "DCGAN checkpoint": "dcgan", "TorchScript model": "torchscript"}
+KINDS = {
+    "StyleGAN2 / 3 pickle (.pkl)": "stylegan",
+    "BigGAN-deep folder": "biggan",
+    "DCGAN checkpoint": "dcgan",
+    "TorchScript model": "torchscript",
+}
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -31,8 +42,9 @@ class ModelPanel(QWidget):
         if generator.kind == "field":
             self.model.setCurrentText(f"built-in: {generator.look}")
         self.path = QLineEdit()
-        self.path.setPlaceholderText("StyleGAN .pkl, BigGAN folder, checkpoint (.pt) or "
-                                     "TorchScript / torch.export file")
+        self.path.setPlaceholderText(
+            "StyleGAN .pkl, BigGAN folder, checkpoint (.pt) or TorchScript / torch.export file"
+        )
         self.device = QComboBox()
         self.device.addItems(DEVICES)
         self.busy = QProgressBar()
@@ -45,18 +57,21 @@ class ModelPanel(QWidget):
         form.addRow("Device", self.device)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addLayout(button_row((("Browse...", self._browse), ("Load", self.load)),
-                                    self.buttons))
+        layout.addLayout(
+            button_row((("Browse...", self._browse), ("Load", self.load)), self.buttons)
+        )
         layout.addWidget(self.busy)
         layout.addStretch(1)
 
     def _browse(self) -> None:
         if KINDS.get(self.model.currentText()) == "biggan":
-            path = QFileDialog.getExistingDirectory(self, "BigGAN-deep folder (config.json + "
-                                                    "pytorch_model.bin)")
+            path = QFileDialog.getExistingDirectory(
+                self, "BigGAN-deep folder (config.json + pytorch_model.bin)"
+            )
         else:
             path, _ = QFileDialog.getOpenFileName(
-                self, "Model file", "", "Models (*.pkl *.pt *.pt2 *.pth);;All files (*)")
+                self, "Model file", "", "Models (*.pkl *.pt *.pt2 *.pth);;All files (*)"
+            )
         if path:
             self.path.setText(path)
 
@@ -73,14 +88,18 @@ class ModelPanel(QWidget):
         self.busy.setVisible(True)
         for button in self.buttons.values():
             button.setEnabled(False)
-        self._background.run(lambda: self.engine.set_generator(kind, look, path, device),
-                             "model-load")
+        self._background.run(
+            lambda: self.engine.set_generator(kind, look, path, device), "model-load"
+        )
 
     def _after_load(self, _patch, error: str) -> None:  # on error the old model plays on
         self.busy.setVisible(False)
         for button in self.buttons.values():
             button.setEnabled(True)
         generator = self.engine.patch.generator
-        self.notify(error or f"model: {generator.kind} "
-                             f"{generator.look if generator.kind == 'field' else generator.path}"
-                             f" on {self.engine.placement.label}")
+        self.notify(
+            error
+            or f"model: {generator.kind} "
+            f"{generator.look if generator.kind == 'field' else generator.path}"
+            f" on {self.engine.placement.label}"
+        )

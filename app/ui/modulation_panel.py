@@ -15,8 +15,17 @@ from app.live import LiveEngine
 from .model_table import ModelTable
 from .widgets import Background, button_row
 
-COLUMNS = ("source", "target", "amount", "attack_ms", "release_ms", "curve", "period_beats",
-           "phase", "decay_beats")
+COLUMNS = (
+    "source",
+    "target",
+    "amount",
+    "attack_ms",
+    "release_ms",
+    "curve",
+    "period_beats",
+    "phase",
+    "decay_beats",
+)
 
 
 class ModulationPanel(QWidget):
@@ -28,13 +37,20 @@ class ModulationPanel(QWidget):
         self._shown = None
         self.table = ModelTable(ModRoute, COLUMNS)
         self.table.setObjectName("routes")
-        self.table.setToolTip("sources: audio.onset, audio.rms, audio.beat, audio.bar, "
-                              "audio.beat_phase, audio.bar_phase, audio.band.low|mid|high, "
-                              "audio.chroma.C..B, lfo.sine|triangle|saw|square")
+        self.table.setToolTip(
+            "sources: audio.onset, audio.rms, audio.beat, audio.bar, "
+            "audio.beat_phase, audio.bar_phase, audio.band.low|mid|high, "
+            "audio.chroma.C..B, lfo.sine|triangle|saw|square"
+        )
         self.buttons: dict = {}
-        buttons = button_row((("Add route", self.table.add_row),
-                              ("Delete route", self.table.delete_current_row),
-                              ("Apply", self.apply)), self.buttons)
+        buttons = button_row(
+            (
+                ("Add route", self.table.add_row),
+                ("Delete route", self.table.delete_current_row),
+                ("Apply", self.apply),
+            ),
+            self.buttons,
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
@@ -53,8 +69,14 @@ class ModulationPanel(QWidget):
         self._background.run(lambda: self.engine.set_routes(entries), "routes")
 
     def _after_apply(self, problems: list | None, error: str) -> None:
-        self.notify(error or (problems[0] if problems else
-                              f"modulation: {len(self.engine.patch.routes)} routes playing"))
+        self.notify(
+            error
+            or (
+                problems[0]
+                if problems
+                else f"modulation: {len(self.engine.patch.routes)} routes playing"
+            )
+        )
         self.refresh()
 
     def refresh(self) -> None:

@@ -37,16 +37,25 @@ THUMB = (96, 54)
 SEED_COLUMNS, SEED_ROWS = 4, 3
 EDIT_DELAY_MS = 250  # spin box drags settle before the renderer is rebuilt
 MOTION_FIELDS = (
-    ("path", "Mode"), ("interpolation", "Interpolation"), ("sequence", "Sequence"),
-    ("transition_beats", "Transition (beats)"), ("hold_beats", "Hold (beats)"),
-    ("easing", "Easing"), ("power", "Easing power"), ("quantize", "Jumps land on"),
+    ("path", "Mode"),
+    ("interpolation", "Interpolation"),
+    ("sequence", "Sequence"),
+    ("transition_beats", "Transition (beats)"),
+    ("hold_beats", "Hold (beats)"),
+    ("easing", "Easing"),
+    ("power", "Easing power"),
+    ("quantize", "Jumps land on"),
     ("oscillate.amplitude", "Oscillate amplitude"),
     ("oscillate.period_beats", "Oscillate period (beats)"),
     ("oscillate.ease_in_beats", "Oscillate ease-in (beats)"),
-    ("walk.max_speed", "Walk max speed"), ("walk.max_accel", "Walk max accel"),
-    ("walk.steps_per_beat", "Walk steps per beat"), ("walk.boundary", "Walk boundary"),
+    ("walk.max_speed", "Walk max speed"),
+    ("walk.max_accel", "Walk max accel"),
+    ("walk.steps_per_beat", "Walk steps per beat"),
+    ("walk.boundary", "Walk boundary"),
     ("walk.boundary_mode", "Walk boundary mode"),
-    ("flicker.max_step", "Flicker max step"), ("flicker.rate_per_beat", "Flicker per beat"))
+    ("flicker.max_step", "Flicker max step"),
+    ("flicker.rate_per_beat", "Flicker per beat"),
+)
 
 
 class MotionPanel(QWidget):
@@ -75,9 +84,15 @@ class MotionPanel(QWidget):
         self.keyframes.setWrapping(True)
         self.keyframes.setMinimumHeight(THUMB[1] * 2 + 40)
         self.buttons: dict = {}
-        edit_row = button_row((("Capture", self.capture), ("Up", lambda: self.move(-1)),
-                               ("Down", lambda: self.move(1)), ("Delete", self.delete)),
-                              self.buttons)
+        edit_row = button_row(
+            (
+                ("Capture", self.capture),
+                ("Up", lambda: self.move(-1)),
+                ("Down", lambda: self.move(1)),
+                ("Delete", self.delete),
+            ),
+            self.buttons,
+        )
         self.buttons["Capture"].setToolTip("add the latent vector on screen as a keyframe")
 
         self.seed_buttons: list[QToolButton] = []
@@ -100,9 +115,11 @@ class MotionPanel(QWidget):
         self.form.changed.connect(self._edit_timer.start)
 
         boxes = []
-        for title, parts in (("Keyframes", (self.keyframes, edit_row)),
-                             ("Random seeds: click one to add it", (grid, seed_row)),
-                             ("Motion", (self.form,))):
+        for title, parts in (
+            ("Keyframes", (self.keyframes, edit_row)),
+            ("Random seeds: click one to add it", (grid, seed_row)),
+            ("Motion", (self.form,)),
+        ):
             box = QGroupBox(title)
             inner = QVBoxLayout(box)
             for part in parts:

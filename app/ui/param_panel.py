@@ -14,8 +14,16 @@ from collections.abc import Callable, Mapping
 
 from PyQt6.QtCore import QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter, QUndoCommand, QUndoStack
-from PyQt6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QMenu, QScrollArea, QSlider,
-                             QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QMenu,
+    QScrollArea,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.params import ParamSpec, ParamStore
 
@@ -85,10 +93,14 @@ class ParamSlider(QSlider):
 class ParamPanel(QScrollArea):
     """All learnable parameters of ``store``'s registry."""
 
-    def __init__(self, store: ParamStore, preset_values: Callable[[], Mapping[str, float]],
-                 on_learn: Callable[[str], None] | None = None,
-                 on_unbind: Callable[[str], None] | None = None,
-                 on_add_route: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: ParamStore,
+        preset_values: Callable[[], Mapping[str, float]],
+        on_learn: Callable[[str], None] | None = None,
+        on_unbind: Callable[[str], None] | None = None,
+        on_add_route: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self.preset_values = preset_values
@@ -116,8 +128,7 @@ class ParamPanel(QScrollArea):
             slider.sliderPressed.connect(self._new_gesture)
             slider.reset_requested.connect(lambda s=slider: self.reset(s.spec.id))
             slider.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-            slider.customContextMenuRequested.connect(
-                lambda point, s=slider: self._menu(s, point))
+            slider.customContextMenuRequested.connect(lambda point, s=slider: self._menu(s, point))
             label = QLabel()
             label.setMinimumWidth(52)
             row = QWidget()
@@ -146,8 +157,12 @@ class ParamPanel(QScrollArea):
     def edit(self, param_id: str, value: float, merge: bool = False) -> None:
         """Set a parameter as one undoable step (merged into the previous one during a
         drag)."""
-        command = ParamEdit(self.store, param_id, self.store.get(param_id),
-                            self.store.registry[param_id].clamp(value))
+        command = ParamEdit(
+            self.store,
+            param_id,
+            self.store.get(param_id),
+            self.store.registry[param_id].clamp(value),
+        )
         if merge and self.undo.count():
             previous = self.undo.command(self.undo.index() - 1)
             if isinstance(previous, ParamEdit) and previous.absorb(command):

@@ -11,8 +11,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit,
-                             QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.errors import UserError
 from app.core.paths import user_presets_dir
@@ -31,8 +40,9 @@ def safe_file_name(name: str) -> str:
 
 
 class PresetPanel(QWidget):
-    def __init__(self, engine: LiveEngine, notify: Callable[[str], None],
-                 on_loaded: Callable[[], None]) -> None:
+    def __init__(
+        self, engine: LiveEngine, notify: Callable[[str], None], on_loaded: Callable[[], None]
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.notify = notify
@@ -45,9 +55,16 @@ class PresetPanel(QWidget):
         self.name.setObjectName("preset-name")
         self.name.setPlaceholderText("name for Save as / Rename")
         self.buttons: dict = {}
-        buttons = button_row((("Load", lambda: self.load(self.list.currentItem())),
-                              ("Save", self.save), ("Save as", self.save_as),
-                              ("Rename", self.rename), ("Delete", self.delete)), self.buttons)
+        buttons = button_row(
+            (
+                ("Load", lambda: self.load(self.list.currentItem())),
+                ("Save", self.save),
+                ("Save as", self.save_as),
+                ("Rename", self.rename),
+                ("Delete", self.delete),
+            ),
+            self.buttons,
+        )
         self.fade = QDoubleSpinBox()
         self.fade.setObjectName("crossfade-beats")
         self.fade.setRange(0.0, 64.0)
@@ -57,8 +74,12 @@ class PresetPanel(QWidget):
         self.quantize.addItems(["bar", "beat"])
         self.quantize.setToolTip("the switch (or fade) starts on the next bar or beat")
         fade_row = QHBoxLayout()
-        for widget in (QLabel("Crossfade"), self.fade, QLabel("beats, from the next"),
-                       self.quantize):
+        for widget in (
+            QLabel("Crossfade"),
+            self.fade,
+            QLabel("beats, from the next"),
+            self.quantize,
+        ):
             fade_row.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.addWidget(self.list)
@@ -99,8 +120,7 @@ class PresetPanel(QWidget):
         path = item.data(PATH_ROLE)
         self.notify(f"loading {Path(path).stem}...")
         fade, quantize = self.fade.value(), self.quantize.currentText()
-        self._background.run(lambda: self.engine.load_preset(path, fade, quantize),
-                             "preset-load")
+        self._background.run(lambda: self.engine.load_preset(path, fade, quantize), "preset-load")
 
     def _after_load(self, _patch, error: str) -> None:
         if error:  # the current preset keeps playing
@@ -150,7 +170,7 @@ class PresetPanel(QWidget):
         try:
             patch, _ = load_preset(old, self.engine.registry)
             save_preset(patch.model_copy(update={"name": name}), new)  # atomic, then
-            old.unlink()                                               # the old one goes
+            old.unlink()  # the old one goes
         except (UserError, OSError) as exc:
             self.notify(f"Rename: {exc}")
             return

@@ -84,8 +84,13 @@ def check_xcb_plugin(plugin: Path | None = None) -> QtLibsReport:
     ldd = shutil.which("ldd")
     if plugin is None or ldd is None:
         return QtLibsReport(plugin, ())
-    out = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, check=False,
-                         env={**os.environ, "LC_ALL": "C"}).stdout
+    out = subprocess.run(
+        [ldd, str(plugin)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "LC_ALL": "C"},
+    ).stdout
     missing = missing_from_ldd(out) + [lib for lib in RUNTIME_LIBRARIES if not _loadable(lib)]
     return QtLibsReport(plugin, tuple(missing))
 
@@ -96,8 +101,11 @@ def xcb_will_be_used() -> bool:
     platform = os.environ.get("QT_QPA_PLATFORM", "")
     if platform:
         return platform.split(":")[0] == "xcb"
-    return sys.platform.startswith("linux") and bool(os.environ.get("DISPLAY")) \
+    return (
+        sys.platform.startswith("linux")
+        and bool(os.environ.get("DISPLAY"))
         and not os.environ.get("WAYLAND_DISPLAY")
+    )
 
 
 def xcb_problem() -> str | None:
@@ -105,8 +113,10 @@ def xcb_problem() -> str | None:
     report = check_xcb_plugin()
     if not report.missing:
         return None
-    return (f"Qt's xcb platform plugin cannot load: {', '.join(report.missing)} "
-            f"missing; install with: {report.apt_command}")
+    return (
+        f"Qt's xcb platform plugin cannot load: {', '.join(report.missing)} "
+        f"missing; install with: {report.apt_command}"
+    )
 
 
 def main() -> int:

@@ -114,7 +114,12 @@ class SpecForm(QWidget):
         """``model`` as a dict with this form's fields replaced by the widgets' values."""
         data = model.model_dump()
         for path, widget in self.widgets.items():
-            value = widget.currentText() if isinstance(widget, QComboBox) else \
-                widget.isChecked() if isinstance(widget, QCheckBox) else widget.value()
+            value = (
+                widget.currentText()
+                if isinstance(widget, QComboBox)
+                else widget.isChecked()
+                if isinstance(widget, QCheckBox)
+                else widget.value()
+            )
             _set(data, path, value)
         return data

@@ -43,17 +43,31 @@ from .widgets import Background, button_row
 
 POLL_MS = 250
 MODEL_FORM = (
-    ("grid_width", "Grid width"), ("grid_height", "Grid height (batch = w x h)"),
-    ("output_width", "Image width"), ("output_height", "Image height"),
-    ("video_length", "Timelapse minutes"), ("fps", "Timelapse fps"),
-    ("nbr_of_layers_g", "Layers G"), ("nbr_of_layers_d", "Layers D"),
-    ("activation_g", "Activation G"), ("activation_d", "Activation D"),
-    ("learning_rate_g", "Learning rate G"), ("learning_rate_d", "Learning rate D"),
-    ("beta1_g", "Beta1 G"), ("beta1_d", "Beta1 D"), ("k_w", "Kernel width"),
-    ("k_h", "Kernel height"), ("batch_norm_g", "Batch norm G"),
-    ("batch_norm_d", "Batch norm D"), ("latent_dim", "Latent size"),
-    ("gf_dim", "G filters"), ("df_dim", "D filters"), ("g_updates", "G updates per D"),
-    ("frame_step", "Video frame step"), ("seed", "Seed"))
+    ("grid_width", "Grid width"),
+    ("grid_height", "Grid height (batch = w x h)"),
+    ("output_width", "Image width"),
+    ("output_height", "Image height"),
+    ("video_length", "Timelapse minutes"),
+    ("fps", "Timelapse fps"),
+    ("nbr_of_layers_g", "Layers G"),
+    ("nbr_of_layers_d", "Layers D"),
+    ("activation_g", "Activation G"),
+    ("activation_d", "Activation D"),
+    ("learning_rate_g", "Learning rate G"),
+    ("learning_rate_d", "Learning rate D"),
+    ("beta1_g", "Beta1 G"),
+    ("beta1_d", "Beta1 D"),
+    ("k_w", "Kernel width"),
+    ("k_h", "Kernel height"),
+    ("batch_norm_g", "Batch norm G"),
+    ("batch_norm_d", "Batch norm D"),
+    ("latent_dim", "Latent size"),
+    ("gf_dim", "G filters"),
+    ("df_dim", "D filters"),
+    ("g_updates", "G updates per D"),
+    ("frame_step", "Video frame step"),
+    ("seed", "Seed"),
+)
 
 
 def _template() -> TrainConfig:
@@ -82,17 +96,24 @@ class TrainPanel(QWidget):
         self.form = SpecForm(TrainConfig, MODEL_FORM)
         self.form.show_model(_template())
         self.buttons: dict = {}
-        source_row = button_row((("Folder...", self._pick_folder),
-                                 ("Video...", self._pick_video)), self.buttons)
+        source_row = button_row(
+            (("Folder...", self._pick_folder), ("Video...", self._pick_video)), self.buttons
+        )
         top = QFormLayout()
         top.addRow("Data", self.data)
         top.addRow("", source_row)
         top.addRow("Name", self.name)
         top.addRow("Output folder", self.out)
         top.addRow("Steps", self.steps)
-        actions = button_row((("Start", self.start), ("Stop", self.stop),
-                              ("Play checkpoint", self.play),
-                              ("Merge time-cuts", self.merge)), self.buttons)
+        actions = button_row(
+            (
+                ("Start", self.start),
+                ("Stop", self.stop),
+                ("Play checkpoint", self.play),
+                ("Merge time-cuts", self.merge),
+            ),
+            self.buttons,
+        )
         self.progress = QProgressBar()
         self.progress.setObjectName("train-progress")
         self.progress.setFormat("idle")
@@ -135,16 +156,20 @@ class TrainPanel(QWidget):
             self.data.setText(folder)
 
     def _pick_video(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Video", "",
-                                              "Videos (*.mp4 *.mkv *.mov *.avi *.webm)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Video", "", "Videos (*.mp4 *.mkv *.mov *.avi *.webm)"
+        )
         if path:
             self.data.setText(path)
 
     def config(self) -> TrainConfig:
         """The job the panel describes (UserError naming the field when it is not valid)."""
         values = self.form.values(_template())
-        values.update(name=self.name.text().strip(), dataset=self.data.text(),
-                      steps=self.steps.value() or None)
+        values.update(
+            name=self.name.text().strip(),
+            dataset=self.data.text(),
+            steps=self.steps.value() or None,
+        )
         try:
             return TrainConfig.model_validate(values)
         except ValidationError as exc:
@@ -162,8 +187,7 @@ class TrainPanel(QWidget):
         except UserError as exc:
             self.notify(str(exc))
             return
-        self.session = TrainingSession(config, Path(self.out.text()),
-                                       self.engine.placement).start()
+        self.session = TrainingSession(config, Path(self.out.text()), self.engine.placement).start()
         self._sample_seq = 0
         self.progress.setRange(0, 0)
         self.progress.setFormat("loading images...")
@@ -194,9 +218,14 @@ class TrainPanel(QWidget):
         if grid is not None and seq != self._sample_seq:
             self._sample_seq = seq
             pixmap = QPixmap.fromImage(to_qimage(grid))
-            self.sample.setPixmap(pixmap.scaled(
-                self.sample.width(), self.sample.height(), Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.FastTransformation))
+            self.sample.setPixmap(
+                pixmap.scaled(
+                    self.sample.width(),
+                    self.sample.height(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.FastTransformation,
+                )
+            )
         if s.finished.is_set():
             self.timer.stop()
             self._set_running(False)
@@ -207,8 +236,9 @@ class TrainPanel(QWidget):
                 r = s.result
                 self.progress.setFormat(f"done: step {r.steps}")
                 skipped = f", {len(r.skipped)} files skipped" if r.skipped else ""
-                self.notify(f"trained: {r.checkpoint} and {len(r.videos)} timelapse "
-                            f"videos{skipped}")
+                self.notify(
+                    f"trained: {r.checkpoint} and {len(r.videos)} timelapse videos{skipped}"
+                )
 
     def shutdown(self) -> None:
         """The window closes: a run stops after its step, saving its checkpoint and videos."""
@@ -223,8 +253,7 @@ class TrainPanel(QWidget):
     def play(self) -> None:
         """Play the newest checkpoint in the synth (it is written during training too)."""
         path = self.checkpoint()
-        self._loaded.run(lambda: self.engine.set_generator("dcgan", path=str(path)),
-                         "train-play")
+        self._loaded.run(lambda: self.engine.set_generator("dcgan", path=str(path)), "train-play")
 
     def _after_play(self, _patch, error: str) -> None:
         self.notify(error or f"playing {self.checkpoint().name}")

@@ -11,8 +11,9 @@ from PyQt6.QtWidgets import QHBoxLayout, QPushButton
 from app.core.errors import UserError
 
 
-def button_row(specs: Sequence[tuple[str, Callable[[], object]]],
-               into: dict[str, QPushButton]) -> QHBoxLayout:
+def button_row(
+    specs: Sequence[tuple[str, Callable[[], object]]], into: dict[str, QPushButton]
+) -> QHBoxLayout:
     """A row of push buttons, one per (label, slot); each is also put in ``into`` by label
     (tests and callers reach them there)."""
     row = QHBoxLayout()
@@ -50,6 +51,7 @@ class Background(QObject):
                 self.done.emit(None, str(exc))
             finally:
                 Background._running.discard(threading.current_thread())
+
         thread = threading.Thread(target=target, name=name, daemon=True)
         Background._running.add(thread)
         thread.start()

@@ -35,6 +35,7 @@ def test_a_motion_edit_and_a_routes_edit_at_once_both_land():
                 building.set()
                 assert release.wait(10)
             return real_load(*args, **kwargs)
+
         engine.worker.load = slow_first_load
         engine.edits.lock = watched = WatchedLock(engine.edits.lock)
         errors: list[BaseException] = []
@@ -44,6 +45,7 @@ def test_a_motion_edit_and_a_routes_edit_at_once_both_land():
                 edit()
             except BaseException as exc:  # reported to the test below
                 errors.append(exc)
+
         first = threading.Thread(target=run, args=(lambda: engine.set_motion(motion),))
         first.start()
         assert building.wait(10) and watched.arrived.acquire(timeout=10)
@@ -55,8 +57,9 @@ def test_a_motion_edit_and_a_routes_edit_at_once_both_land():
         second.join(10)
         assert not errors
         assert engine.patch.motion.transition_beats == 3.0  # neither edit was dropped
-        assert [(r.source, r.target) for r in engine.patch.routes] == \
-            [("audio.rms", "fx.brightness")]
+        assert [(r.source, r.target) for r in engine.patch.routes] == [
+            ("audio.rms", "fx.brightness")
+        ]
     finally:
         engine.stop()
 
@@ -76,9 +79,9 @@ def test_a_preset_switch_during_a_save_is_not_undone_by_it(tmp_path, monkeypatch
             writing.set()
             assert release.wait(10)
             real_save(patch, path)
+
         monkeypatch.setattr(presets, "save_preset", slow_save)
-        saving = threading.Thread(target=engine.save_preset, args=(tmp_path / "mine.json",
-                                                                   "mine"))
+        saving = threading.Thread(target=engine.save_preset, args=(tmp_path / "mine.json", "mine"))
         saving.start()
         assert writing.wait(10)
         assert not engine.edits.lock.acquire(blocking=False)  # the save holds the edits

@@ -26,8 +26,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def latentvj(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 class Payload:
@@ -48,6 +54,7 @@ def fake_persistence_module():
 
     def _reconstruct_persistent_obj(meta):  # never called: pickling only names it
         raise AssertionError
+
     _reconstruct_persistent_obj.__module__ = "torch_utils.persistence"
     _reconstruct_persistent_obj.__qualname__ = "_reconstruct_persistent_obj"
     module._reconstruct_persistent_obj = _reconstruct_persistent_obj
@@ -72,30 +79,45 @@ def malicious_files(folder: Path, marker: Path) -> dict[str, tuple[Path, str]]:
         "subprocess": (Payload(subprocess.call, ["touch", str(marker)]), "subprocess.call"),
         "exec": (Payload(builtins.exec, touch), "builtins.exec"),
         "eval": (Payload(builtins.eval, touch), "builtins.eval"),
-        "import": (Payload(importlib.import_module, "antigravity"),
-                   "importlib.import_module"),
+        "import": (Payload(importlib.import_module, "antigravity"), "importlib.import_module"),
     }
-    out = {name: (write_pickle(folder / f"{name}.pkl", {"G_ema": obj}), named)
-           for name, (obj, named) in files.items()}
+    out = {
+        name: (write_pickle(folder / f"{name}.pkl", {"G_ema": obj}), named)
+        for name, (obj, named) in files.items()
+    }
     with fake_persistence_module() as reconstruct:
-        meta = {"type": "class", "version": 6, "class_name": "Payload", "state": {},
-                "module_src": f"{touch}\nclass Payload:\n    pass\n"}
-        out["persistence"] = (write_pickle(folder / "persistence.pkl",
-                                           {"G_ema": Payload(reconstruct, meta)}), "Payload")
+        meta = {
+            "type": "class",
+            "version": 6,
+            "class_name": "Payload",
+            "state": {},
+            "module_src": f"{touch}\nclass Payload:\n    pass\n",
+        }
+        out["persistence"] = (
+            write_pickle(folder / "persistence.pkl", {"G_ema": Payload(reconstruct, meta)}),
+            "Payload",
+        )
         meta = {**meta, "class_name": "Generator"}
-        out["persistence-generator"] = (write_pickle(
-            folder / "persistence-generator.pkl", {"G_ema": Payload(reconstruct, meta)}),
-            "not a StyleGAN2/3 generator")
+        out["persistence-generator"] = (
+            write_pickle(
+                folder / "persistence-generator.pkl", {"G_ema": Payload(reconstruct, meta)}
+            ),
+            "not a StyleGAN2/3 generator",
+        )
     return out
 
 
-@pytest.mark.parametrize("name", ["os.system", "subprocess", "exec", "eval", "import",
-                                  "persistence", "persistence-generator"])
+@pytest.mark.parametrize(
+    "name",
+    ["os.system", "subprocess", "exec", "eval", "import", "persistence", "persistence-generator"],
+)
 def test_a_pickle_that_would_run_code_is_refused_and_its_payload_never_runs(name, tmp_path):
     marker = tmp_path / "payload-ran"
     path, named = malicious_files(tmp_path, marker)[name]
-    for args in (["models", "inspect", str(path)],
-                 ["render", "--model", str(path), "-o", "out.mp4", "--duration", "1"]):
+    for args in (
+        ["models", "inspect", str(path)],
+        ["render", "--model", str(path), "-o", "out.mp4", "--duration", "1"],
+    ):
         result = latentvj(*args, cwd=tmp_path)
         assert result.returncode == 2, result.stderr
         lines = result.stderr.strip().splitlines()
@@ -153,16 +175,30 @@ def test_truncated_and_corrupt_pickles_and_broken_biggan_folders_say_what_is_wro
     mismatched = tmp_path / "biggan-mismatched"
     mismatched.mkdir()
     (mismatched / "pytorch_model.bin").symlink_to(BIGGAN_FOLDER / "pytorch_model.bin")
-    config = (BIGGAN_FOLDER / "config.json").read_text().replace('"channel_width": 8',
-                                                                 '"channel_width": 16')
+    config = (
+        (BIGGAN_FOLDER / "config.json")
+        .read_text()
+        .replace('"channel_width": 8', '"channel_width": 16')
+    )
     (mismatched / "config.json").write_text(config)
-    expected = {"truncated.pkl": "truncated", "corrupt.pkl": "not a readable network pickle",
-                "biggan-missing": "pytorch_model.bin is missing",
-                "biggan-mismatched": "does not match config.json"}
+    expected = {
+        "truncated.pkl": "truncated",
+        "corrupt.pkl": "not a readable network pickle",
+        "biggan-missing": "pytorch_model.bin is missing",
+        "biggan-mismatched": "does not match config.json",
+    }
     for name, says in expected.items():
         before = sorted(p.name for p in tmp_path.iterdir())
-        result = latentvj("render", "--model", str(tmp_path / name), "-o", "out.mp4",
-                          "--duration", "1", cwd=tmp_path)
+        result = latentvj(
+            "render",
+            "--model",
+            str(tmp_path / name),
+            "-o",
+            "out.mp4",
+            "--duration",
+            "1",
+            cwd=tmp_path,
+        )
         assert result.returncode == 2, (name, result.stderr)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and says in lines[0], (name, result.stderr)
@@ -173,9 +209,23 @@ def test_truncated_and_corrupt_pickles_and_broken_biggan_folders_say_what_is_wro
 @pytest.mark.parametrize("model", [*STYLEGAN_PICKLES, "biggan-deep-tiny"])
 def test_every_fixture_network_renders_a_clip(model, tmp_path):
     path = FIXTURES / (model if model.startswith("biggan") else f"{model}.pkl")
-    result = latentvj("render", "--model", str(path), "--preset", "plasma-tunnel", "-o",
-                      "clip.mp4", "--duration", "2", "--fps", "12", "--size", "128x72",
-                      "--no-progress", cwd=tmp_path)
+    result = latentvj(
+        "render",
+        "--model",
+        str(path),
+        "--preset",
+        "plasma-tunnel",
+        "-o",
+        "clip.mp4",
+        "--duration",
+        "2",
+        "--fps",
+        "12",
+        "--size",
+        "128x72",
+        "--no-progress",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     info = probe(tmp_path / "clip.mp4")
     assert info.frames == 24 and info.size == (128, 72)
@@ -186,8 +236,14 @@ def test_every_fixture_network_renders_a_clip(model, tmp_path):
 def test_models_inspect_prints_family_size_dims_classes_layers(tmp_path):
     result = latentvj("models", "inspect", str(FIXTURES / "stylegan2-ada-cond.pkl"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    for line in ("family      StyleGAN2", "resolution  64x64", "z dim       64",
-                 "w dim       64", "classes     10", "layers      10 (10 ws)"):
+    for line in (
+        "family      StyleGAN2",
+        "resolution  64x64",
+        "z dim       64",
+        "w dim       64",
+        "classes     10",
+        "layers      10 (10 ws)",
+    ):
         assert line in result.stdout
     result = latentvj("models", "inspect", str(BIGGAN_FOLDER), cwd=tmp_path)
     assert "family      BigGAN-deep" in result.stdout and "classes     1000" in result.stdout
@@ -197,8 +253,19 @@ def test_a_preset_naming_a_missing_model_plays_the_built_in_look(tmp_path):
     preset = json.loads((ROOT / "app" / "presets" / "nebula-drift.json").read_text())
     preset["generator"].update(kind="stylegan", path="gone.pkl")
     (tmp_path / "shared.json").write_text(json.dumps(preset))
-    result = latentvj("render", "--preset", str(tmp_path / "shared.json"), "-o", "clip.mp4",
-                      "--duration", "1", "--size", "64x36", "--no-progress", cwd=tmp_path)
+    result = latentvj(
+        "render",
+        "--preset",
+        str(tmp_path / "shared.json"),
+        "-o",
+        "clip.mp4",
+        "--duration",
+        "1",
+        "--size",
+        "64x36",
+        "--no-progress",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "model 'gone.pkl' not found; playing the built-in" in result.stderr
     assert probe(tmp_path / "clip.mp4").frames == 30

@@ -40,8 +40,9 @@ def wait_for_port(name: str, port: str, timeout_s: float = 10.0) -> None:
 
 
 def connect(name: str, source: str, destination: str) -> None:
-    subprocess.run(["jack_connect", "-s", name, source, destination], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["jack_connect", "-s", name, source, destination], check=True, capture_output=True
+    )
 
 
 def disconnect(name: str, source: str, destination: str) -> None:
@@ -61,9 +62,23 @@ def reinit_portaudio() -> None:
 def jack_server(sr: int = 48_000, period: int = 512):
     """Start ``jackd -d dummy`` under a unique name, point clients at it, stop it after."""
     name = f"lvj-{uuid.uuid4().hex[:8]}"
-    proc = subprocess.Popen(["jackd", "-n", name, "-S", "--no-realtime", "-d", "dummy",
-                             "-r", str(sr), "-p", str(period)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            "jackd",
+            "-n",
+            name,
+            "-S",
+            "--no-realtime",
+            "-d",
+            "dummy",
+            "-r",
+            str(sr),
+            "-p",
+            str(period),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     old = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
     try:
         _wait_running(name)

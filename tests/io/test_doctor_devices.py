@@ -7,9 +7,12 @@ import pytest
 from app import doctor
 from tests.io.jack import jack_available, jack_server
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not jack_available(), reason="jackd not installed "
-                                 "(make test installs jackd2 as root)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not jack_available(), reason="jackd not installed (make test installs jackd2 as root)"
+    ),
+]
 
 
 def test_doctor_finds_jack_audio_inputs_and_midi_ports():

@@ -19,16 +19,20 @@ import pytest
 
 from tests.io.jack import _wait_running, jack_available
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not jack_available(),
-                                                   reason="jackd not installed")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not jack_available(), reason="jackd not installed"),
+]
 ROOT = Path(__file__).resolve().parents[2]
 STATUS = re.compile(r"fps=\s*([\d.]+).*drops=(\d+) input=(\w+) reconnects=(\d+)")
 
 
 def start_jackd(name: str) -> subprocess.Popen:
-    proc = subprocess.Popen(["jackd", "-n", name, "-S", "--no-realtime", "-d", "dummy",
-                             "-r", "48000", "-p", "512"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["jackd", "-n", name, "-S", "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "512"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _wait_running(name)
     return proc
 
@@ -37,13 +41,32 @@ class LiveRun:
     """`main.py live --headless` under a JACK server, its status lines read as they come."""
 
     def __init__(self, server: str, seconds: float) -> None:
-        env = {**os.environ, "JACK_DEFAULT_SERVER": server, "JACK_NO_START_SERVER": "1",
-               "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "JACK_DEFAULT_SERVER": server,
+            "JACK_NO_START_SERVER": "1",
+            "PYTHONPATH": str(ROOT),
+        }
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "main.py"), "live", "--headless", "--audio-device",
-             "system", "--seconds", str(seconds), "--size", "160x90"], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            stdin=subprocess.DEVNULL)
+            [
+                sys.executable,
+                str(ROOT / "main.py"),
+                "live",
+                "--headless",
+                "--audio-device",
+                "system",
+                "--seconds",
+                str(seconds),
+                "--size",
+                "160x90",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.seen: list[tuple[float, int, str, int]] = []
         threading.Thread(target=self._pump, daemon=True).start()
@@ -53,8 +76,9 @@ class LiveRun:
             self.lines.put(line)
         self.lines.put(None)
 
-    def wait_for(self, state: str, count: int = 1, reconnects: int = 0,
-                 timeout: float = 30.0) -> None:
+    def wait_for(
+        self, state: str, count: int = 1, reconnects: int = 0, timeout: float = 30.0
+    ) -> None:
         """Block until ``count`` consecutive status lines report ``input=state`` after at
         least ``reconnects`` reconnections."""
         run = 0
@@ -110,8 +134,9 @@ def test_audio_server_dies_and_returns():
 
 def _capture_children(pid: int) -> list[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [int(c) for c in children
-            if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]  # not the tracker
+    return [
+        int(c) for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()
+    ]  # not the tracker
 
 
 def test_capture_client_dies_and_is_restarted():

@@ -15,9 +15,12 @@ import soundfile as sf
 from app.audio.demo_track import click_track
 from tests.io.jack import connect, jack_available, jack_server, wait_for_port
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not jack_available(), reason="jackd not installed "
-                                 "(make test installs jackd2 as root)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not jack_available(), reason="jackd not installed (make test installs jackd2 as root)"
+    ),
+]
 ROOT = Path(__file__).resolve().parents[2]
 SR = 48_000
 LEAD_IN_S = 2
@@ -29,8 +32,9 @@ def jack():
         yield name
 
 
-def capture_and_analyse(jack: str, audio: np.ndarray, tmp_path: Path, app_name: str,
-                        file_sr: int = SR):
+def capture_and_analyse(
+    jack: str, audio: np.ndarray, tmp_path: Path, app_name: str, file_sr: int = SR
+):
     """Play ``audio`` (a file at ``file_sr``; the player resamples it to the server's rate)
     from a separate player process into a LiveInput; run the analyzer on what arrives.
     Returns (analyzer, frames, stream time of the file's start)."""
@@ -43,11 +47,21 @@ def capture_and_analyse(jack: str, audio: np.ndarray, tmp_path: Path, app_name: 
     # to its port must be in place before the music starts, or its first beats are cut
     sf.write(wav, np.concatenate([np.zeros(LEAD_IN_S * file_sr, np.float32), audio]), file_sr)
     # a ring long enough that the whole run stays in it: stream index = ring index
-    live = LiveInput(device="system", samplerate=SR, channels=[1], blocksize=512,
-                     jack_name=app_name, ring_seconds=60).start()
-    player = subprocess.Popen([sys.executable, "-m", "app.audio.file_player", str(wav),
-                               "--jack-name", "player"], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    live = LiveInput(
+        device="system",
+        samplerate=SR,
+        channels=[1],
+        blocksize=512,
+        jack_name=app_name,
+        ring_seconds=60,
+    ).start()
+    player = subprocess.Popen(
+        [sys.executable, "-m", "app.audio.file_player", str(wav), "--jack-name", "player"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_for_port(jack, "player:out_0")
         wait_for_port(jack, f"{app_name}:in_0")
@@ -81,14 +95,18 @@ def test_tempo_within_1_bpm_in_8_s_and_beats_within_30_ms(jack, tmp_path, demo_t
 
     file_sr = 44_100 if "44.1" in source else SR  # the server runs at 48 kHz
     if source == "demo":
-        audio = librosa.resample(demo_track.samples[:, : demo_track.sr * 16].mean(axis=0),
-                                 orig_sr=demo_track.sr, target_sr=SR)
+        audio = librosa.resample(
+            demo_track.samples[:, : demo_track.sr * 16].mean(axis=0),
+            orig_sr=demo_track.sr,
+            target_sr=SR,
+        )
         bpm, truth = demo_track.bpm, demo_track.beat_times
     else:
         audio, truth = click_track(123.0, 14.0, file_sr, first_beat_s=0.3)
         bpm = 123.0
     analyzer, frames, start, (callbacks, overflows) = capture_and_analyse(
-        jack, audio, tmp_path, f"lvj-{source.split()[0]}-{file_sr}", file_sr)
+        jack, audio, tmp_path, f"lvj-{source.split()[0]}-{file_sr}", file_sr
+    )
     hop_s = frames[1].t_s - frames[0].t_s
     at_8s = frames[int((start + 8.0) / hop_s)]
     assert at_8s.bpm == pytest.approx(bpm, abs=1.0), f"tempo at 8 s: {at_8s.bpm:.2f}"
@@ -96,9 +114,12 @@ def test_tempo_within_1_bpm_in_8_s_and_beats_within_30_ms(jack, tmp_path, demo_t
     found = np.array(analyzer.beat_times)
     found = found[(found > start + 8.0) & (found < true_beats[-1] + 0.1)]
     offsets = np.array([f - true_beats[np.argmin(np.abs(true_beats - f))] for f in found])
-    assert len(found) >= 0.95 * np.sum(true_beats > start + 8.0), \
+    assert len(found) >= 0.95 * np.sum(true_beats > start + 8.0), (
         f"{len(found)} beats found, {np.sum(true_beats > start + 8.0)} true"
+    )
     assert np.max(np.abs(offsets)) <= 0.030, f"offsets ms: {np.round(offsets * 1e3, 1)}"
-    print(f"\n{source}: tempo {at_8s.bpm:.2f} at 8 s; beat offsets median "
-          f"{1e3 * np.median(offsets):+.1f} ms, max {1e3 * np.max(np.abs(offsets)):.1f} ms; "
-          f"{callbacks} callbacks, {overflows} overflow flags")
+    print(
+        f"\n{source}: tempo {at_8s.bpm:.2f} at 8 s; beat offsets median "
+        f"{1e3 * np.median(offsets):+.1f} ms, max {1e3 * np.max(np.abs(offsets)):.1f} ms; "
+        f"{callbacks} callbacks, {overflows} overflow flags"
+    )

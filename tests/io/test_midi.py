@@ -20,9 +20,12 @@ from app.midi.mapping import parse_map
 from app.midi.session import MidiSession
 from tests.io.jack import jack_available, jack_server
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not jack_available(), reason="jackd not installed "
-                                 "(make test installs jackd2 as root)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not jack_available(), reason="jackd not installed (make test installs jackd2 as root)"
+    ),
+]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -65,32 +68,45 @@ class Handled:
             with self.cond:
                 self.count += 1
                 self.cond.notify_all()
+
         session.inputs.on_message = wrapped
 
     def wait(self, n: int, timeout: float = 5.0) -> None:
         with self.cond:
-            assert self.cond.wait_for(lambda: self.count >= n, timeout), \
+            assert self.cond.wait_for(lambda: self.count >= n, timeout), (
                 f"only {self.count} of {n} messages arrived"
+            )
 
 
-MAP = {"name": "test", "bindings": [
-    {"control": "cc", "number": 1, "target": "fx.hue.shift", "soft_takeover": False},
-    {"control": "cc14", "number": 2, "target": "fx.feedback.rotate", "soft_takeover": False},
-    {"control": "cc", "number": 10, "target": "fx.kaleido.rotate",
-     "encoding": "twos_complement"},
-    {"control": "cc", "number": 11, "target": "fx.kaleido.rotate", "encoding": "binary_offset"},
-    {"control": "cc", "number": 12, "target": "fx.kaleido.rotate",
-     "encoding": "sign_magnitude"},
-    {"control": "cc", "number": 20, "target": "fx.saturation"},
-    {"control": "note", "number": 36, "target": "trigger:flash"},
-    {"control": "note", "number": 37, "target": "trigger:tap"},
-    {"control": "note", "number": 38, "target": "trigger:double"},
-    {"control": "note", "number": 39, "target": "trigger:halve"},
-    {"control": "note", "number": 40, "target": "trigger:lock"},
-    {"control": "note", "number": 41, "target": "trigger:nudge_earlier"},
-    {"control": "note", "number": 42, "target": "trigger:nudge_later"},
-    {"control": "program", "number": 2, "target": "trigger:preset", "argument": "cell-strobe"},
-]}
+MAP = {
+    "name": "test",
+    "bindings": [
+        {"control": "cc", "number": 1, "target": "fx.hue.shift", "soft_takeover": False},
+        {"control": "cc14", "number": 2, "target": "fx.feedback.rotate", "soft_takeover": False},
+        {
+            "control": "cc",
+            "number": 10,
+            "target": "fx.kaleido.rotate",
+            "encoding": "twos_complement",
+        },
+        {"control": "cc", "number": 11, "target": "fx.kaleido.rotate", "encoding": "binary_offset"},
+        {
+            "control": "cc",
+            "number": 12,
+            "target": "fx.kaleido.rotate",
+            "encoding": "sign_magnitude",
+        },
+        {"control": "cc", "number": 20, "target": "fx.saturation"},
+        {"control": "note", "number": 36, "target": "trigger:flash"},
+        {"control": "note", "number": 37, "target": "trigger:tap"},
+        {"control": "note", "number": 38, "target": "trigger:double"},
+        {"control": "note", "number": 39, "target": "trigger:halve"},
+        {"control": "note", "number": 40, "target": "trigger:lock"},
+        {"control": "note", "number": 41, "target": "trigger:nudge_earlier"},
+        {"control": "note", "number": 42, "target": "trigger:nudge_later"},
+        {"control": "program", "number": 2, "target": "trigger:preset", "argument": "cell-strobe"},
+    ],
+}
 
 
 @pytest.fixture
@@ -102,8 +118,15 @@ def rig(jack):
     clock = TempoClock(bpm=100.0, source="midi")
     triggers = []
     sender = Sender()
-    session = MidiSession(["ctl"], store, cmap, lambda command: command(clock, time.monotonic()),
-                          triggers.append, api="jack", rescan_s=0.2).start()
+    session = MidiSession(
+        ["ctl"],
+        store,
+        cmap,
+        lambda command: command(clock, time.monotonic()),
+        triggers.append,
+        api="jack",
+        rescan_s=0.2,
+    ).start()
     handled = Handled(session)
     try:
         assert session.inputs.open_ports() == ["ctl:out"]
@@ -142,7 +165,11 @@ def test_notes_and_program_changes_fire_triggers(rig):
     sender.send([0x90, 36, 100], [0x80, 36, 0], [0xC0, 2], [0x90, 37, 90], [0x90, 37, 90])
     handled.wait(5)
     assert [(t.name, t.argument) for t in triggers] == [  # taps are heard (and logged) too
-        ("flash", ""), ("preset", "cell-strobe"), ("tap", ""), ("tap", "")]
+        ("flash", ""),
+        ("preset", "cell-strobe"),
+        ("tap", ""),
+        ("tap", ""),
+    ]
     assert clock.source == "tap"  # two taps went to the tempo clock
 
 
@@ -161,8 +188,15 @@ def test_pads_drive_the_tempo_controls(rig):
     handled.wait(7)
     assert clock.phase_offset == pytest.approx(NUDGE_BEATS)
     assert clock.beats_at(at) == pytest.approx(before - NUDGE_BEATS)
-    assert [t.name for t in triggers] == ["double", "lock", "halve", "lock", "nudge_earlier",
-                                          "nudge_earlier", "nudge_later"]
+    assert [t.name for t in triggers] == [
+        "double",
+        "lock",
+        "halve",
+        "lock",
+        "nudge_earlier",
+        "nudge_earlier",
+        "nudge_later",
+    ]
 
 
 def test_learn_commit_and_cancel(rig):
@@ -208,8 +242,9 @@ def test_midi_clock_locks_tempo_and_phase(rig, bpm):
     assert abs(clock.bpm - played) <= 0.5
     beat4 = sent[96]
     assert abs(clock.time_of_beats(round(clock.beats_at(beat4))) - beat4) < 0.005
-    assert clock.bar_phase_at(sent[0]) == pytest.approx(0.0, abs=0.01) or \
-        clock.bar_phase_at(sent[0]) == pytest.approx(1.0, abs=0.01)  # Start is a downbeat
+    assert clock.bar_phase_at(sent[0]) == pytest.approx(0.0, abs=0.01) or clock.bar_phase_at(
+        sent[0]
+    ) == pytest.approx(1.0, abs=0.01)  # Start is a downbeat
 
 
 def test_a_port_that_goes_away_is_reopened_with_its_mappings(rig):
@@ -230,9 +265,15 @@ def test_a_port_that_goes_away_is_reopened_with_its_mappings(rig):
 
 
 def run_cli(*args: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "main.py", *args], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, **kw)
+    return subprocess.Popen(
+        [sys.executable, "main.py", *args],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        **kw,
+    )
 
 
 def read_until(proc: subprocess.Popen, needle: str) -> list[str]:
@@ -248,8 +289,13 @@ def read_until(proc: subprocess.Popen, needle: str) -> list[str]:
 def test_midi_list_and_monitor_commands(jack):
     sender = Sender("pads")
     try:
-        listed = subprocess.run([sys.executable, "main.py", "midi", "--list", "--api", "jack"],
-                                cwd=ROOT, capture_output=True, text=True, timeout=60)
+        listed = subprocess.run(
+            [sys.executable, "main.py", "midi", "--list", "--api", "jack"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert listed.returncode == 0 and "pads:out" in listed.stdout.splitlines()
         monitor = run_cli("midi", "--monitor", "pads", "--api", "jack", "--seconds", "20")
         read_until(monitor, "monitoring pads:out")
@@ -261,9 +307,13 @@ def test_midi_list_and_monitor_commands(jack):
         assert "pads:out  ch 1   cc 7 = 100" in lines[1]
     finally:
         sender.close()
-    missing = subprocess.run([sys.executable, "main.py", "midi", "--monitor", "nothing-here",
-                              "--api", "jack"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=60)
+    missing = subprocess.run(
+        [sys.executable, "main.py", "midi", "--monitor", "nothing-here", "--api", "jack"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert missing.returncode == 2 and "no MIDI input port matches" in missing.stderr
     assert "Traceback" not in missing.stderr
 
@@ -272,8 +322,19 @@ def test_live_engine_recalls_a_preset_from_a_program_change(jack):
     """The shipped 8-knob / 8-fader map: program change 2 recalls cell-strobe while the
     headless engine keeps rendering."""
     sender = Sender("nano")
-    live = run_cli("live", "--headless", "--play", "--midi", "nano", "--midi-api", "jack",
-                   "--seconds", "30", "--size", "160x90")
+    live = run_cli(
+        "live",
+        "--headless",
+        "--play",
+        "--midi",
+        "nano",
+        "--midi-api",
+        "jack",
+        "--seconds",
+        "30",
+        "--size",
+        "160x90",
+    )
     try:
         read_until(live, "t=")  # running, with MIDI open
         sender.send([0xC0, 2], [0xB0, 0, 127])

@@ -13,9 +13,12 @@ from app.audio.player_process import PlayerProcess
 from tests.io.jack import jack_available, jack_server
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not jack_available(), reason="jackd not installed "
-                                 "(make test installs jackd2 as root)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not jack_available(), reason="jackd not installed (make test installs jackd2 as root)"
+    ),
+]
 
 
 def test_a_44k_file_plays_at_the_servers_rate_and_midi_ports_open_meanwhile():
@@ -52,9 +55,16 @@ def test_without_an_output_device_it_plays_on_the_internal_clock_and_says_why():
 
     # this process's PortAudio may have seen a JACK server of an earlier test: ask afresh
     outputs = subprocess.run(
-        [sys.executable, "-c", "import sounddevice as sd; "
-         "print(sum(d['max_output_channels'] > 0 for d in sd.query_devices()))"],
-        capture_output=True, text=True, check=True).stdout.strip()
+        [
+            sys.executable,
+            "-c",
+            "import sounddevice as sd; "
+            "print(sum(d['max_output_channels'] > 0 for d in sd.query_devices()))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     if outputs != "0":
         pytest.skip("this machine has an audio output device")
     clicks, _ = click_track(120.0, 3.0, 48_000)

@@ -23,7 +23,7 @@ from app.engine.recorder import AudioSource, Recorder, RecordingSettings
 pytestmark = pytest.mark.slow
 FPS, SR, MINUTES = 30.0, 16_000, 10
 SIZE = (64, 36)
-BITS, BLOCK = 20, (12, 9)   # stream time in ms as 20 bits, in 5 x 4 blocks of 12 x 9 pixels
+BITS, BLOCK = 20, (12, 9)  # stream time in ms as 20 bits, in 5 x 4 blocks of 12 x 9 pixels
 T0 = 0.5
 
 
@@ -33,7 +33,7 @@ def coded_frame(t_s: float) -> np.ndarray:
     for bit in range(BITS):
         if code >> bit & 1:
             r, c = divmod(bit, 5)
-            img[r * BLOCK[1]:(r + 1) * BLOCK[1], c * BLOCK[0]:(c + 1) * BLOCK[0]] = 255
+            img[r * BLOCK[1] : (r + 1) * BLOCK[1], c * BLOCK[0] : (c + 1) * BLOCK[0]] = 255
     return img
 
 
@@ -51,8 +51,12 @@ def test_picture_and_sound_stay_within_a_frame_over_ten_minutes(tmp_path, monkey
     total_s = MINUTES * 60
     ring = AudioRing(int(SR * (total_s + 5)), 1)
     path = tmp_path / "long.mkv"
-    rec = Recorder(RecordingSettings(path, quality="draft"), SIZE, FPS,
-                   AudioSource(ring, origin=0, sr=SR, channels=(0,))).start(T0)
+    rec = Recorder(
+        RecordingSettings(path, quality="draft"),
+        SIZE,
+        FPS,
+        AudioSource(ring, origin=0, sr=SR, channels=(0,)),
+    ).start(T0)
     rng = np.random.default_rng(1)
     written = 0
     t, k = 0.0, 0
@@ -64,7 +68,7 @@ def test_picture_and_sound_stay_within_a_frame_over_ten_minutes(tmp_path, monkey
         upto = int(t * SR)
         block = np.zeros((upto - written, 1), np.float32)
         for n in range(int(written / SR) + 1, int(upto / SR) + 1):  # clicks at whole seconds
-            block[n * SR - written:n * SR - written + 16] = 0.9
+            block[n * SR - written : n * SR - written + 16] = 0.9
         ring.write(block)
         written = upto
         # drawn ahead, as live latency compensation does (render time + output latency,
@@ -73,8 +77,11 @@ def test_picture_and_sound_stay_within_a_frame_over_ten_minutes(tmp_path, monkey
         rec.submit(RenderedFrame(seq=k, t_s=t, image=coded_frame(t + ahead), lookahead_s=ahead))
         if rng.random() < 0.02:  # an onset frame drawn between ticks
             t_onset = t + 0.4 / FPS
-            rec.submit(RenderedFrame(seq=k, t_s=t_onset, image=coded_frame(t_onset + ahead),
-                                     lookahead_s=ahead))
+            rec.submit(
+                RenderedFrame(
+                    seq=k, t_s=t_onset, image=coded_frame(t_onset + ahead), lookahead_s=ahead
+                )
+            )
     ring.write(np.zeros((SR, 1), np.float32))  # the audio the last slot needs
     rec.finish()
     result = rec.wait(120)
@@ -82,11 +89,33 @@ def test_picture_and_sound_stay_within_a_frame_over_ten_minutes(tmp_path, monkey
     assert result.dropped == 0 and result.repeated > 0
 
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
-    pcm = subprocess.run([ffmpeg, "-v", "error", "-i", str(path), "-map", "0:a", "-ac", "1",
-                          "-ar", str(SR), "-f", "s16le", "-"], capture_output=True, check=True)
+    pcm = subprocess.run(
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0:a",
+            "-ac",
+            "1",
+            "-ar",
+            str(SR),
+            "-f",
+            "s16le",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    )
     audio = np.frombuffer(pcm.stdout, np.int16).astype(np.float32) / 32768
-    shown = np.array([decode(np.frombuffer(f, np.uint8).reshape(SIZE[1], SIZE[0], 3))
-                      for f in list(imageio_ffmpeg.read_frames(str(path)))[1:]])
+    shown = np.array(
+        [
+            decode(np.frombuffer(f, np.uint8).reshape(SIZE[1], SIZE[0], 3))
+            for f in list(imageio_ffmpeg.read_frames(str(path)))[1:]
+        ]
+    )
     video_s, audio_s = len(shown) / FPS, len(audio) / SR
     assert abs(video_s - result.duration_s) < 1e-6
     assert abs(audio_s - video_s) < 1.0 / FPS + 1024 / SR  # AAC pads its last packet
@@ -94,10 +123,10 @@ def test_picture_and_sound_stay_within_a_frame_over_ten_minutes(tmp_path, monkey
     offsets = []
     for n in range(1, MINUTES * 60):
         expected = int((n - T0) * SR)
-        window = audio[expected - SR // 10: expected + SR // 10]
+        window = audio[expected - SR // 10 : expected + SR // 10]
         click_s = (expected - SR // 10 + int(np.argmax(np.abs(window)))) / SR
         slot = int(np.argmax(shown >= n - 1e-3))  # the first frame showing second n
-        offsets.append(click_s - slot / FPS)      # > 0: the click sounds while it is shown
+        offsets.append(click_s - slot / FPS)  # > 0: the click sounds while it is shown
     offsets = np.array(offsets)
     # within a frame everywhere (1 ms for where a click's peak lands after AAC)
     assert np.all(np.abs(offsets) <= 1.0 / FPS + 0.001), (offsets.min(), offsets.max())

@@ -26,9 +26,12 @@ from app.engine.recorder import performance_path, sidecar_path
 from tests.io.jack import connect, jack_available, jack_server, ports, wait_for_port
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not jack_available(), reason="jackd not installed "
-                                 "(make test installs jackd2 as root)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not jack_available(), reason="jackd not installed (make test installs jackd2 as root)"
+    ),
+]
 ROOT = Path(__file__).resolve().parents[2]
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 SR = 48_000
@@ -53,15 +56,22 @@ def clicks(tmp_path_factory):
 @contextmanager
 def playing_into(jack: str, wav: Path, name: str):
     """A player process playing ``wav`` into every app input port (not system's)."""
-    player = subprocess.Popen([sys.executable, "-m", "app.audio.file_player", str(wav),
-                               "--jack-name", name], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
+    player = subprocess.Popen(
+        [sys.executable, "-m", "app.audio.file_player", str(wav), "--jack-name", name],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for_port(jack, f"{name}:out_0")
 
         def inputs() -> list[str]:
-            return [p for p in ports(jack) if re.search(r":in_\d+$", p)
-                    and not p.startswith(("system:", f"{name}:"))]
+            return [
+                p
+                for p in ports(jack)
+                if re.search(r":in_\d+$", p) and not p.startswith(("system:", f"{name}:"))
+            ]
+
         wait_until(lambda: bool(inputs()), 10, "the app's input ports")
         for port in inputs():
             connect(jack, f"{name}:out_0", port)
@@ -73,16 +83,39 @@ def playing_into(jack: str, wav: Path, name: str):
 
 def probe(path: Path) -> dict:
     """Stream codecs, and durations of the decoded video and audio."""
-    header = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True,
-                            text=True).stderr
+    header = subprocess.run(
+        [FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True
+    ).stderr
     frames = sum(1 for _ in list(imageio_ffmpeg.read_frames(str(path)))[1:])
-    pcm = subprocess.run([FFMPEG, "-v", "quiet", "-i", str(path), "-map", "0:a", "-ac", "1",
-                          "-ar", str(SR), "-f", "s16le", "-"], capture_output=True)
+    pcm = subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "quiet",
+            "-i",
+            str(path),
+            "-map",
+            "0:a",
+            "-ac",
+            "1",
+            "-ar",
+            str(SR),
+            "-f",
+            "s16le",
+            "-",
+        ],
+        capture_output=True,
+    )
     audio = np.frombuffer(pcm.stdout, np.int16).astype(np.float32) / 32768
     video = re.search(r"Video: (\w+)", header)
     sound = re.search(r"Audio: (\w+)", header)
-    return {"video": video and video[1], "audio": sound and sound[1], "video_s": frames / FPS,
-            "audio_s": len(audio) / SR, "samples": audio}
+    return {
+        "video": video and video[1],
+        "audio": sound and sound[1],
+        "video_s": frames / FPS,
+        "audio_s": len(audio) / SR,
+        "samples": audio,
+    }
 
 
 def test_record_five_seconds_with_the_input_sound(jack, clicks, tmp_path):
@@ -95,9 +128,14 @@ def test_record_five_seconds_with_the_input_sound(jack, clicks, tmp_path):
             engine.stop_recording()
             result = recorder.wait(30)
             # beats are predicted as far ahead as the render worker measures it needs
-            wait_until(lambda: engine.worker.compensation_s() is not None and abs(
-                engine.status().ahead_ms - 1e3 * engine.worker.compensation_s()) < 3.0,
-                5, "the analyzer's lookahead to follow the render time")
+            wait_until(
+                lambda: (
+                    engine.worker.compensation_s() is not None
+                    and abs(engine.status().ahead_ms - 1e3 * engine.worker.compensation_s()) < 3.0
+                ),
+                5,
+                "the analyzer's lookahead to follow the render time",
+            )
         assert engine.worker.stats().rendered > 0 and not engine.recording
     finally:
         engine.stop()
@@ -136,10 +174,26 @@ def test_kill_9_mid_recording_leaves_a_file_that_plays_to_within_a_second(jack, 
     env = {**os.environ, "JACK_DEFAULT_SERVER": jack, "JACK_NO_START_SERVER": "1"}
     path = tmp_path / "crash.mkv"
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "live", "--headless", "--audio-device",
-         "system", "--size", "320x180", "--record", str(path)], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        text=True, start_new_session=True)  # its own group: ffmpeg dies with it
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "live",
+            "--headless",
+            "--audio-device",
+            "system",
+            "--size",
+            "320x180",
+            "--record",
+            str(path),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )  # its own group: ffmpeg dies with it
     try:
         for line in proc.stdout:
             match = re.search(r"rec=([\d.]+)s", line)
@@ -166,8 +220,11 @@ def small_disk(tmp_path):
     """A 700 KB filesystem (tmpfs) that the test fills."""
     mount = tmp_path / "small"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
     try:
@@ -177,8 +234,9 @@ def small_disk(tmp_path):
 
 
 def test_a_full_disk_stops_the_recording_cleanly_and_the_engine_plays_on(jack, small_disk):
-    engine = LiveEngine(LiveOptions(audio_device="system", size=(640, 360), fps=FPS,
-                                    record_quality="high")).start()
+    engine = LiveEngine(
+        LiveOptions(audio_device="system", size=(640, 360), fps=FPS, record_quality="high")
+    ).start()
     try:
         recorder = engine.start_recording(small_disk / "full.mkv")
         assert recorder.wait(60) is not None, "the recording never stopped"
@@ -200,15 +258,22 @@ def test_a_replayed_render_follows_the_recorded_parameter_trajectory(jack, click
 
     engine = LiveEngine(LiveOptions(audio_device="system", size=(160, 90), fps=FPS)).start()
     live: list[tuple[float, float, float, dict]] = []
-    moves = [(0.6, "fx.saturation", 0.2), (1.3, "fx.brightness", 0.8),
-             (1.9, "fx.saturation", 1.7), (2.6, "fx.feedback.rotate", 0.3)]
+    moves = [
+        (0.6, "fx.saturation", 0.2),
+        (1.3, "fx.brightness", 0.8),
+        (1.9, "fx.saturation", 1.7),
+        (2.6, "fx.feedback.rotate", 0.3),
+    ]
     try:
         with playing_into(jack, clicks, "replay-player"):
             recorder = engine.start_recording(tmp_path / "perf.mkv")
             # each live frame at the instant it shows (where the recording puts it)
-            engine.worker.on_frame = lambda f: (engine.recordings.on_frame(f), live.append(
-                (f.shown_s - recorder.t0_s, f.beats, f.bpm, f.params)) if recorder.active
-                else None)
+            engine.worker.on_frame = lambda f: (
+                engine.recordings.on_frame(f),
+                live.append((f.shown_s - recorder.t0_s, f.beats, f.bpm, f.params))
+                if recorder.active
+                else None,
+            )
             for at, pid, value in moves:
                 wait_until(lambda at=at: recorder.elapsed_s >= at, what=f"{at} s")
                 engine.store.set(pid, value, source="midi")
@@ -219,9 +284,16 @@ def test_a_replayed_render_follows_the_recorded_parameter_trajectory(jack, click
     finally:
         engine.stop()
     assert result.error is None
-    job = ReplayJob(ReplayRequest(log=performance_path(result.path), registry=engine.registry,
-                                  clip=load_audio_file(result.path), output=tmp_path / "r.mp4",
-                                  size=(96, 54), fps=2 * FPS))
+    job = ReplayJob(
+        ReplayRequest(
+            log=performance_path(result.path),
+            registry=engine.registry,
+            clip=load_audio_file(result.path),
+            output=tmp_path / "r.mp4",
+            size=(96, 54),
+            fps=2 * FPS,
+        )
+    )
     replayed = [(f.t_s, f.beats, f.params) for f in job.frames()]
     times = np.array([t for t, _, _ in replayed])
     change_times = [e["t"] for e in job.perf.events if e["type"] == "param"]

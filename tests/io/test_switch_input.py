@@ -11,16 +11,18 @@ from app.live.engine import LiveEngine, LiveOptions
 from tests.io.jack import jack_available, jack_server
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not jack_available(), reason="jackd not installed "
-                                 "(make test installs jackd2 as root)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not jack_available(), reason="jackd not installed (make test installs jackd2 as root)"
+    ),
+]
 
 
 def frames_keep_coming(engine: LiveEngine, n: int = 10) -> bool:
     done = threading.Event()
     start = engine.worker.rendered
-    engine.worker.on_frame = lambda f: done.set() if engine.worker.rendered >= start + n \
-        else None
+    engine.worker.on_frame = lambda f: done.set() if engine.worker.rendered >= start + n else None
     return done.wait(10)
 
 

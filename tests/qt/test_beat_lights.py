@@ -8,12 +8,15 @@ import pytest
 from app.ui.beat_lights import BeatLights, clock_position
 
 
-@pytest.mark.parametrize("beats,bar_phase,expected", [
-    (16.0, 0.0, (0, 0, 0.0)),       # a downbeat, first bar of a phrase
-    (18.5, 0.625, (2, 0, 0.15625)),  # the third beat
-    (23.0, 0.75, (3, 1, 0.4375)),    # the second bar's last beat
-    (28.0, 0.0, (0, 3, 0.75)),       # the phrase's last bar
-])
+@pytest.mark.parametrize(
+    "beats,bar_phase,expected",
+    [
+        (16.0, 0.0, (0, 0, 0.0)),  # a downbeat, first bar of a phrase
+        (18.5, 0.625, (2, 0, 0.15625)),  # the third beat
+        (23.0, 0.75, (3, 1, 0.4375)),  # the second bar's last beat
+        (28.0, 0.0, (0, 3, 0.75)),  # the phrase's last bar
+    ],
+)
 def test_clock_position(beats, bar_phase, expected):
     beat, bar, phrase = clock_position(beats, bar_phase, 4)
     assert (beat, bar) == expected[:2] and phrase == pytest.approx(expected[2])
@@ -36,5 +39,6 @@ def test_beat_lights_follow_the_clock_in_the_window(qtbot, window):
     def moved() -> bool:
         seen.add(window.beat_lights.beat)
         return {0, 1, 2, 3} <= seen
+
     qtbot.waitUntil(moved, timeout=20_000)  # every beat of the bar lit in turn
     assert "BPM" in window.beat_lights.text

@@ -28,15 +28,17 @@ def swaps_of(window):
 def test_the_grid_shows_every_preset_of_a_set_as_thumbnails(qtbot, window, tmp_path):
     launcher = perform_with_set(qtbot, window, make_set(tmp_path / "set", 36))
     names = [c.text().split("  ", 1)[1] for c in launcher.cells]
-    assert names == [f"look-{i:02d}" for i in range(32)] and launcher.page_label.text() == \
-        "page 1 / 2"
-    qtbot.waitUntil(lambda: not launcher.drawing and all(
-        not c.icon().isNull() for c in launcher.cells), timeout=60_000)
+    assert (
+        names == [f"look-{i:02d}" for i in range(32)] and launcher.page_label.text() == "page 1 / 2"
+    )
+    qtbot.waitUntil(
+        lambda: not launcher.drawing and all(not c.icon().isNull() for c in launcher.cells),
+        timeout=60_000,
+    )
     launcher.turn(1)
     shown = [c.text().split("  ", 1)[-1] for c in launcher.cells if c.isEnabled()]
     assert shown == [f"look-{i:02d}" for i in range(32, 36)]
-    (tmp_path / "set" / "look-40.json").write_text((tmp_path / "set" / "look-00.json")
-                                                   .read_text())
+    (tmp_path / "set" / "look-40.json").write_text((tmp_path / "set" / "look-00.json").read_text())
     qtbot.waitUntil(lambda: launcher.cells[4].isEnabled(), timeout=5_000)  # a new file
 
 
@@ -74,14 +76,17 @@ def test_drawing_thumbnails_never_stalls_the_event_loop(qtbot, window, tmp_path)
         now = time.perf_counter()
         gaps.append(now - last[0])
         last[0] = now
+
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.timeout.connect(tick)
     timer.start(5)
     launcher = perform_with_set(qtbot, window, make_set(tmp_path / "set", 32))
     assert launcher.drawing
-    qtbot.waitUntil(lambda: not launcher.drawing and all(
-        not c.icon().isNull() for c in launcher.cells), timeout=60_000)
+    qtbot.waitUntil(
+        lambda: not launcher.drawing and all(not c.icon().isNull() for c in launcher.cells),
+        timeout=60_000,
+    )
     timer.stop()
     assert len(gaps) > 20 and max(gaps[1:]) < 0.050, f"longest stall {max(gaps[1:]):.3f} s"
 
@@ -95,9 +100,15 @@ def test_the_output_monitor_and_the_master_fader(qtbot, window):
     qtbot.waitUntil(lambda: launcher.monitor_label.text().startswith("on "), timeout=5_000)
     launcher.master.setValue(0)
     assert window.engine.store.get("out.master") == 0.0
-    qtbot.waitUntil(lambda: launcher.monitor.image() is not None and
-                    window.output.image() is not None and _dark(launcher.monitor) and
-                    _dark(window.output), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            launcher.monitor.image() is not None
+            and window.output.image() is not None
+            and _dark(launcher.monitor)
+            and _dark(window.output)
+        ),
+        timeout=10_000,
+    )
     window.engine.store.set("out.master", 0.5, source="midi")  # a controller moves it
     qtbot.waitUntil(lambda: launcher.master.value() == 500, timeout=5_000)
     window.output_action.trigger()

@@ -56,10 +56,10 @@ def test_nudge_keys_shift_the_beats_and_lock_follows_the_engine(qtbot, window):
     clock = window.engine.analyzer.clock
     qtbot.keyClick(window, Qt.Key.Key_BracketLeft)
     qtbot.keyClick(window, Qt.Key.Key_BracketLeft)
-    qtbot.waitUntil(lambda: clock.phase_offset == pytest.approx(2 * NUDGE_BEATS),
-                    timeout=5_000)
-    qtbot.waitUntil(lambda: window.bpm_label.text().endswith(f"+{2 * NUDGE_BEATS:.3f}"),
-                    timeout=5_000)
+    qtbot.waitUntil(lambda: clock.phase_offset == pytest.approx(2 * NUDGE_BEATS), timeout=5_000)
+    qtbot.waitUntil(
+        lambda: window.bpm_label.text().endswith(f"+{2 * NUDGE_BEATS:.3f}"), timeout=5_000
+    )
     qtbot.keyClick(window, Qt.Key.Key_BracketRight)
     qtbot.waitUntil(lambda: clock.phase_offset == pytest.approx(NUDGE_BEATS), timeout=5_000)
     window.engine.command("nudge -0.025")
@@ -101,8 +101,9 @@ def test_audio_panel_scopes_follow_the_music_and_gain_reaches_the_analyzer(qtbot
     qtbot.waitUntil(lambda: window.engine.status().level_db < before - 12, timeout=5_000)
 
 
-def test_record_button_records_with_elapsed_time_and_file_name(qtbot, window, tmp_path,
-                                                               monkeypatch):
+def test_record_button_records_with_elapsed_time_and_file_name(
+    qtbot, window, tmp_path, monkeypatch
+):
     monkeypatch.setenv("LATENTVJ_RECORDINGS_DIR", str(tmp_path))
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.record.isChecked(), timeout=5_000)

@@ -9,8 +9,9 @@ def latest(window):
 
 
 def test_the_master_fader_darkens_the_output(qtbot, window):
-    qtbot.waitUntil(lambda: latest(window) is not None and latest(window).image.mean() > 20,
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: latest(window) is not None and latest(window).image.mean() > 20, timeout=20_000
+    )
     assert "out.master" in window.params.sliders  # a fader in the panel
     window.engine.store.set("out.master", 0.0, source="ui")
     qtbot.waitUntil(lambda: latest(window).image.max() == 0, timeout=10_000)

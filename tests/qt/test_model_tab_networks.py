@@ -21,8 +21,9 @@ class _SystemCall:
         return os.system, (f"touch {self.marker}",)
 
 
-def test_model_tab_plays_stylegan_and_biggan_and_refuses_a_malicious_pickle(qtbot, window,
-                                                                            tmp_path):
+def test_model_tab_plays_stylegan_and_biggan_and_refuses_a_malicious_pickle(
+    qtbot, window, tmp_path
+):
     panel = window.models
     panel.model.setCurrentText("StyleGAN2 / 3 pickle (.pkl)")
     panel.path.setText(str(FIXTURES / "stylegan3-t.pkl"))
@@ -33,8 +34,9 @@ def test_model_tab_plays_stylegan_and_biggan_and_refuses_a_malicious_pickle(qtbo
     evil.write_bytes(pickle.dumps({"G_ema": _SystemCall(tmp_path / "ran")}))
     panel.path.setText(str(evil))
     panel.buttons["Load"].click()
-    qtbot.waitUntil(lambda: "refused: the file calls posix.system" in window.notices.text(),
-                    timeout=30_000)
+    qtbot.waitUntil(
+        lambda: "refused: the file calls posix.system" in window.notices.text(), timeout=30_000
+    )
     assert not (tmp_path / "ran").exists()
     assert window.engine.patch.generator.path.endswith("stylegan3-t.pkl")  # still playing
     panel.model.setCurrentText("BigGAN-deep folder")

@@ -18,8 +18,10 @@ pytestmark = pytest.mark.slow
 def settled(qtbot, panel) -> None:
     """The editor's edits and thumbnails are done (they are drawn while it is shown)."""
     panel.window().motion_dock.raise_()
-    qtbot.waitUntil(lambda: panel.isVisible() and panel.busy == 0
-                    and not any(panel._stale.values()), timeout=20_000)
+    qtbot.waitUntil(
+        lambda: panel.isVisible() and panel.busy == 0 and not any(panel._stale.values()),
+        timeout=20_000,
+    )
 
 
 def test_keyframes_captured_picked_reordered_and_deleted(qtbot, window, tmp_path):
@@ -70,8 +72,10 @@ def test_motion_mode_form_reaches_the_playing_motion(qtbot, window):
     mode.setCurrentText("walk")
     mode.activated.emit(mode.currentIndex())  # as a user's choice does
     panel.form.widgets["walk.max_speed"].setValue(1.5)
-    qtbot.waitUntil(lambda: engine.patch.motion.path == "walk"
-                    and engine.patch.motion.walk.max_speed == 1.5, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: engine.patch.motion.path == "walk" and engine.patch.motion.walk.max_speed == 1.5,
+        timeout=10_000,
+    )
     settled(qtbot, panel)
     assert engine.worker.latest_renderer.motion.spec.path == "walk"
     wait_frames(qtbot, window, 5)
@@ -84,8 +88,9 @@ def test_a_bad_motion_is_a_notice_and_the_old_one_plays_on(qtbot, window):
     before = engine.patch.motion
     panel.form.widgets["transition_beats"].setValue(0.0)
     panel.form.widgets["hold_beats"].setValue(0.0)  # keyframes need one of them above 0
-    qtbot.waitUntil(lambda: "transition_beats + hold_beats" in window.notices.text(),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: "transition_beats + hold_beats" in window.notices.text(), timeout=10_000
+    )
     settled(qtbot, panel)
     assert engine.patch.motion == before
     assert panel.form.widgets["transition_beats"].value() == before.transition_beats  # again
@@ -114,8 +119,9 @@ def test_a_model_of_another_latent_size_drops_the_editors_keyframes(qtbot, windo
     engine.set_generator("dcgan", path=str(dcgan_checkpoint(tmp_path / "g.pt")))
     assert engine.patch.generator.kind == "dcgan" and engine.patch.motion.vectors is None
     assert engine.keyframes.shape[1] == 100  # drawn from the seed in the model's space
-    qtbot.waitUntil(lambda: "did not fit the new model's latent space" in
-                    window.notices.text(), timeout=5_000)
+    qtbot.waitUntil(
+        lambda: "did not fit the new model's latent space" in window.notices.text(), timeout=5_000
+    )
     settled(qtbot, panel)  # the editor shows the new keyframes and redraws its seeds
     assert panel.keyframes.count() == len(engine.keyframes)
     assert all(len(z) == 100 for _, z in panel.seeds)

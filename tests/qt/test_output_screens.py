@@ -13,11 +13,32 @@ import pytest
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-SCREENS = {"synchronousWindowSystemEvents": True, "windowFrameMargins": False, "screens": [
-    {"name": "laptop", "x": 0, "y": 0, "width": 1280, "height": 800, "logicalDpi": 96,
-     "logicalBaseDpi": 96, "dpr": 1},
-    {"name": "projector", "x": 1280, "y": 0, "width": 1920, "height": 1080,
-     "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}
+SCREENS = {
+    "synchronousWindowSystemEvents": True,
+    "windowFrameMargins": False,
+    "screens": [
+        {
+            "name": "laptop",
+            "x": 0,
+            "y": 0,
+            "width": 1280,
+            "height": 800,
+            "logicalDpi": 96,
+            "logicalBaseDpi": 96,
+            "dpr": 1,
+        },
+        {
+            "name": "projector",
+            "x": 1280,
+            "y": 0,
+            "width": 1920,
+            "height": 1080,
+            "logicalDpi": 96,
+            "logicalBaseDpi": 96,
+            "dpr": 1,
+        },
+    ],
+}
 APP = """
 import sys
 from PyQt6.QtWidgets import QApplication
@@ -43,8 +64,9 @@ def test_output_goes_fullscreen_on_the_chosen_screen(tmp_path):
     config = tmp_path / "screens.json"
     config.write_text(json.dumps(SCREENS))
     env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
-    result = subprocess.run([sys.executable, "-c", APP], cwd=ROOT, env=env, text=True,
-                            capture_output=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", APP], cwd=ROOT, env=env, text=True, capture_output=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "default choice: 2: projector 1920x1080"  # not the window's screen

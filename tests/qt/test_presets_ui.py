@@ -85,8 +85,10 @@ def dcgan_checkpoint(path, corrupt: bool = False):
     from app.engine.device import resolve_placement
     from app.engine.generators.dcgan import DCGANConfig, DCGANPlayer, save_checkpoint
 
-    model = DCGANPlayer.random(DCGANConfig(nbr_of_layers_g=3, gf_dim=4, output_width=32,
-                                           output_height=32), resolve_placement("cpu")).model
+    model = DCGANPlayer.random(
+        DCGANConfig(nbr_of_layers_g=3, gf_dim=4, output_width=32, output_height=32),
+        resolve_placement("cpu"),
+    ).model
     save_checkpoint(path, model)
     if corrupt:
         path.write_bytes(path.read_bytes()[:200])
@@ -106,8 +108,13 @@ def test_model_picker_loads_a_checkpoint_and_survives_a_corrupt_one(qtbot, windo
     assert window.engine.patch.generator.path.endswith("g.pt")  # still playing
     panel.model.setCurrentText("built-in: crystal")
     panel.buttons["Load"].click()
-    qtbot.waitUntil(lambda: window.engine.patch.generator.look == "crystal" and
-                    window.engine.patch.generator.kind == "field", timeout=20_000)
+    qtbot.waitUntil(
+        lambda: (
+            window.engine.patch.generator.look == "crystal"
+            and window.engine.patch.generator.kind == "field"
+        ),
+        timeout=20_000,
+    )
 
 
 def test_switching_presets_and_models_never_stalls_the_window(qtbot, window, tmp_path):
@@ -125,8 +132,7 @@ def test_switching_presets_and_models_never_stalls_the_window(qtbot, window, tmp
     timer.start(5)
     for name in ("cell-strobe", "plasma-tunnel", "bloom-chroma", "crystal-kaleido"):
         window.presets.list.itemDoubleClicked.emit(item_named(window, name))
-        qtbot.waitUntil(lambda n=name: window.notices.text() == f"playing {n}",
-                        timeout=10_000)
+        qtbot.waitUntil(lambda n=name: window.notices.text() == f"playing {n}", timeout=10_000)
         qtbot.waitUntil(lambda: window.engine.worker.frames.get()[1] is not None)
     window.models.model.setCurrentText("DCGAN checkpoint")
     window.models.path.setText(str(checkpoint))
@@ -147,8 +153,9 @@ def test_the_window_remembers_its_preset_and_layout(qtbot, window, tmp_path):
     window.close()  # remembers
     options = remembered_options(LiveOptions(), explicit=set())
     assert options.preset == str(tmp_path / "mine" / "keeper.json")
-    assert remembered_options(LiveOptions(preset="cell-strobe"), {"preset"}).preset == \
-        "cell-strobe"  # the command line wins
+    assert (
+        remembered_options(LiveOptions(preset="cell-strobe"), {"preset"}).preset == "cell-strobe"
+    )  # the command line wins
     again = MainWindow(window.engine)
     qtbot.addWidget(again)
     restore(again)
@@ -170,13 +177,17 @@ def test_modulation_matrix_edits_play_and_save_with_the_preset(qtbot, window, tm
     panel.table.setItem(row + 1, 1, QTableWidgetItem("fx.hue.shift"))
     panel.buttons["Apply"].click()
     qtbot.waitUntil(lambda: len(window.engine.patch.routes) == start + 1, timeout=10_000)
-    qtbot.waitUntil(lambda: "unknown source 'audio.wobble'" in window.notices.text(),
-                    timeout=5_000)
+    qtbot.waitUntil(lambda: "unknown source 'audio.wobble'" in window.notices.text(), timeout=5_000)
     qtbot.waitUntil(lambda: window.windowTitle().endswith(" *"), timeout=5_000)
     # the drawn kaleido angle now moves with the LFO
     seen = set()
-    qtbot.waitUntil(lambda: seen.add(round(window.engine.frames.get()[1].params.get(
-        "fx.kaleido.rotate", 0), 1)) or len(seen) > 3, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            seen.add(round(window.engine.frames.get()[1].params.get("fx.kaleido.rotate", 0), 1))
+            or len(seen) > 3
+        ),
+        timeout=10_000,
+    )
     window.presets.name.setText("with saw")
     window.presets.buttons["Save as"].click()
     saved = json.loads((tmp_path / "mine" / "with-saw.json").read_text())
@@ -195,6 +206,7 @@ def test_loading_with_a_crossfade_blends_on_the_next_beat(qtbot, window):
         frame = window.engine.frames.get()[1]
         seen.add(round(frame.timings.get("fade", -1.0), 2))
         return any(0.0 < w < 1.0 for w in seen)
+
     qtbot.waitUntil(fading, timeout=10_000)  # the demo track's beats carry it through
 
 

@@ -11,9 +11,18 @@ import torch
 from tests.qt.window import wait_frames
 
 pytestmark = pytest.mark.slow
-TINY = {"output_width": 16, "output_height": 16, "nbr_of_layers_g": 3,
-        "nbr_of_layers_d": 3, "gf_dim": 8, "df_dim": 8, "grid_width": 2, "grid_height": 2,
-        "video_length": 0.25 / 60, "fps": 20.0}
+TINY = {
+    "output_width": 16,
+    "output_height": 16,
+    "nbr_of_layers_g": 3,
+    "nbr_of_layers_d": 3,
+    "gf_dim": 8,
+    "df_dim": 8,
+    "grid_width": 2,
+    "grid_height": 2,
+    "video_length": 0.25 / 60,
+    "fps": 20.0,
+}
 
 
 @pytest.fixture
@@ -24,8 +33,7 @@ def images(tmp_path):
     folder = tmp_path / "images"
     folder.mkdir()
     for i in range(24):
-        Image.fromarray(rng.integers(0, 255, (20, 20, 3), dtype=np.uint8)).save(
-            folder / f"{i}.png")
+        Image.fromarray(rng.integers(0, 255, (20, 20, 3), dtype=np.uint8)).save(folder / f"{i}.png")
     return folder
 
 
@@ -43,8 +51,9 @@ def test_train_from_the_panel_then_play_the_checkpoint(qtbot, window, images, tm
     fill(panel, images, tmp_path / "out", 12)
     panel.buttons["Start"].click()
     assert not panel.buttons["Start"].isEnabled()
-    qtbot.waitUntil(lambda: panel.session.finished.is_set() and not panel.timer.isActive(),
-                    timeout=120_000)
+    qtbot.waitUntil(
+        lambda: panel.session.finished.is_set() and not panel.timer.isActive(), timeout=120_000
+    )
     assert panel.session.error is None
     assert panel.progress.value() == 12 and panel.progress.maximum() == 12
     assert len(panel.session.losses) == 12 and panel.d_curve.getData()[0] is not None
@@ -56,16 +65,16 @@ def test_train_from_the_panel_then_play_the_checkpoint(qtbot, window, images, tm
     wait_frames(qtbot, window, 3)
 
 
-def test_stop_keeps_the_checkpoint_and_a_bad_field_is_a_notice(qtbot, window, images,
-                                                                tmp_path):
+def test_stop_keeps_the_checkpoint_and_a_bad_field_is_a_notice(qtbot, window, images, tmp_path):
     panel = window.train
     fill(panel, images, tmp_path / "out", 100_000)
     panel.form.widgets["video_length"].setValue(10.0)
     panel.buttons["Start"].click()
     qtbot.waitUntil(lambda: panel.session.step >= 3, timeout=60_000)
     panel.buttons["Stop"].click()
-    qtbot.waitUntil(lambda: panel.session.finished.is_set() and not panel.timer.isActive(),
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: panel.session.finished.is_set() and not panel.timer.isActive(), timeout=60_000
+    )
     step = torch.load(tmp_path / "out" / "panel.pt", weights_only=True)["training"]["step"]
     assert 3 <= step < 100_000 and panel.buttons["Start"].isEnabled()
     panel.name.setText("bad name!")

@@ -30,8 +30,12 @@ def pixels(view) -> np.ndarray:
     image = view.image()
     ptr = image.constBits()
     ptr.setsize(image.sizeInBytes())
-    return np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine())[
-        :, :image.width() * 3].reshape(image.height(), image.width(), 3).copy()
+    return (
+        np.frombuffer(ptr, np.uint8)
+        .reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+        .reshape(image.height(), image.width(), 3)
+        .copy()
+    )
 
 
 def wait_frames(qtbot, win, n: int) -> None:

@@ -64,8 +64,9 @@ def test_analysis_is_cached_by_content(demo_track):
     np.testing.assert_array_equal(first.beat_times, again.beat_times)
 
 
-@pytest.mark.parametrize("fmt,ext", [("WAV", "wav"), ("FLAC", "flac"), ("OGG", "ogg"),
-                                     ("MP3", "mp3")])
+@pytest.mark.parametrize(
+    "fmt,ext", [("WAV", "wav"), ("FLAC", "flac"), ("OGG", "ogg"), ("MP3", "mp3")]
+)
 def test_common_formats_load_and_analyse(tmp_path, demo_track, fmt, ext):
     path = tmp_path / f"song.{ext}"
     sf.write(path, demo_track.samples[:, : demo_track.sr * 8].T, demo_track.sr, format=fmt)

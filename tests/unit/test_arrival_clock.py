@@ -59,8 +59,14 @@ def test_the_analyzer_thread_dates_a_frame_by_the_sample_that_completed_its_hop(
     thread.start()
     try:
         ring.write(np.zeros((5 * HOP + 100, 1), np.float32))  # five hops and a bit
-        wait_until(lambda: thread.latest.get()[1] is not None
-                   and thread.latest.get()[1].frame.t_s >= 5 * HOP / SR - 1e-9, 10, "5 hops")
+        wait_until(
+            lambda: (
+                thread.latest.get()[1] is not None
+                and thread.latest.get()[1].frame.t_s >= 5 * HOP / SR - 1e-9
+            ),
+            10,
+            "5 hops",
+        )
     finally:
         thread.stop()
     assert thread.latest.get()[1].wall_s == 1000.0 + 1000 + 5 * HOP

@@ -9,8 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from app.audio.beat_model import (HOP, N_FFT, MODEL_PATH, BeatActivation, LogMelFrontEnd,
-                                  log_mel, network_input)
+from app.audio.beat_model import (
+    HOP,
+    N_FFT,
+    MODEL_PATH,
+    BeatActivation,
+    LogMelFrontEnd,
+    log_mel,
+    network_input,
+)
 from app.core.errors import UserError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "beat_model"))
@@ -38,9 +45,10 @@ def test_front_end_batch_equals_streaming():
     batch = front.frames(y)
     window = np.zeros(N_FFT, np.float32)
     for k in range(len(y) // HOP):
-        window = np.concatenate([window[HOP:], y[k * HOP:(k + 1) * HOP]])
-        np.testing.assert_allclose(front.mel @ front.magnitude(window), batch[k], rtol=1e-4,
-                                   atol=1e-5)
+        window = np.concatenate([window[HOP:], y[k * HOP : (k + 1) * HOP]])
+        np.testing.assert_allclose(
+            front.mel @ front.magnitude(window), batch[k], rtol=1e-4, atol=1e-5
+        )
     assert np.all(np.isfinite(log_mel(batch)))
 
 
@@ -56,11 +64,15 @@ def test_shipped_model_fires_on_the_beats_of_the_demo_track():
 
     track = synthesize(bars=8)
     net = BeatActivation()
-    p = np.array([net.step(log_mel(m)).beat
-                  for m in LogMelFrontEnd(track.sr).frames(track.samples.mean(axis=0))])
+    p = np.array(
+        [
+            net.step(log_mel(m)).beat
+            for m in LogMelFrontEnd(track.sr).frames(track.samples.mean(axis=0))
+        ]
+    )
     beat_frames = (track.beat_times * track.sr // HOP).astype(int) + 1
     beat_frames = beat_frames[(beat_frames > 2 * track.sr // HOP) & (beat_frames < len(p) - 2)]
-    on_beat = np.array([p[k - 1:k + 2].max() for k in beat_frames])
+    on_beat = np.array([p[k - 1 : k + 2].max() for k in beat_frames])
     half = beat_frames[:-1] + np.diff(beat_frames) // 2  # between beats: off-beat hats
     assert np.median(on_beat) > 0.5
     assert np.median(on_beat) > 3 * np.median(p[half])

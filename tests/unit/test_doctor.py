@@ -44,8 +44,10 @@ def test_debian_packages_follow_the_naming_policy():
 
 
 def test_ldd_output_is_parsed_for_missing_libraries():
-    out = ("\tlibxcb-icccm.so.4 => not found\n\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6\n"
-           "\tlibxcb-keysyms.so.1 => not found\n\tlibxcb-icccm.so.4 => not found\n")
+    out = (
+        "\tlibxcb-icccm.so.4 => not found\n\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6\n"
+        "\tlibxcb-keysyms.so.1 => not found\n\tlibxcb-icccm.so.4 => not found\n"
+    )
     assert missing_from_ldd(out) == ["libxcb-icccm.so.4", "libxcb-keysyms.so.1"]
 
 
@@ -53,8 +55,13 @@ def test_qt_passes_with_every_library_and_fails_naming_the_apt_command(monkeypat
     assert doctor.check_qt().level == "ok"  # make test installed them
     import app.ui.qt_libs as qt_libs
 
-    monkeypatch.setattr(qt_libs, "check_xcb_plugin", lambda plugin=None: QtLibsReport(
-        Path("libqxcb.so"), ("libxcb-icccm.so.4", "libxcb-cursor.so.0")))
+    monkeypatch.setattr(
+        qt_libs,
+        "check_xcb_plugin",
+        lambda plugin=None: QtLibsReport(
+            Path("libqxcb.so"), ("libxcb-icccm.so.4", "libxcb-cursor.so.0")
+        ),
+    )
     found = doctor.check_qt()
     assert found.level == "FAIL"
     assert found.fix == "sudo apt-get install libxcb-icccm4 libxcb-cursor0"
@@ -73,8 +80,11 @@ def test_audio_without_portaudio_or_inputs_is_a_warning_with_the_fix(monkeypatch
     assert here.level == "warn" and "no input devices" in here.detail
 
     def no_portaudio():
-        raise UserError("audio: PortAudio is not installed (libportaudio.so.2); on "
-                        "Debian/Ubuntu: apt-get install libportaudio2")
+        raise UserError(
+            "audio: PortAudio is not installed (libportaudio.so.2); on "
+            "Debian/Ubuntu: apt-get install libportaudio2"
+        )
+
     monkeypatch.setattr(live_input, "import_sounddevice", no_portaudio)
     gone = doctor.check_audio()
     assert gone.level == "warn" and "libportaudio2" in gone.fix
@@ -107,6 +117,7 @@ def test_a_folder_that_cannot_take_a_file_fails(tmp_path):
 def test_a_check_that_raises_is_a_failure_not_a_crash(monkeypatch):
     def broken() -> doctor.Finding:
         raise RuntimeError("probe exploded")
+
     monkeypatch.setattr(doctor, "check_ffmpeg", broken)
     out = io.StringIO()
     assert doctor.run_doctor(out) == 1
@@ -115,17 +126,43 @@ def test_a_check_that_raises_is_a_failure_not_a_crash(monkeypatch):
 
 @pytest.mark.slow
 def test_doctor_command_exits_0_here_and_1_when_a_folder_is_unusable(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LATENTVJ_PRESETS_DIR":
-           str(tmp_path / "presets"), "LATENTVJ_RECORDINGS_DIR": str(tmp_path / "rec")}
-    ok = subprocess.run([sys.executable, "main.py", "doctor"], cwd=ROOT, env=env,
-                        capture_output=True, text=True, timeout=120)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "LATENTVJ_PRESETS_DIR": str(tmp_path / "presets"),
+        "LATENTVJ_RECORDINGS_DIR": str(tmp_path / "rec"),
+    }
+    ok = subprocess.run(
+        [sys.executable, "main.py", "doctor"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     names = [line.split()[1] for line in ok.stdout.splitlines()[:-1]]
-    assert names == ["python", "torch", "gpu", "qt", "display", "audio", "midi", "ffmpeg",
-                     "recordings", "presets"]
+    assert names == [
+        "python",
+        "torch",
+        "gpu",
+        "qt",
+        "display",
+        "audio",
+        "midi",
+        "ffmpeg",
+        "recordings",
+        "presets",
+    ]
     (tmp_path / "blocker").write_text("a file where a folder should be")
     env["LATENTVJ_RECORDINGS_DIR"] = str(tmp_path / "blocker" / "rec")
-    bad = subprocess.run([sys.executable, "main.py", "doctor"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "main.py", "doctor"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 1 and "FAIL  recordings" in bad.stdout
     assert "Traceback" not in bad.stderr

@@ -25,6 +25,7 @@ def run(spec=None, img=None, state=None, fps=30.0, **p):
 
 def _cpu():
     from app.engine.device import resolve_placement
+
     return resolve_placement("cpu")
 
 
@@ -33,8 +34,9 @@ def test_defaults_leave_the_frame_unchanged():
     assert torch.allclose(run(img=img), img, atol=1e-6)
 
 
-@pytest.mark.parametrize("mode,dims", [("horizontal", [-1]), ("vertical", [-2]),
-                                       ("quad", [-1, -2])])
+@pytest.mark.parametrize(
+    "mode,dims", [("horizontal", [-1]), ("vertical", [-2]), ("quad", [-1, -2])]
+)
 def test_mirror_makes_the_frame_symmetric(mode, dims):
     out = run(EffectsSpec(mirror=mode))
     for d in dims:
@@ -98,5 +100,4 @@ def test_the_master_fader_darkens_the_output_but_not_the_feedback_memory():
     after = run(img=image(1), state=state, fx_feedback_amount=0.5)  # master back up
     reference_state = EffectsState()
     run(img=img, state=reference_state, fx_feedback_amount=0.5)
-    assert torch.allclose(after, run(img=image(1), state=reference_state,
-                                     fx_feedback_amount=0.5))
+    assert torch.allclose(after, run(img=image(1), state=reference_state, fx_feedback_amount=0.5))

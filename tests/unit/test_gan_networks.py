@@ -12,8 +12,15 @@ from app.engine.device import Placement
 from app.engine.generators import BigGANGenerator, StyleGANGenerator
 from app.engine.generators.stylegan import input_transform, layer_group_of
 from app.engine.generators.stylegan_nets import truncate
-from tests.gan_fixtures import (BIGGAN_FOLDER, FIXTURES, STYLEGAN_PICKLES, cases, meta,
-                                needs_fixtures, reference)
+from tests.gan_fixtures import (
+    BIGGAN_FOLDER,
+    FIXTURES,
+    STYLEGAN_PICKLES,
+    cases,
+    meta,
+    needs_fixtures,
+    reference,
+)
 
 pytestmark = needs_fixtures
 CPU32 = Placement(torch.device("cpu"), torch.float32)
@@ -41,8 +48,9 @@ def test_every_reference_case_matches_the_real_code(stylegan):
         transform = None
         if info.get("translate") is not None:
             transform = input_transform(*info["translate"], info["rotate_deg"])
-        img = gen.synthesize(torch.from_numpy(ref[f"{case}_ws"]), info["noise_mode"],
-                             transform=transform)
+        img = gen.synthesize(
+            torch.from_numpy(ref[f"{case}_ws"]), info["noise_mode"], transform=transform
+        )
         assert max_error(img, ref[f"{case}_img"]) <= IMG_TOLERANCE, (name, case)
 
 
@@ -55,8 +63,10 @@ def test_style_mixing_by_layer_matches_the_real_code(stylegan):
     info = meta(ref, "mix")
     by_seed = {meta(ref, case)["seed"]: case for case in cases(ref)}
     c = torch.from_numpy(ref["case0_c"])
-    ws_a, ws_b = (gen.ws(torch.from_numpy(ref[f"{by_seed[s]}_z"]), c if c.shape[1] else None)
-                  for s in (info["coarse_from_seed"], info["rest_from_seed"]))
+    ws_a, ws_b = (
+        gen.ws(torch.from_numpy(ref[f"{by_seed[s]}_z"]), c if c.shape[1] else None)
+        for s in (info["coarse_from_seed"], info["rest_from_seed"])
+    )
     weights = (torch.arange(gen.num_ws) >= info["split_layer"]).float()
     mixed = ws_a.lerp(ws_b, weights[None, :, None])
     assert max_error(mixed, ref["mix_ws"]) <= WS_TOLERANCE
@@ -70,8 +80,12 @@ def test_truncation_control_is_psi_around_w_avg_and_translate_moves_stylegan3():
     moved = next(c for c in cases(ref) if meta(ref, c).get("translate") is not None)
     info = meta(ref, moved)
     z = torch.from_numpy(ref[f"{moved}_z"])
-    params = {"gan.truncation": info["psi"], "gan.translate.x": info["translate"][0],
-              "gan.translate.y": info["translate"][1], "gan.rotate": info["rotate_deg"]}
+    params = {
+        "gan.truncation": info["psi"],
+        "gan.translate.x": info["translate"][0],
+        "gan.translate.y": info["translate"][1],
+        "gan.rotate": info["rotate_deg"],
+    }
     img = gen.draw_with(z, None, params)
     assert max_error(img, np.clip(ref[f"{moved}_img"], -1, 1)) <= IMG_TOLERANCE
     still = gen.draw_with(z, None, {"gan.truncation": info["psi"]})
@@ -101,8 +115,9 @@ def test_noise_modes_and_half_precision_run():
     for mode in (0.0, 1.0, 2.0):
         img = gen.draw_with(z, None, {"gan.noise.mode": mode, "gan.noise": 2.0})
         assert img.shape == (1, 3, 64, 64) and bool(torch.isfinite(img).all())
-    half = StyleGANGenerator.from_file(FIXTURES / "stylegan2-ada.pkl",
-                             Placement(torch.device("cpu"), torch.float16))
+    half = StyleGANGenerator.from_file(
+        FIXTURES / "stylegan2-ada.pkl", Placement(torch.device("cpu"), torch.float16)
+    )
     assert float((half(z).float() - gen(z)).abs().max()) < 0.05
 
 
@@ -116,8 +131,9 @@ def test_biggan_cases_and_class_mix_match_the_real_code(biggan):
     ref = reference("biggan")
     for case in [*cases(ref), "mix"]:
         truncation = round(float(ref[f"{case}_truncation"]), 6)  # as the Python float given
-        img = biggan.draw(torch.from_numpy(ref[f"{case}_z"]), torch.from_numpy(ref[f"{case}_y"]),
-                          truncation)
+        img = biggan.draw(
+            torch.from_numpy(ref[f"{case}_z"]), torch.from_numpy(ref[f"{case}_y"]), truncation
+        )
         assert max_error(img, ref[f"{case}_img"]) <= IMG_TOLERANCE, case
     assert np.count_nonzero(ref["mix_y"]) == 2
 
@@ -133,9 +149,18 @@ def test_biggan_half_precision_that_overflows_falls_back_to_float32(biggan):
 def _frame(beats: float, chroma: list[float], low: float = 0.0):
     from app.core.types import AnalysisFrame
 
-    return AnalysisFrame(t_s=beats / 2, beats=beats, bpm=120, beat_phase=0, bar_phase=0,
-                         onset=0, is_beat=False, rms=0.1, bands=(low, 0, 0),
-                         chroma=tuple(chroma))
+    return AnalysisFrame(
+        t_s=beats / 2,
+        beats=beats,
+        bpm=120,
+        beat_phase=0,
+        bar_phase=0,
+        onset=0,
+        is_beat=False,
+        rms=0.1,
+        bands=(low, 0, 0),
+        chroma=tuple(chroma),
+    )
 
 
 def test_shipped_biggan_preset_routes_chroma_to_classes(registry):
@@ -162,8 +187,13 @@ def test_shipped_stylegan_preset_routes_the_bass_to_the_coarse_layers(registry):
     from app.engine.renderer import FrameRenderer
 
     patch, path = load_preset("stylegan-layers", registry)
-    renderer = FrameRenderer(with_model(patch, FIXTURES / "stylegan3-t.pkl"), registry,
-                             (64, 64), CPU32, preset_dir=path.parent)
+    renderer = FrameRenderer(
+        with_model(patch, FIXTURES / "stylegan3-t.pkl"),
+        registry,
+        (64, 64),
+        CPU32,
+        preset_dir=path.parent,
+    )
     quiet = renderer.effective_params(_frame(1.0, [0.0] * 12, low=0.0), renderer.new_state())
     loud = renderer.effective_params(_frame(1.0, [0.0] * 12, low=1.0), renderer.new_state())
     assert loud["gan.mix.coarse"] > quiet["gan.mix.coarse"] + 0.3
@@ -178,8 +208,13 @@ def test_motion_in_w_lerps_the_mapped_keyframes(registry):
 
     patch, path = load_preset("stylegan-layers", registry)
     assert patch.motion.space == "w"
-    renderer = FrameRenderer(with_model(patch, FIXTURES / "stylegan2.pkl"), registry, (64, 64),
-                             CPU32, preset_dir=path.parent)
+    renderer = FrameRenderer(
+        with_model(patch, FIXTURES / "stylegan2.pkl"),
+        registry,
+        (64, 64),
+        CPU32,
+        preset_dir=path.parent,
+    )
     beats = patch.motion.transition_beats * 1.5  # halfway through the second transition
     params, z, _ = renderer.motion_point(_frame(beats, [0.0] * 12), renderer.new_state())
     assert z.shape == (3, 64) and 0.3 < params[W_PROGRESS] < 0.7

@@ -7,8 +7,7 @@ import torch
 from app.core.errors import UserError
 from app.core.patch import GeneratorSpec
 from app.engine.generators import build_generator
-from app.engine.generators.dcgan import (ACTIVATION_NAMES, DCGANConfig, DCGANPlayer,
-                                         save_checkpoint)
+from app.engine.generators.dcgan import ACTIVATION_NAMES, DCGANConfig, DCGANPlayer, save_checkpoint
 from app.engine.generators.field import LOOKS, FieldGenerator
 from app.engine.generators.torchscript import TorchScriptGenerator
 
@@ -38,7 +37,7 @@ def test_field_looks_are_colourful_and_distinct(cpu):
             images[look] = img
     names = list(images)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             assert (images[a] - images[b]).abs().mean() > 0.1, (a, b)
 
 
@@ -74,13 +73,23 @@ def test_field_says_when_it_renders_smaller_and_upscales(cpu):
     with torch.inference_mode():
         small, big = gen.draw(z_batch()), gen(z_batch())
     assert small.shape == (1, 3, 180, 320) and big.shape == (1, 3, 360, 640)
-    assert torch.allclose(torch.nn.functional.interpolate(
-        small, size=(360, 640), mode="bilinear", align_corners=False), big)
+    assert torch.allclose(
+        torch.nn.functional.interpolate(
+            small, size=(360, 640), mode="bilinear", align_corners=False
+        ),
+        big,
+    )
 
 
-@pytest.mark.parametrize("name,reference", [
-    ("sin", torch.sin), ("tanh", torch.tanh), ("gauss", lambda x: torch.exp(-x * x)),
-    ("softsign", torch.nn.functional.softsign)])
+@pytest.mark.parametrize(
+    "name,reference",
+    [
+        ("sin", torch.sin),
+        ("tanh", torch.tanh),
+        ("gauss", lambda x: torch.exp(-x * x)),
+        ("softsign", torch.nn.functional.softsign),
+    ],
+)
 def test_field_activations_compute_their_functions_in_place(name, reference):
     from app.engine.generators.field import ACTIVATIONS
 
@@ -96,22 +105,28 @@ def test_unknown_field_look_is_a_user_error(cpu):
         FieldGenerator((64, 64), cpu, look="nope")
 
 
-@pytest.mark.parametrize("shape,message", [
-    ({"widht": 3}, r"generator\.shape\.widht: unknown shape parameter"),
-    ({"width": 2.5}, r"generator\.shape\.width: must be an integer"),
-    ({"depth": 99}, r"generator\.shape\.depth: must be between 1 and 12"),
-    ({"frequency": "high"}, r"generator\.shape\.frequency: must be a number"),
-    ({"activations": ["sin", "relu"]}, r"generator\.shape\.activations: must be a list"),
-    ({"palette": "neon"}, r"generator\.shape\.palette: must be 'cosine' or 'rgb'"),
-])
+@pytest.mark.parametrize(
+    "shape,message",
+    [
+        ({"widht": 3}, r"generator\.shape\.widht: unknown shape parameter"),
+        ({"width": 2.5}, r"generator\.shape\.width: must be an integer"),
+        ({"depth": 99}, r"generator\.shape\.depth: must be between 1 and 12"),
+        ({"frequency": "high"}, r"generator\.shape\.frequency: must be a number"),
+        ({"activations": ["sin", "relu"]}, r"generator\.shape\.activations: must be a list"),
+        ({"palette": "neon"}, r"generator\.shape\.palette: must be 'cosine' or 'rgb'"),
+    ],
+)
 def test_bad_shape_overrides_name_the_field(cpu, shape, message):
     with pytest.raises(UserError, match=message):
         FieldGenerator((64, 64), cpu, overrides=shape)
 
 
 def test_shape_overrides_are_applied(cpu):
-    gen = FieldGenerator((64, 64), cpu, overrides={"width": 8, "depth": 2.0,
-                                                   "activations": ["gauss"], "palette": "rgb"})
+    gen = FieldGenerator(
+        (64, 64),
+        cpu,
+        overrides={"width": 8, "depth": 2.0, "activations": ["gauss"], "palette": "rgb"},
+    )
     assert gen.look.width == 8 and gen.look.depth == 2 and gen.look.activations == ("gauss",)
     with torch.inference_mode():
         assert gen(z_batch()).shape == (1, 3, 64, 64)
@@ -119,8 +134,16 @@ def test_shape_overrides_are_applied(cpu):
 
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
 def test_dcgan_builds_with_every_seed_activation(cpu, activation):
-    cfg = DCGANConfig(activation_g=activation, nbr_of_layers_g=3, gf_dim=8, latent_dim=20,
-                      output_width=32, output_height=16, k_w=4, k_h=3)
+    cfg = DCGANConfig(
+        activation_g=activation,
+        nbr_of_layers_g=3,
+        gf_dim=8,
+        latent_dim=20,
+        output_width=32,
+        output_height=16,
+        k_w=4,
+        k_h=3,
+    )
     gen = DCGANPlayer.random(cfg, cpu)
     with torch.inference_mode():
         out = gen(torch.randn(2, 20))
@@ -129,8 +152,9 @@ def test_dcgan_builds_with_every_seed_activation(cpu, activation):
 
 @pytest.mark.parametrize("layers,batch_norm", [(2, False), (5, True)])
 def test_dcgan_layer_count_and_batch_norm_are_configurable(cpu, layers, batch_norm):
-    cfg = DCGANConfig(nbr_of_layers_g=layers, batch_norm_g=batch_norm, gf_dim=4,
-                      output_width=64, output_height=64)
+    cfg = DCGANConfig(
+        nbr_of_layers_g=layers, batch_norm_g=batch_norm, gf_dim=4, output_width=64, output_height=64
+    )
     model = DCGANPlayer.random(cfg, cpu).model
     n_deconv = sum(isinstance(m, torch.nn.ConvTranspose2d) for m in model.modules())
     n_bn = sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
@@ -144,8 +168,14 @@ def test_dcgan_output_size_must_fit_the_layer_count():
 
 
 def test_dcgan_checkpoint_round_trip_embeds_its_config(cpu, tmp_path):
-    cfg = DCGANConfig(nbr_of_layers_g=3, gf_dim=8, latent_dim=12, output_width=16,
-                      output_height=16, activation_g="elu")
+    cfg = DCGANConfig(
+        nbr_of_layers_g=3,
+        gf_dim=8,
+        latent_dim=12,
+        output_width=16,
+        output_height=16,
+        activation_g="elu",
+    )
     original = DCGANPlayer.random(cfg, cpu, seed=4)
     path = tmp_path / "g.pt"
     save_checkpoint(path, original.model)
@@ -199,8 +229,9 @@ class _Conditional(torch.nn.Module):
 def test_torchscript_with_sidecar_maps_output_range(cpu, tmp_path):
     path = tmp_path / "model.pt"
     jit_save(_Unconditional(), path)
-    (tmp_path / "model.json").write_text(json.dumps(
-        {"latent_dim": 7, "class_dim": 0, "output_range": [0, 255]}))
+    (tmp_path / "model.json").write_text(
+        json.dumps({"latent_dim": 7, "class_dim": 0, "output_range": [0, 255]})
+    )
     gen = TorchScriptGenerator(path, cpu)
     assert gen.native_size == (40, 24) and gen.latent_dim == 7
     with torch.inference_mode():
@@ -216,13 +247,16 @@ def test_torchscript_conditional_gets_class_vectors(cpu, tmp_path):
     y = torch.zeros(1, 5)
     y[0, 0] = 1.0
     with torch.inference_mode():
-        assert gen(torch.zeros(1, 4), y)[0, 0, 0, 0] == pytest.approx(float(torch.tanh(torch.tensor(1.0))))
+        assert gen(torch.zeros(1, 4), y)[0, 0, 0, 0] == pytest.approx(
+            float(torch.tanh(torch.tensor(1.0)))
+        )
 
 
 def test_exported_program_pt2_loads_with_the_same_sidecar(cpu, tmp_path):
     path = tmp_path / "exported.pt2"
-    torch.export.save(torch.export.export(_Conditional(), (torch.zeros(1, 4), torch.zeros(1, 5))),
-                      str(path))
+    torch.export.save(
+        torch.export.export(_Conditional(), (torch.zeros(1, 4), torch.zeros(1, 5))), str(path)
+    )
     (tmp_path / "exported.json").write_text(json.dumps({"latent_dim": 4, "class_dim": 5}))
     gen = TorchScriptGenerator(path, cpu)
     assert gen.native_size == (8, 8) and gen.class_dim == 5

@@ -9,8 +9,13 @@ import json
 import numpy as np
 import pytest
 
-from tests.golden_frames import (FIXTURES, GOLDEN, NETWORK_MODELS, performance_fingerprints,
-                                 preset_fingerprints)
+from tests.golden_frames import (
+    FIXTURES,
+    GOLDEN,
+    NETWORK_MODELS,
+    performance_fingerprints,
+    preset_fingerprints,
+)
 
 TOLERANCE = 1.0  # levels of 255 in a block mean: far below any change in what is drawn
 RECORDED = json.loads(GOLDEN.read_text())

@@ -23,8 +23,11 @@ from tests.waiting import wait_until
 def make_set(folder, count: int):
     """``count`` presets (copies of the shipped ones, renamed) in ``folder``."""
     folder.mkdir(exist_ok=True)
-    shipped = sorted(p for p in SHIPPED_PRESETS_DIR.glob("*.json")
-                     if json.loads(p.read_text())["generator"]["kind"] == "field")
+    shipped = sorted(
+        p
+        for p in SHIPPED_PRESETS_DIR.glob("*.json")
+        if json.loads(p.read_text())["generator"]["kind"] == "field"
+    )
     for i in range(count):
         data = json.loads(shipped[i % len(shipped)].read_text())
         data["name"] = f"look-{i:02d}"
@@ -41,8 +44,9 @@ def test_a_set_is_paged_by_32_and_follows_its_folder(tmp_path):
     folder = make_set(tmp_path / "set", 40)
     preset_set = PresetSet(folder)
     assert preset_set.pages == 2 and len(preset_set.cells()) == CELLS
-    assert preset_set.turn(1) == 1 and [c.name for c in preset_set.cells()] == \
-        [f"look-{i:02d}" for i in range(32, 40)]
+    assert preset_set.turn(1) == 1 and [c.name for c in preset_set.cells()] == [
+        f"look-{i:02d}" for i in range(32, 40)
+    ]
     assert preset_set.turn(1) == 1  # no page beyond the last
     for i in range(32, 40):
         (folder / f"look-{i:02d}.json").unlink()
@@ -59,6 +63,7 @@ def test_thumbnails_are_drawn_once_and_again_when_the_file_changes(tmp_path):
     def draw(path, size):
         drawn.append(path.name)
         return np.full((size[1], size[0], 3), len(drawn), np.uint8)
+
     thumbnails = Thumbnails(draw)
     preset_set = PresetSet(folder)
     cell = preset_set.cell(0)
@@ -76,8 +81,9 @@ def test_thumbnails_are_drawn_once_and_again_when_the_file_changes(tmp_path):
 @pytest.fixture
 def session(tmp_path):
     rig = FakeRig()
-    engine = LiveEngine(LiveOptions(preset="nebula-drift", size=(32, 18), midi=["*"]),
-                        rig=rig).start()
+    engine = LiveEngine(
+        LiveOptions(preset="nebula-drift", size=(32, 18), midi=["*"]), rig=rig
+    ).start()
     engine.launcher.open(make_set(tmp_path / "set", 3))
     yield engine, rig
     engine.stop()
@@ -86,8 +92,7 @@ def session(tmp_path):
 def landing(engine):
     """The patch swaps the render thread makes, as (start beat, preset folder, name)."""
     swaps = []
-    engine.worker.on_event = lambda event: swaps.append(event) if event["type"] == "patch" \
-        else None
+    engine.worker.on_event = lambda event: swaps.append(event) if event["type"] == "patch" else None
     return swaps
 
 
@@ -98,8 +103,7 @@ def test_a_cued_cell_lands_on_the_next_bar_with_the_sets_crossfade(session):
     rig.feeds[0].write(np.zeros(rig.feeds[0].samplerate, np.float32))  # the clock runs
     engine.launcher.cue_cell(1)
     assert engine.launcher.cued().name == "look-01.json"
-    wait_until(lambda: engine.preset_on_screen().name == "look-01.json", 20,
-               "the cue to land")
+    wait_until(lambda: engine.preset_on_screen().name == "look-01.json", 20, "the cue to land")
     assert engine.launcher.cued() is None
     (swap,) = swaps
     assert swap["start"] % 4 == 0 and swap["fade_beats"] == 2.0  # a bar of four beats
@@ -138,8 +142,7 @@ def test_a_broken_preset_in_a_set_is_one_line_and_the_rest_draw(session, tmp_pat
 
 def test_without_a_chosen_set_cues_play_the_shipped_set(tmp_path, monkeypatch):
     monkeypatch.setenv("LATENTVJ_PRESETS_DIR", str(tmp_path / "none-yet"))
-    engine = LiveEngine(LiveOptions(preset="plasma-tunnel", size=(32, 18)),
-                        rig=FakeRig()).start()
+    engine = LiveEngine(LiveOptions(preset="plasma-tunnel", size=(32, 18)), rig=FakeRig()).start()
     try:
         engine.command("cue 1")  # typed on stdin before any window chose a set
         first = sorted(SHIPPED_PRESETS_DIR.glob("*.json"), key=lambda p: p.name.lower())[0]

@@ -52,9 +52,16 @@ def engine() -> StandInEngine:
     return StandInEngine()
 
 
-@pytest.mark.parametrize("word,trigger", [("flash", "flash"), ("freeze", "freeze"),
-                                          ("blackout", "blackout"), ("next", "next_keyframe"),
-                                          ("previous", "previous_keyframe")])
+@pytest.mark.parametrize(
+    "word,trigger",
+    [
+        ("flash", "flash"),
+        ("freeze", "freeze"),
+        ("blackout", "blackout"),
+        ("next", "next_keyframe"),
+        ("previous", "previous_keyframe"),
+    ],
+)
 def test_picture_words_and_midi_triggers_reach_the_render_worker_alike(engine, word, trigger):
     commands = LiveCommands(engine)
     commands.run(word)
@@ -77,8 +84,12 @@ def test_transport_record_and_preset_from_either_path(engine):
     commands.run("record")
     commands.on_trigger(Trigger("record"))
     commands.on_trigger(Trigger("preset", "cell-strobe"))
-    assert engine.calls == [("set_playing", False), ("toggle_recording", None),
-                            ("toggle_recording", None), ("load_preset", "cell-strobe")]
+    assert engine.calls == [
+        ("set_playing", False),
+        ("toggle_recording", None),
+        ("toggle_recording", None),
+        ("load_preset", "cell-strobe"),
+    ]
     commands.on_trigger(Trigger("preset", "missing"))  # a notice; the preset plays on
     assert engine.notices[-1] == (True, "preset 'missing': not found")
 

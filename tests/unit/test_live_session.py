@@ -32,9 +32,22 @@ def turn(rig, number: int, value: int) -> None:
 def desk_map(tmp_path):
     """A controller map: a fader on cc 1, a pad (note 36) for flash."""
     path = tmp_path / "desk.json"
-    path.write_text(json.dumps({"name": "desk", "bindings": [
-        {"control": "cc", "number": 1, "target": "fx.saturation"},
-        {"control": "note", "number": 36, "target": "trigger:flash", "button": "momentary"}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "name": "desk",
+                "bindings": [
+                    {"control": "cc", "number": 1, "target": "fx.saturation"},
+                    {
+                        "control": "note",
+                        "number": 36,
+                        "target": "trigger:flash",
+                        "button": "momentary",
+                    },
+                ],
+            }
+        )
+    )
     return path
 
 
@@ -52,8 +65,9 @@ def preset_with_bindings(tmp_path):
 @pytest.fixture
 def session(desk_map):
     rig = FakeRig()
-    engine = LiveEngine(LiveOptions(preset="nebula-drift", size=SIZE, midi=["*"],
-                                    midi_map=str(desk_map)), rig=rig).start()
+    engine = LiveEngine(
+        LiveOptions(preset="nebula-drift", size=SIZE, midi=["*"], midi_map=str(desk_map)), rig=rig
+    ).start()
     yield engine, rig
     engine.stop()
 
@@ -71,29 +85,34 @@ def test_learned_binding_survives_a_preset_load(session):
 
 
 def test_a_presets_own_bindings_play_but_save_map_writes_only_the_map(
-        session, preset_with_bindings, tmp_path):
+    session, preset_with_bindings, tmp_path
+):
     engine, rig = session
     engine.load_preset(preset_with_bindings)
     turn(rig, 1, 0)  # the preset put cc 1 on brightness while it plays
-    assert engine.store.get("fx.brightness") == pytest.approx(
-        engine.registry["fx.brightness"].min)
+    assert engine.store.get("fx.brightness") == pytest.approx(engine.registry["fx.brightness"].min)
     engine.command(f"save-map {tmp_path / 'saved.json'}")
     saved = json.loads((tmp_path / "saved.json").read_text())
-    assert [(b["number"], b["target"]) for b in saved["bindings"]] == \
-        [(1, "fx.saturation"), (36, "trigger:flash")]
+    assert [(b["number"], b["target"]) for b in saved["bindings"]] == [
+        (1, "fx.saturation"),
+        (36, "trigger:flash"),
+    ]
     engine.load_preset("nebula-drift")  # without overrides: cc 1 is the map's again
     turn(rig, 1, 127)
-    assert engine.store.get("fx.saturation") == pytest.approx(
-        engine.registry["fx.saturation"].max)
+    assert engine.store.get("fx.saturation") == pytest.approx(engine.registry["fx.saturation"].max)
 
 
 def test_table_edits_replace_the_map_and_survive_a_preset_load(session):
     engine, rig = session
-    _, problems = engine.midi.set_bindings([
-        {"control": "cc", "number": 5, "target": "fx.brightness"},
-        {"control": "cc", "number": 6, "target": "fx.nope"}])
-    assert problems == ["mapping table: binding 2 (cc 6 -> fx.nope): unknown parameter "
-                        "'fx.nope'; skipped"]
+    _, problems = engine.midi.set_bindings(
+        [
+            {"control": "cc", "number": 5, "target": "fx.brightness"},
+            {"control": "cc", "number": 6, "target": "fx.nope"},
+        ]
+    )
+    assert problems == [
+        "mapping table: binding 2 (cc 6 -> fx.nope): unknown parameter 'fx.nope'; skipped"
+    ]
     engine.load_preset("cell-strobe")
     assert [b.target for b in engine.midi.controller_map.bindings] == ["fx.brightness"]
 
@@ -104,8 +123,9 @@ def test_commands_from_midi_stdin_and_a_test_double_take_one_path(session):
     real_trigger = engine.worker.trigger
     engine.worker.trigger = lambda name: (reached.append(name), real_trigger(name))
     rig.inputs.send(MidiMessage("note_on", 0, 36, 100))  # the pad
-    read_commands(engine, io.StringIO("flash\n\nno-such-word\n"), io.StringIO(),
-                  err := io.StringIO())
+    read_commands(
+        engine, io.StringIO("flash\n\nno-such-word\n"), io.StringIO(), err := io.StringIO()
+    )
     engine.commands.run("flash")  # what the window's button and OSC call
     assert reached == ["flash", "flash", "flash"]
     assert "no-such-word" in err.getvalue()
@@ -122,8 +142,11 @@ def test_a_bad_input_switch_changes_nothing_and_a_good_one_follows_the_new_ring(
     clicks = np.zeros(rig.feeds[1].samplerate, np.float32)
     clicks[::2205] = 1.0  # ten clicks in a second
     rig.feeds[1].write(clicks)
-    wait_until(lambda: any(frame.onset > 0 for _, frame in engine.input_tap.history(0)), 10,
-               "the new input's clicks in its analysis")
+    wait_until(
+        lambda: any(frame.onset > 0 for _, frame in engine.input_tap.history(0)),
+        10,
+        "the new input's clicks in its analysis",
+    )
 
 
 def test_the_transport_stops_the_input_and_the_picture(session):
@@ -151,11 +174,13 @@ def test_midi_opened_later_starts_with_the_map(desk_map):
 
 def test_bad_modulation_routes_are_reported_and_the_good_ones_play(session):
     engine, _ = session
-    problems = engine.set_routes([
-        {"source": "audio.rms", "target": "fx.brightness", "amount": 0.5},
-        {"source": "audio.rms", "target": "fx.nope", "amount": 0.5},
-        {"source": "audio.nope", "target": "fx.brightness"}])
+    problems = engine.set_routes(
+        [
+            {"source": "audio.rms", "target": "fx.brightness", "amount": 0.5},
+            {"source": "audio.rms", "target": "fx.nope", "amount": 0.5},
+            {"source": "audio.nope", "target": "fx.brightness"},
+        ]
+    )
     assert problems[0] == "route 2 (audio.rms -> fx.nope): unknown parameter 'fx.nope'"
     assert problems[1].startswith("route 3 (audio.nope -> fx.brightness): source")
-    assert [(r.source, r.target) for r in engine.patch.routes] == [("audio.rms",
-                                                                    "fx.brightness")]
+    assert [(r.source, r.target) for r in engine.patch.routes] == [("audio.rms", "fx.brightness")]

@@ -30,17 +30,20 @@ def router_for(*bindings):
     return ControlRouter(cmap, store, on_trigger=fired.append), store, fired
 
 
-@pytest.mark.parametrize("data, expected", [
-    ([0x90, 60, 100], MidiMessage("note_on", 0, 60, 100)),
-    ([0x93, 60, 0], MidiMessage("note_off", 3, 60, 0)),
-    ([0x80, 61, 64], MidiMessage("note_off", 0, 61, 64)),
-    ([0xBF, 7, 127], MidiMessage("cc", 15, 7, 127)),
-    ([0xC2, 5], MidiMessage("program", 2, 5, 0)),
-    ([0xE0, 0x00, 0x40], MidiMessage("pitchbend", 0, 0, 8192)),
-    ([0xF8], MidiMessage("clock")),
-    ([0xFA], MidiMessage("start")),
-    ([0xF2, 0x10, 0x01], MidiMessage("song_position", number=144)),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        ([0x90, 60, 100], MidiMessage("note_on", 0, 60, 100)),
+        ([0x93, 60, 0], MidiMessage("note_off", 3, 60, 0)),
+        ([0x80, 61, 64], MidiMessage("note_off", 0, 61, 64)),
+        ([0xBF, 7, 127], MidiMessage("cc", 15, 7, 127)),
+        ([0xC2, 5], MidiMessage("program", 2, 5, 0)),
+        ([0xE0, 0x00, 0x40], MidiMessage("pitchbend", 0, 0, 8192)),
+        ([0xF8], MidiMessage("clock")),
+        ([0xFA], MidiMessage("start")),
+        ([0xF2, 0x10, 0x01], MidiMessage("song_position", number=144)),
+    ],
+)
 def test_decode_raw_bytes(data, expected):
     assert decode(data) == expected
 
@@ -58,10 +61,23 @@ def test_describe_uses_channels_one_to_sixteen():
 def test_absolute_cc_maps_to_the_range_with_curve_and_invert():
     router, store, _ = router_for(
         {"control": "cc", "number": 1, "target": "fx.hue.shift", "soft_takeover": False},
-        {"control": "cc", "number": 2, "target": "fx.saturation", "min": 0.5, "max": 1.5,
-         "invert": True, "soft_takeover": False},
-        {"control": "cc", "number": 3, "target": "fx.brightness", "curve": "square",
-         "soft_takeover": False})
+        {
+            "control": "cc",
+            "number": 2,
+            "target": "fx.saturation",
+            "min": 0.5,
+            "max": 1.5,
+            "invert": True,
+            "soft_takeover": False,
+        },
+        {
+            "control": "cc",
+            "number": 3,
+            "target": "fx.brightness",
+            "curve": "square",
+            "soft_takeover": False,
+        },
+    )
     router.handle(PORT, cc(1, 127))
     assert store.get("fx.hue.shift") == pytest.approx(360.0)
     router.handle(PORT, cc(2, 0))
@@ -71,34 +87,44 @@ def test_absolute_cc_maps_to_the_range_with_curve_and_invert():
 
 
 def test_channel_and_device_filters():
-    router, store, _ = router_for({"control": "cc", "number": 1, "channel": 2,
-                                   "device": "nanokontrol", "target": "fx.hue.shift",
-                                   "soft_takeover": False})
+    router, store, _ = router_for(
+        {
+            "control": "cc",
+            "number": 1,
+            "channel": 2,
+            "device": "nanokontrol",
+            "target": "fx.hue.shift",
+            "soft_takeover": False,
+        }
+    )
     assert not router.handle(PORT, cc(1, 127, channel=0))
     assert not router.handle("other:port", cc(1, 127, channel=1))
     assert router.handle(PORT, cc(1, 127, channel=1))
 
 
 def test_14_bit_cc_combines_msb_and_lsb():
-    router, store, _ = router_for({"control": "cc14", "number": 7, "target": "fx.hue.shift",
-                                   "soft_takeover": False})
-    router.handle(PORT, cc(7, 64))       # MSB before any LSB: 7-bit value meanwhile
+    router, store, _ = router_for(
+        {"control": "cc14", "number": 7, "target": "fx.hue.shift", "soft_takeover": False}
+    )
+    router.handle(PORT, cc(7, 64))  # MSB before any LSB: 7-bit value meanwhile
     assert store.get("fx.hue.shift") == pytest.approx(360 * 64 / 127)
-    router.handle(PORT, cc(39, 100))     # LSB completes it
+    router.handle(PORT, cc(39, 100))  # LSB completes it
     assert store.get("fx.hue.shift") == pytest.approx(360 * (64 * 128 + 100) / 16383)
-    router.handle(PORT, cc(7, 10))       # later MSBs wait for their LSB
+    router.handle(PORT, cc(7, 10))  # later MSBs wait for their LSB
     assert store.get("fx.hue.shift") == pytest.approx(360 * (64 * 128 + 100) / 16383)
     router.handle(PORT, cc(39, 0))
     assert store.get("fx.hue.shift") == pytest.approx(360 * 1280 / 16383)
 
 
-@pytest.mark.parametrize("encoding, up, down", [("twos_complement", 1, 127),
-                                                ("binary_offset", 65, 63),
-                                                ("sign_magnitude", 1, 65)])
+@pytest.mark.parametrize(
+    "encoding, up, down",
+    [("twos_complement", 1, 127), ("binary_offset", 65, 63), ("sign_magnitude", 1, 65)],
+)
 def test_relative_encoders(encoding, up, down):
     assert decode_relative(up, encoding) == 1 and decode_relative(down, encoding) == -1
-    router, store, _ = router_for({"control": "cc", "number": 9, "target": "fx.hue.shift",
-                                   "encoding": encoding})
+    router, store, _ = router_for(
+        {"control": "cc", "number": 9, "target": "fx.hue.shift", "encoding": encoding}
+    )
     start = store.get("fx.hue.shift")
     for _ in range(10):
         router.handle(PORT, cc(9, up))
@@ -114,14 +140,14 @@ def test_soft_takeover_waits_for_pickup_then_follows_fast_moves():
     router.handle(PORT, cc(1, 10))
     router.handle(PORT, cc(1, 30))
     assert store.get("fx.saturation") == 1.0  # the knob is far below: no jump
-    router.handle(PORT, cc(1, 70))            # crossed the value: picked up
+    router.handle(PORT, cc(1, 70))  # crossed the value: picked up
     assert store.get("fx.saturation") == pytest.approx(2 * 70 / 127)
-    router.handle(PORT, cc(1, 0))             # owned: a fast sweep passes straight through
+    router.handle(PORT, cc(1, 0))  # owned: a fast sweep passes straight through
     assert store.get("fx.saturation") == 0.0
-    store.set("fx.saturation", 2.0)           # someone else moved it (UI, preset)
+    store.set("fx.saturation", 2.0)  # someone else moved it (UI, preset)
     router.handle(PORT, cc(1, 5))
     assert store.get("fx.saturation") == 2.0  # pick-up needed again
-    router.handle(PORT, cc(1, 126))           # within PICKUP of the value
+    router.handle(PORT, cc(1, 126))  # within PICKUP of the value
     assert store.get("fx.saturation") == pytest.approx(2 * 126 / 127)
 
 
@@ -129,7 +155,8 @@ def test_buttons_momentary_and_toggle_and_note_velocity():
     router, store, _ = router_for(
         {"control": "note", "number": 40, "target": "fx.flash", "button": "momentary"},
         {"control": "cc", "number": 41, "target": "motion.push", "button": "toggle"},
-        {"control": "note", "number": 42, "target": "fx.feedback.amount"})
+        {"control": "note", "number": 42, "target": "fx.feedback.amount"},
+    )
     router.handle(PORT, decode([0x90, 40, 90]))
     assert store.get("fx.flash") == 1.0
     router.handle(PORT, decode([0x80, 40, 0]))
@@ -146,29 +173,40 @@ def test_buttons_momentary_and_toggle_and_note_velocity():
 def test_triggers_from_notes_programs_and_cc_presses():
     router, _, fired = router_for(
         {"control": "note", "number": 36, "target": "trigger:tap"},
-        {"control": "program", "number": 3, "target": "trigger:preset",
-         "argument": "cell-strobe"},
-        {"control": "cc", "number": 45, "target": "trigger:resync"})
+        {"control": "program", "number": 3, "target": "trigger:preset", "argument": "cell-strobe"},
+        {"control": "cc", "number": 45, "target": "trigger:resync"},
+    )
     router.handle(PORT, decode([0x90, 36, 100]))
-    router.handle(PORT, decode([0x80, 36, 0]))   # release: nothing
+    router.handle(PORT, decode([0x80, 36, 0]))  # release: nothing
     router.handle(PORT, decode([0xC0, 3]))
     router.handle(PORT, cc(45, 127))
-    router.handle(PORT, cc(45, 127))              # held: one press
+    router.handle(PORT, cc(45, 127))  # held: one press
     router.handle(PORT, cc(45, 0))
-    assert fired == [Trigger("tap", "", 100), Trigger("preset", "cell-strobe", 127),
-                     Trigger("resync", "", 127)]
+    assert fired == [
+        Trigger("tap", "", 100),
+        Trigger("preset", "cell-strobe", 127),
+        Trigger("resync", "", 127),
+    ]
 
 
 def test_a_bad_entry_is_named_and_the_rest_of_the_map_loads(tmp_path):
     registry = build_registry()
     path = tmp_path / "map.json"
-    path.write_text(json.dumps({"schema_version": 1, "name": "mine", "bindings": [
-        {"control": "cc", "number": 1, "target": "fx.hue.shift"},
-        {"control": "cc", "number": 2, "target": "fx.nope"},
-        {"control": "knob", "number": 3, "target": "fx.saturation"},
-        {"control": "cc", "number": 4, "target": "trigger:explode"},
-        {"control": "cc", "number": 5, "target": "fx.saturation", "min": 0, "max": 9},
-    ]}))
+    path.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "name": "mine",
+                "bindings": [
+                    {"control": "cc", "number": 1, "target": "fx.hue.shift"},
+                    {"control": "cc", "number": 2, "target": "fx.nope"},
+                    {"control": "knob", "number": 3, "target": "fx.saturation"},
+                    {"control": "cc", "number": 4, "target": "trigger:explode"},
+                    {"control": "cc", "number": 5, "target": "fx.saturation", "min": 0, "max": 9},
+                ],
+            }
+        )
+    )
     cmap, problems = load_map(path, registry)
     assert [b.number for b in cmap.bindings] == [1]
     assert len(problems) == 4
@@ -178,10 +216,15 @@ def test_a_bad_entry_is_named_and_the_rest_of_the_map_loads(tmp_path):
     assert "outside fx.saturation's range" in problems[3]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("{", "not valid JSON"), ('{"name": "x", "schema_version": 9}', "schema_version 9"),
-    ("[]", "a JSON object"), ('{"bindings": []}', "name"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{", "not valid JSON"),
+        ('{"name": "x", "schema_version": 9}', "schema_version 9"),
+        ("[]", "a JSON object"),
+        ('{"bindings": []}', "name"),
+    ],
+)
 def test_unusable_map_files_are_one_clear_error(tmp_path, text, message):
     path = tmp_path / "bad.json"
     path.write_text(text)
@@ -191,9 +234,16 @@ def test_unusable_map_files_are_one_clear_error(tmp_path, text, message):
 
 def test_save_and_load_round_trip(tmp_path):
     registry = build_registry()
-    cmap, _ = parse_map({"name": "x", "bindings": [
-        {"control": "cc14", "number": 3, "target": "fx.hue.shift", "curve": "smooth"}]},
-        registry, "t")
+    cmap, _ = parse_map(
+        {
+            "name": "x",
+            "bindings": [
+                {"control": "cc14", "number": 3, "target": "fx.hue.shift", "curve": "smooth"}
+            ],
+        },
+        registry,
+        "t",
+    )
     save_map(cmap, tmp_path / "x.json")
     again, problems = load_map(tmp_path / "x.json", registry)
     assert again == cmap and problems == []
@@ -201,23 +251,29 @@ def test_save_and_load_round_trip(tmp_path):
 
 def test_learn_then_commit_or_cancel():
     registry = build_registry()
-    base, _ = parse_map({"name": "x", "bindings": [
-        {"control": "cc", "number": 1, "target": "fx.saturation"}]}, registry, "t")
+    base, _ = parse_map(
+        {"name": "x", "bindings": [{"control": "cc", "number": 1, "target": "fx.saturation"}]},
+        registry,
+        "t",
+    )
     session = LearnSession(base, registry)
     session.arm("fx.hue.shift")
     binding = session.offer(PORT, cc(1, 40, channel=2))
     assert binding.device == "nanoKONTROL2:nanoKONTROL2 MIDI 1" and binding.channel == 3
     assert [b.target for b in session.preview().bindings] == ["fx.saturation", "fx.hue.shift"]
-    assert session.offer(PORT, cc(1, 41)) is None   # disarmed after one control
+    assert session.offer(PORT, cc(1, 41)) is None  # disarmed after one control
     assert session.cancel() == base
     session.arm("fx.hue.shift")
     session.offer(PORT, cc(5, 40))
-    session.offer(PORT, cc(37, 3))                   # its LSB: a 14-bit control
+    session.offer(PORT, cc(37, 3))  # its LSB: a 14-bit control
     session.arm("trigger:flash")
     session.offer(PORT, decode([0x90, 36, 99]))
     committed = session.commit()
     assert [(b.control, b.number, b.target) for b in committed.bindings] == [
-        ("cc", 1, "fx.saturation"), ("cc14", 5, "fx.hue.shift"), ("note", 36, "trigger:flash")]
+        ("cc", 1, "fx.saturation"),
+        ("cc14", 5, "fx.hue.shift"),
+        ("note", 36, "trigger:flash"),
+    ]
     session.unbind("fx.saturation")
     assert [b.target for b in session.commit().bindings] == ["fx.hue.shift", "trigger:flash"]
     with pytest.raises(ValueError):
@@ -259,16 +315,33 @@ def test_a_preset_overrides_bindings_of_the_same_control():
     from app.midi.mapping import with_overrides
 
     registry = build_registry()
-    base, _ = parse_map({"name": "x", "bindings": [
-        {"control": "cc", "number": 1, "target": "fx.saturation"},
-        {"control": "cc", "number": 2, "target": "fx.hue.shift"}]}, registry, "t")
-    merged, problems = with_overrides(base, [
-        {"control": "cc", "number": 1, "target": "fx.kaleido.rotate"},
-        {"control": "cc", "number": 3, "target": "fx.nope"}], registry, "preset p: midi")
-    assert [(b.number, b.target) for b in merged.bindings] == [(2, "fx.hue.shift"),
-                                                               (1, "fx.kaleido.rotate")]
-    assert problems == ["preset p: midi: binding 2 (cc 3 -> fx.nope): unknown parameter "
-                        "'fx.nope'; skipped"]
+    base, _ = parse_map(
+        {
+            "name": "x",
+            "bindings": [
+                {"control": "cc", "number": 1, "target": "fx.saturation"},
+                {"control": "cc", "number": 2, "target": "fx.hue.shift"},
+            ],
+        },
+        registry,
+        "t",
+    )
+    merged, problems = with_overrides(
+        base,
+        [
+            {"control": "cc", "number": 1, "target": "fx.kaleido.rotate"},
+            {"control": "cc", "number": 3, "target": "fx.nope"},
+        ],
+        registry,
+        "preset p: midi",
+    )
+    assert [(b.number, b.target) for b in merged.bindings] == [
+        (2, "fx.hue.shift"),
+        (1, "fx.kaleido.rotate"),
+    ]
+    assert problems == [
+        "preset p: midi: binding 2 (cc 3 -> fx.nope): unknown parameter 'fx.nope'; skipped"
+    ]
 
 
 def test_the_shipped_controller_maps_load_whole_and_give_each_control_one_job():

@@ -17,10 +17,14 @@ from tests.fake_rig import FakeInputs, cc
 def session_with_map():
     registry = build_registry()
     store = ParamStore(registry)
-    base, _ = parse_map({"name": "desk", "bindings": [
-        {"control": "cc", "number": 1, "target": "fx.saturation"}]}, registry, "t")
-    session = MidiSession(["*"], store, base, submit_tempo=lambda command: None,
-                          make_inputs=FakeInputs)
+    base, _ = parse_map(
+        {"name": "desk", "bindings": [{"control": "cc", "number": 1, "target": "fx.saturation"}]},
+        registry,
+        "t",
+    )
+    session = MidiSession(
+        ["*"], store, base, submit_tempo=lambda command: None, make_inputs=FakeInputs
+    )
     return session.start(), store
 
 
@@ -45,7 +49,8 @@ def test_learned_bindings_survive_the_next_preset_load():
 def test_a_preset_override_plays_while_its_preset_plays_and_is_never_saved(tmp_path):
     session, _ = session_with_map()
     problems = session.set_overrides(
-        [{"control": "cc", "number": 1, "target": "fx.brightness"}], "preset a")
+        [{"control": "cc", "number": 1, "target": "fx.brightness"}], "preset a"
+    )
     assert problems == []
     assert targets(session.router.controller_map) == ["fx.brightness"]  # replaces cc 1
     path = tmp_path / "desk.json"
@@ -60,8 +65,11 @@ def test_table_edits_become_the_controller_map_under_the_presets_overrides():
     session, _ = session_with_map()
     session.set_overrides([{"control": "cc", "number": 7, "target": "fx.flash"}], "preset a")
     registry = build_registry()
-    edited, _ = parse_map({"name": "desk", "bindings": [
-        {"control": "cc", "number": 3, "target": "fx.brightness"}]}, registry, "table")
+    edited, _ = parse_map(
+        {"name": "desk", "bindings": [{"control": "cc", "number": 3, "target": "fx.brightness"}]},
+        registry,
+        "table",
+    )
     session.set_base(edited)
     assert targets(session.router.controller_map) == ["fx.brightness", "fx.flash"]
     assert targets(session.base) == ["fx.brightness"]

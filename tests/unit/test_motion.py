@@ -19,16 +19,20 @@ def motion(seed=5, class_dim=0, **spec):
 
 @pytest.mark.parametrize("mode", ["wrap", "clamp", "reflect"])
 def test_walk_stays_within_its_boundary(mode):
-    m = motion(path="walk", walk={"max_speed": 3.0, "max_accel": 2.0, "boundary": 1.5,
-                                  "boundary_mode": mode})
+    m = motion(
+        path="walk",
+        walk={"max_speed": 3.0, "max_accel": 2.0, "boundary": 1.5, "boundary_mode": mode},
+    )
     zs = np.stack([m.z_at(b) for b in BEATS])
     assert np.all(np.abs(zs) <= 1.5 + 1e-9)
     assert zs.std() > 0.3  # it really moves and reaches far
 
 
 def test_walk_speed_is_limited_per_beat():
-    m = motion(path="walk", walk={"max_speed": 0.4, "max_accel": 0.2, "boundary": 100.0,
-                                  "boundary_mode": "clamp"})
+    m = motion(
+        path="walk",
+        walk={"max_speed": 0.4, "max_accel": 0.2, "boundary": 100.0, "boundary_mode": "clamp"},
+    )
     a, b = m.z_at(10.0), m.z_at(11.0)
     assert np.max(np.abs(b - a)) <= 0.4 + 1e-9
 
@@ -46,8 +50,14 @@ def test_slerp_chain_passes_through_each_keyframe_on_segment_boundaries():
 
 
 def test_cuts_pair_up_keyframes_a_b_then_c_d():
-    m = motion(path="keyframes", keyframes=4, transition_beats=4, sequence="cuts",
-               interpolation="lerp", easing="linear")
+    m = motion(
+        path="keyframes",
+        keyframes=4,
+        transition_beats=4,
+        sequence="cuts",
+        interpolation="lerp",
+        easing="linear",
+    )
     np.testing.assert_allclose(m.z_at(0.0), m.keyframes[0])
     np.testing.assert_allclose(m.z_at(3.999999), m.keyframes[1], atol=1e-5)
     np.testing.assert_allclose(m.z_at(4.0), m.keyframes[2])  # the cut: B -> C
@@ -63,11 +73,18 @@ def test_slerp_keeps_the_norm_between_equal_norm_keyframes():
 
 @pytest.mark.parametrize("easing", ["in", "out", "in_out"])
 def test_eased_transition_moves_monotonically_from_a_to_b(easing):
-    m = motion(path="keyframes", keyframes=2, transition_beats=8, interpolation="lerp",
-               easing=easing, power=6.0)
+    m = motion(
+        path="keyframes",
+        keyframes=2,
+        transition_beats=8,
+        interpolation="lerp",
+        easing=easing,
+        power=6.0,
+    )
     a, b = m.keyframes[0], m.keyframes[1]
-    progress = [np.dot(m.z_at(x) - a, b - a) / np.dot(b - a, b - a)
-                for x in np.linspace(0, 7.999, 200)]
+    progress = [
+        np.dot(m.z_at(x) - a, b - a) / np.dot(b - a, b - a) for x in np.linspace(0, 7.999, 200)
+    ]
     assert np.all(np.diff(progress) >= -1e-12)
     assert progress[0] == pytest.approx(0.0, abs=1e-9)
 
@@ -103,8 +120,12 @@ def test_oscillation_stays_within_amplitude_and_starts_at_the_point():
 
 @pytest.mark.parametrize("path", ["hold", "keyframes"])
 def test_flicker_stays_within_max_step_around_point_or_path(path):
-    spec = {"path": path, "keyframes": 4, "transition_beats": 4,
-            "flicker": {"max_step": 0.2, "rate_per_beat": 8}}
+    spec = {
+        "path": path,
+        "keyframes": 4,
+        "transition_beats": 4,
+        "flicker": {"max_step": 0.2, "rate_per_beat": 8},
+    }
     with_flicker = motion(**spec)
     without = motion(**{**spec, "flicker": {"max_step": 0.0}})
     deltas = np.stack([with_flicker.z_at(b) - without.z_at(b) for b in BEATS[:800]])
@@ -152,8 +173,18 @@ def test_keyframes_with_the_wrong_dimension_are_refused(tmp_path):
 
 
 def _frame(chroma):
-    return AnalysisFrame(t_s=0, beats=0, bpm=120, beat_phase=0, bar_phase=0, onset=0,
-                         is_beat=False, rms=0, bands=(0, 0, 0), chroma=tuple(chroma))
+    return AnalysisFrame(
+        t_s=0,
+        beats=0,
+        bpm=120,
+        beat_phase=0,
+        bar_phase=0,
+        onset=0,
+        is_beat=False,
+        rms=0,
+        bands=(0, 0, 0),
+        chroma=tuple(chroma),
+    )
 
 
 def test_class_vectors_mix_cycle_and_follow_chroma():
@@ -195,7 +226,10 @@ def test_editor_vectors_are_the_keyframes_and_are_checked():
     assert np.array_equal(seed_vector(2, 8), seed_vector(2, 8))
     with pytest.raises(KeyframeSizeError, match="motion.vectors: keyframes of 8 dimensions"):
         LatentMotion(MotionSpec(vectors=vectors), latent_dim=16, seed=0)
-    for bad, message in (([], "at least one"), ([[0.0, 1.0], [2.0]], r"vectors\[1\]"),
-                         ([[float("nan")]], r"vectors\[0\]")):
+    for bad, message in (
+        ([], "at least one"),
+        ([[0.0, 1.0], [2.0]], r"vectors\[1\]"),
+        ([[float("nan")]], r"vectors\[0\]"),
+    ):
         with pytest.raises(ValidationError, match=message):
             MotionSpec(vectors=bad)

@@ -13,7 +13,7 @@ def run(y, block=HOP, **kw):
     analyzer = OnlineAnalyzer(SR, lookahead_s=HOP / SR, **kw)
     frames = []
     for k in range(0, len(y), block):
-        frames += analyzer.process(y[k:k + block])
+        frames += analyzer.process(y[k : k + block])
     return analyzer, frames
 
 
@@ -44,7 +44,7 @@ def test_halving_gives_half_time_on_every_other_beat():
     halved = OnlineAnalyzer(SR, lookahead_s=HOP / SR)
     halved.clock.halve(0.0)
     for k in range(0, len(y), HOP):
-        halved.process(y[k:k + HOP])
+        halved.process(y[k : k + HOP])
     assert halved.clock.bpm == pytest.approx(87.0, abs=0.5)
     err = offsets_ms(halved.beat_times, truth, 8.0)
     assert len(err) >= 0.45 * np.sum(truth > 8.0) and np.max(np.abs(err)) < 30.0
@@ -58,7 +58,7 @@ def test_a_nudge_holds_the_announced_beats_off_the_tracked_ones():
     for k in range(0, len(y), HOP):
         if k == 8 * SR // HOP * HOP:
             analyzer.submit(lambda clock, t: clock.nudge(t, 0.1))
-        analyzer.process(y[k:k + HOP])
+        analyzer.process(y[k : k + HOP])
     err = offsets_ms(analyzer.beat_times, truth, 12.0)  # 4 s (16 tempo updates) later
     assert len(err) >= 0.95 * np.sum(truth > 12.0)
     assert np.all(np.abs(err + 50.0) < 10.0)  # 0.1 beat at 120 BPM: 50 ms early
@@ -74,7 +74,7 @@ def test_demo_track_locks_within_8_seconds(demo_track):
     err = offsets_ms(analyzer.beat_times, demo_track.beat_times, 8.0)
     assert np.max(np.abs(err)) < 30.0 and abs(np.median(err)) < 10.0
     # through the kick-less breakdown (bars 16-19) the tempo does not flip an octave
-    assert all(abs(f.bpm - demo_track.bpm) < 2.0 for f in frames[int(10 * SR / HOP):])
+    assert all(abs(f.bpm - demo_track.bpm) < 2.0 for f in frames[int(10 * SR / HOP) :])
 
 
 def gap_in(y, at_s: float, gap_s: float, block: int, **kw):
@@ -84,10 +84,10 @@ def gap_in(y, at_s: float, gap_s: float, block: int, **kw):
     start, end = int(at_s * SR), int((at_s + gap_s) * SR)
     frames = []
     for k in range(0, start, block):
-        frames += analyzer.process(y[k:min(k + block, start)])
+        frames += analyzer.process(y[k : min(k + block, start)])
     analyzer.skip(end - start)
     for k in range(end, len(y), block):
-        frames += analyzer.process(y[k:k + block])
+        frames += analyzer.process(y[k : k + block])
     return analyzer, frames
 
 
@@ -103,8 +103,7 @@ def needs_madmom() -> None:
 
 
 @pytest.mark.parametrize("tracker", ["flux", "madmom"])
-def test_a_gap_in_the_input_keeps_stream_time_and_the_beat_clock_in_step_with_the_music(
-        tracker):
+def test_a_gap_in_the_input_keeps_stream_time_and_the_beat_clock_in_step_with_the_music(tracker):
     """Samples lost when the analyzer falls a ring behind still count as stream time (a
     recorder reads the sound under a frame's t_s), and the beat clock runs on through the
     gap: the beats right after it are on time, with no new lock-in. The gap (4.5 beats)
@@ -134,12 +133,12 @@ def test_after_a_gap_longer_than_its_memory_the_madmom_tracker_starts_afresh():
     analyzer = OnlineAnalyzer(SR, lookahead_s=HOP / SR, tracker="madmom")
     half = 8 * SR
     for k in range(0, half, HOP):
-        analyzer.process(y[k:k + HOP])
+        analyzer.process(y[k : k + HOP])
     hour = 3600 * SR
     analyzer.skip(hour)
     assert analyzer._madmom.state is None  # started afresh
     for k in range(half, len(y), HOP):  # the music goes on, an hour later
-        analyzer.process(y[k:k + HOP])
+        analyzer.process(y[k : k + HOP])
     beats = np.array(analyzer.beat_times) - 3600.0
     err = offsets_ms(beats, truth, 8.0 + 3.0)
     assert len(err) >= 0.95 * np.sum(truth > 11.0) and np.max(np.abs(err)) < 30.0
@@ -152,14 +151,14 @@ def drum_song(bpm: float, seconds: float, hits) -> tuple[np.ndarray, np.ndarray]
 
     rng = np.random.default_rng(3)
     kick, hat = _kick(SR), 20.0 * _hat(SR, rng)
-    hat *= np.sqrt(np.mean(kick[:len(hat)] ** 2) / np.mean(hat ** 2))
+    hat *= np.sqrt(np.mean(kick[: len(hat)] ** 2) / np.mean(hat**2))
     kit = {"kick": kick, "hat": hat, "snare": _snare(SR, rng)}
     beats = np.arange(0.5, seconds - 0.5, 60.0 / bpm)
     y = np.zeros(int(seconds * SR), np.float32)
     for i, t in enumerate(beats):
         for name, at in hits(i, t):
             k = int(at * SR)
-            y[k:k + len(kit[name])] += kit[name][:len(y) - k]
+            y[k : k + len(kit[name])] += kit[name][: len(y) - k]
     return y, beats
 
 
@@ -177,8 +176,11 @@ def test_beats_follow_the_kick_not_the_offbeat_hats(bpm):
 def drums_and_eighth_hats(bpm: float, seconds: float) -> tuple[np.ndarray, np.ndarray]:
     """A slow song: kick and snare in turn on the beats, hats as loud as the kick on every
     eighth note. The hats repeat at double tempo; the drums say where the beat is."""
-    return drum_song(bpm, seconds, lambda i, t: (("snare" if i % 2 else "kick", t), ("hat", t),
-                                                 ("hat", t + 30.0 / bpm)))
+    return drum_song(
+        bpm,
+        seconds,
+        lambda i, t: (("snare" if i % 2 else "kick", t), ("hat", t), ("hat", t + 30.0 / bpm)),
+    )
 
 
 @pytest.mark.parametrize("bpm", [72.0, 80.0])
@@ -200,7 +202,8 @@ def test_auto_gain_makes_features_level_independent():
     _, quiet = run(0.01 * y)
     late = slice(int(6 * SR / HOP), None)
     assert np.mean([f.onset for f in loud[late]]) == pytest.approx(
-        np.mean([f.onset for f in quiet[late]]), rel=0.1)
+        np.mean([f.onset for f in quiet[late]]), rel=0.1
+    )
     assert max(f.rms for f in quiet) > 0.9
 
 
@@ -210,7 +213,7 @@ def test_lookahead_announces_beats_ahead_of_the_frame_time():
     ahead = OnlineAnalyzer(SR, lookahead_s=0.1)
     frames_ahead = []
     for k in range(0, len(y), HOP):
-        frames_ahead += ahead.process(y[k:k + HOP])
+        frames_ahead += ahead.process(y[k : k + HOP])
     beat_frames = [f.t_s for f in frames_ahead if f.is_beat and f.t_s > 8.0]
     # frames flagged as beats come ~100 ms before the true beats they show
     early = [min(truth[truth >= t - 0.02] - t, default=1.0) for t in beat_frames]
@@ -228,7 +231,7 @@ def test_a_lookahead_change_mid_stream_neither_repeats_nor_skips_a_beat():
             analyzer.set_lookahead(0.06)
         if k == int(12.97 * SR) // HOP * HOP:  # the beat at 13 s was announced at 12.94 s
             analyzer.set_lookahead(0.0)
-        frames += analyzer.process(y[k:k + HOP])
+        frames += analyzer.process(y[k : k + HOP])
     beat_frames = np.array([f.t_s for f in frames if f.is_beat and 6.2 < f.t_s < 15.6])
     expected = truth[(truth > 6.2) & (truth < 15.6)]
     assert len(beat_frames) == len(expected)  # none twice, none skipped
@@ -265,7 +268,7 @@ def test_stream_resampler_joins_blocks_without_gaps():
 
     resample = StreamResampler(48_000, 44_100)
     x = np.sin(2 * np.pi * 440 * np.arange(48_000) / 48_000).astype(np.float32)
-    out = np.concatenate([resample(x[k:k + 300]) for k in range(0, len(x), 300)])
+    out = np.concatenate([resample(x[k : k + 300]) for k in range(0, len(x), 300)])
     assert len(out) == 44_100
     assert np.abs(out - np.sin(2 * np.pi * 440 * np.arange(44_100) / 44_100)).max() < 0.07
 

@@ -9,8 +9,18 @@ from app.core.types import AnalysisFrame
 
 
 def frame(t=0.0, **kw):
-    base = dict(t_s=t, beats=0.0, bpm=120.0, beat_phase=0.0, bar_phase=0.0, onset=0.0,
-                is_beat=False, rms=0.0, bands=(0.0, 0.0, 0.0), chroma=(0.0,) * 12)
+    base = dict(
+        t_s=t,
+        beats=0.0,
+        bpm=120.0,
+        beat_phase=0.0,
+        bar_phase=0.0,
+        onset=0.0,
+        is_beat=False,
+        rms=0.0,
+        bands=(0.0, 0.0, 0.0),
+        chroma=(0.0,) * 12,
+    )
     base.update(kw)
     return AnalysisFrame(**base)
 
@@ -88,8 +98,14 @@ def test_curve_shapes_the_source(reg):
 
 
 def test_attack_and_release_smooth_with_their_own_time_constants(reg):
-    mod = Modulator([ModRoute(source="audio.onset", target="a", amount=1.0,
-                              attack_ms=100.0, release_ms=1000.0)], reg)
+    mod = Modulator(
+        [
+            ModRoute(
+                source="audio.onset", target="a", amount=1.0, attack_ms=100.0, release_ms=1000.0
+            )
+        ],
+        reg,
+    )
     state = mod.new_state()
     mod.evaluate({"a": 0.0, "b": 0.0}, frame(0.0, onset=0.0), state)
     rise = mod.evaluate({"a": 0.0, "b": 0.0}, frame(0.1, onset=1.0), state)["a"]

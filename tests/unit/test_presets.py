@@ -4,8 +4,13 @@ import pytest
 
 from app.core.errors import UserError
 from app.core.patch import Patch
-from app.core.presets import (SHIPPED_PRESETS_DIR, load_preset, preset_json, save_preset,
-                              shipped_preset_names)
+from app.core.presets import (
+    SHIPPED_PRESETS_DIR,
+    load_preset,
+    preset_json,
+    save_preset,
+    shipped_preset_names,
+)
 
 
 def write(tmp_path, data, name="p.json"):
@@ -47,9 +52,15 @@ def test_wrong_type_is_named_with_its_path_and_value(tmp_path, registry):
 
 
 def test_route_errors_name_the_list_index(tmp_path, registry):
-    path = write(tmp_path, minimal(routes=[{"source": "audio.onset", "target": "fx.flash"},
-                                           {"source": "audio.onset", "target": "fx.flash",
-                                            "amount": 3}]))
+    path = write(
+        tmp_path,
+        minimal(
+            routes=[
+                {"source": "audio.onset", "target": "fx.flash"},
+                {"source": "audio.onset", "target": "fx.flash", "amount": 3},
+            ]
+        ),
+    )
     with pytest.raises(UserError, match=r"routes\[1\]\.amount"):
         load_preset(path, registry)
 
@@ -83,8 +94,9 @@ def test_at_least_six_distinct_shipped_presets(registry):
     assert any(p.effects.mirror != "none" for p in patches)
     assert all(p.routes for p in patches)
     for name in names:  # shipped files are in canonical form
-        assert (SHIPPED_PRESETS_DIR / f"{name}.json").read_text() == \
-            preset_json(load_preset(name, registry)[0])
+        assert (SHIPPED_PRESETS_DIR / f"{name}.json").read_text() == preset_json(
+            load_preset(name, registry)[0]
+        )
 
 
 def test_a_model_generator_needs_a_path():

@@ -31,8 +31,8 @@ def test_frames_on_a_steady_grid_fill_one_slot_each():
 
 def test_a_skipped_tick_repeats_the_frame_before_and_an_extra_frame_replaces():
     slots = FrameSlots(0.0, 10.0)
-    out = slots.add(0.01, "a") + slots.add(0.31, "b")   # slots 1 and 2 had no frame
-    out += slots.add(0.35, "c")                        # an onset frame in b's slot: newer wins
+    out = slots.add(0.01, "a") + slots.add(0.31, "b")  # slots 1 and 2 had no frame
+    out += slots.add(0.35, "c")  # an onset frame in b's slot: newer wins
     out += slots.add(0.41, "d") + slots.finish()
     assert expand(out) == ["a", "a", "a", "c", "d"]
     assert slots.repeated == 2 and slots.replaced == 1
@@ -69,11 +69,14 @@ def test_codecs_offered_and_where_they_go():
         assert "multiples of 4" in codec_problem("hap", Path("a.mov"), (642, 360))
 
 
-@pytest.mark.parametrize("name, message", [
-    ("a.avi", "use a .mkv, .mp4, .mov file name"),
-    ("missing/a.mkv", "does not exist"),
-    ("old.mkv", "already exists"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("a.avi", "use a .mkv, .mp4, .mov file name"),
+        ("missing/a.mkv", "does not exist"),
+        ("old.mkv", "already exists"),
+    ],
+)
 def test_bad_recording_targets_are_named(tmp_path, name, message):
     (tmp_path / "old.mkv").write_bytes(b"last night")
     with pytest.raises(UserError, match=message):
@@ -131,20 +134,31 @@ def feedback_performance(tmp_path: Path, registry, name: str, start_s: float) ->
     from app.core.presets import load_preset
 
     patch, preset = load_preset("nebula-drift", registry)
-    params = {**registry.defaults(), "fx.feedback.amount": 0.9, "fx.feedback.zoom": 1.05,
-              "fx.feedback.rotate": 3.0}
+    params = {
+        **registry.defaults(),
+        "fx.feedback.amount": 0.9,
+        "fx.feedback.zoom": 1.05,
+        "fx.feedback.rotate": 3.0,
+    }
     path = tmp_path / f"{name}.performance.jsonl"
-    log = PerformanceLog(path, start_s, {
-        "recording": f"{name}.mkv", "fps": 10.0, "patch": patch.model_dump(mode="json"),
-        "preset_dir": str(preset.parent), "params": params})
+    log = PerformanceLog(
+        path,
+        start_s,
+        {
+            "recording": f"{name}.mkv",
+            "fps": 10.0,
+            "patch": patch.model_dump(mode="json"),
+            "preset_dir": str(preset.parent),
+            "params": params,
+        },
+    )
     for t in np.arange(start_s, 4.0, 0.1):
         log.frame(float(t), beats=2.0 * t, bpm=120.0, bar_phase=(0.5 * t) % 1.0)
     log.close()
     return path
 
 
-def test_a_replay_starts_warm_like_the_show_it_was_recorded_from(tmp_path, registry,
-                                                                 monkeypatch):
+def test_a_replay_starts_warm_like_the_show_it_was_recorded_from(tmp_path, registry, monkeypatch):
     """Live, a recording begins with feedback already running; the replay's pre-roll
     rebuilds it, so a recording started 3 s into the show replays its first frame as the
     replay of the whole show draws that instant (silence throughout, so the two differ
@@ -156,14 +170,21 @@ def test_a_replay_starts_warm_like_the_show_it_was_recorded_from(tmp_path, regis
     silence = clip_from_array(np.zeros((1, 4 * 22050), np.float32), 22050, "silence")
 
     def first_frames(name: str, start_s: float, count: int) -> list[np.ndarray]:
-        job = ReplayJob(ReplayRequest(
-            log=feedback_performance(tmp_path, registry, name, start_s), registry=registry,
-            clip=silence, output=tmp_path / f"{name}.mp4", size=(64, 36), fps=10.0))
+        job = ReplayJob(
+            ReplayRequest(
+                log=feedback_performance(tmp_path, registry, name, start_s),
+                registry=registry,
+                clip=silence,
+                output=tmp_path / f"{name}.mp4",
+                size=(64, 36),
+                fps=10.0,
+            )
+        )
         frames = job.frames()
         return [next(frames).image.astype(float) for _ in range(count)]
 
     whole = first_frames("whole", 0.0, 31)[30]  # 3.05 s into the show
-    late = first_frames("late", 3.0, 1)[0]      # the same instant, a recording's first frame
+    late = first_frames("late", 3.0, 1)[0]  # the same instant, a recording's first frame
     assert np.abs(late - whole).mean() < 1.0
     monkeypatch.setattr(replay, "PREROLL_S", 0.0)  # the cold start it replaces
     cold = first_frames("cold", 3.0, 1)[0]
@@ -176,10 +197,16 @@ def test_a_replays_progress_counts_its_pre_roll_too(tmp_path, registry):
     from app.audio.loading import clip_from_array
     from app.engine.replay import ReplayJob, ReplayRequest
 
-    job = ReplayJob(ReplayRequest(
-        log=feedback_performance(tmp_path, registry, "p", 3.0), registry=registry,
-        clip=clip_from_array(np.zeros((1, 22050), np.float32), 22050, "silence"),
-        output=tmp_path / "p.mp4", size=(64, 36), fps=10.0))
+    job = ReplayJob(
+        ReplayRequest(
+            log=feedback_performance(tmp_path, registry, "p", 3.0),
+            registry=registry,
+            clip=clip_from_array(np.zeros((1, 22050), np.float32), 22050, "silence"),
+            output=tmp_path / "p.mp4",
+            size=(64, 36),
+            fps=10.0,
+        )
+    )
     calls = []
     job.run(on_progress=lambda done, total: calls.append((done, total)))
     total = job.preroll_frames + job.n_frames

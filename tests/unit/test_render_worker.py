@@ -7,20 +7,29 @@ import pytest
 
 from app.core.mailbox import Mailbox
 from app.core.types import AnalysisFrame, RenderedFrame, TimedFrame
+from app.engine.auto_resolution import SCALES, AutoResolution
 from app.engine.render_worker import (
     ALIGN_AFTER_S,
     COMPENSATION_STEP_S,
     ONSET_WAIT_S,
-    SCALES,
-    AutoResolution,
     RenderWorker,
     advance,
 )
 
 
 def frame(beats=3.9, bpm=120.0, bar_phase=0.975):
-    return AnalysisFrame(t_s=10.0, beats=beats, bpm=bpm, beat_phase=beats % 1, bar_phase=bar_phase,
-                         onset=0.0, is_beat=False, rms=0.0, bands=(0, 0, 0), chroma=(0,) * 12)
+    return AnalysisFrame(
+        t_s=10.0,
+        beats=beats,
+        bpm=bpm,
+        beat_phase=beats % 1,
+        bar_phase=bar_phase,
+        onset=0.0,
+        is_beat=False,
+        rms=0.0,
+        bands=(0, 0, 0),
+        chroma=(0,) * 12,
+    )
 
 
 def test_advance_moves_beat_and_bar_phase_on_the_frames_tempo():
@@ -67,6 +76,7 @@ def run_until_done(worker, on_frame) -> None:
     def hook(f):
         if on_frame(f):
             done.set()
+
     worker.on_frame = hook
     worker.start()
     try:
@@ -94,8 +104,7 @@ def test_a_stalled_frame_is_skipped_not_rendered_late():
     release = threading.Event()
     box: Mailbox[TimedFrame] = Mailbox()
     renderer = ScriptedRenderer(stall_on={2}, release=release)
-    worker = RenderWorker(lambda size: renderer, (16, 16), box, fps=100.0,
-                          auto_resolution=False)
+    worker = RenderWorker(lambda size: renderer, (16, 16), box, fps=100.0, auto_resolution=False)
     timer = threading.Timer(0.3, release.set)  # the stall lasts ~30 frame periods
     timer.start()
     run_until(worker, 6)
@@ -186,8 +195,14 @@ def test_the_render_time_is_reported_for_latency_compensation(beat_aligned):
     """What the analyzer should predict ahead: the median render time plus where the tick
     falls from the beat (just after it with aligned ticks, half a frame on a fixed grid)."""
     fps = 30.0
-    worker = RenderWorker(lambda size: TakesTwentyMs(), (16, 16), Mailbox(), fps=fps,
-                          auto_resolution=False, beat_aligned=beat_aligned)
+    worker = RenderWorker(
+        lambda size: TakesTwentyMs(),
+        (16, 16),
+        Mailbox(),
+        fps=fps,
+        auto_resolution=False,
+        beat_aligned=beat_aligned,
+    )
     reported = []
     worker.on_compensation = reported.append
     run_until(worker, 20)
@@ -213,8 +228,14 @@ def test_a_beats_frame_drawn_early_is_held_until_the_beat():
     box: Mailbox[TimedFrame] = Mailbox()
     wall0 = time.monotonic()
     box.put(TimedFrame(replace(frame(beats=0.0), t_s=0.0), wall0))
-    worker = RenderWorker(lambda size: QuickOnTheBeat(), (16, 16), box, fps=30.0,
-                          auto_resolution=False, onset_frames=False)
+    worker = RenderWorker(
+        lambda size: QuickOnTheBeat(),
+        (16, 16),
+        box,
+        fps=30.0,
+        auto_resolution=False,
+        onset_frames=False,
+    )
     worker.on_compensation = lambda s: None  # an analyzer would predict this far ahead
     held = []  # (published, due) of beat frames once the compensation was reported
     last = [0.0]
@@ -227,6 +248,7 @@ def test_a_beats_frame_drawn_early_is_held_until_the_beat():
             held.append((published, tick + comp - (f.beats % 1.0) * 0.5))
         last[0] = f.beats
         return len(held) >= 4
+
     run_until_done(worker, on_frame)
     assert worker.compensation_s() > 0.030
     for published, due in held:
@@ -236,8 +258,9 @@ def test_a_beats_frame_drawn_early_is_held_until_the_beat():
 def test_black_frames_do_not_shrink_the_compensation():
     """A blackout (or stop, or freeze) draws nothing, in no time: when the picture comes
     back on the drop, its first beats still need a whole render of compensation."""
-    worker = RenderWorker(lambda size: TakesTwentyMs(), (16, 16), Mailbox(), fps=60.0,
-                          auto_resolution=False)
+    worker = RenderWorker(
+        lambda size: TakesTwentyMs(), (16, 16), Mailbox(), fps=60.0, auto_resolution=False
+    )
     counts = {"all": 0, "black": 0}
 
     def on_frame(f):
@@ -247,6 +270,7 @@ def test_black_frames_do_not_shrink_the_compensation():
         if counts["all"] == 20:
             worker.trigger("blackout")
         return counts["black"] >= 40
+
     run_until_done(worker, on_frame)
     assert worker.compensation_s() >= 0.020 + ALIGN_AFTER_S
 
@@ -281,8 +305,10 @@ def test_each_distinct_error_is_printed_once():
     for _ in range(30):  # the same error on every frame
         reporter.report("render: RuntimeError: boom", None)
     reporter.report("analyzer: ValueError: bad", "render: RuntimeError: boom")
-    assert out.getvalue().splitlines() == ["latentvj live: render: RuntimeError: boom",
-                                           "latentvj live: analyzer: ValueError: bad"]
+    assert out.getvalue().splitlines() == [
+        "latentvj live: render: RuntimeError: boom",
+        "latentvj live: analyzer: ValueError: bad",
+    ]
 
 
 def onset_rig(monkeypatch, renderer):
@@ -293,8 +319,9 @@ def onset_rig(monkeypatch, renderer):
     monkeypatch.setattr(rw, "ONSET_MIN_GAP", 0.0)
     box: Mailbox[TimedFrame] = Mailbox()
     box.put(TimedFrame(frame(), time.monotonic()))
-    return box, RenderWorker(lambda size: renderer, (16, 16), box, fps=2.0,
-                             beat_aligned=False, auto_resolution=False)
+    return box, RenderWorker(
+        lambda size: renderer, (16, 16), box, fps=2.0, beat_aligned=False, auto_resolution=False
+    )
 
 
 def onset_hop() -> TimedFrame:
@@ -329,6 +356,7 @@ def test_an_onset_draws_a_frame_at_once_instead_of_at_the_next_tick(monkeypatch)
         box.put(onset_hop())
         worker.wake()
         return time.monotonic()
+
     answered_at_once(worker, lambda: worker.rendered >= 1, onset)
 
 
@@ -345,6 +373,7 @@ def test_an_onset_heard_while_a_frame_is_drawn_is_answered_after_later_hops(monk
         box.put(TimedFrame(frame(), time.monotonic()))  # the next hop: no onset in it
         release.set()  # the first frame is done
         return time.monotonic()
+
     answered_at_once(worker, lambda: len(renderer.calls) == 1, onset_then_a_plain_hop)
 
 
@@ -357,9 +386,14 @@ def test_triggers_flash_panic_and_keyframe_jumps(registry, cpu):
 
     patch, path = load_preset("cell-strobe", registry)  # hard cuts: keyframes held per bar
     store = ParamStore(registry, patch.params)
-    worker = RenderWorker(lambda size: FrameRenderer(patch, registry, size, cpu,
-                                                     preset_dir=path.parent),
-                          (32, 18), Mailbox(), fps=30.0, auto_resolution=False, params=store)
+    worker = RenderWorker(
+        lambda size: FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent),
+        (32, 18),
+        Mailbox(),
+        fps=30.0,
+        auto_resolution=False,
+        params=store,
+    )
     at = frame(beats=1.5, bar_phase=0.4)
     plain = worker.render(at).image
     worker.trigger("flash")
@@ -385,8 +419,9 @@ def test_triggers_flash_panic_and_keyframe_jumps(registry, cpu):
 def test_frames_and_events_drawn_ahead_are_stamped_with_the_instant_they_show():
     """With latency compensation a frame shows the beats of its tick plus the lookahead:
     the performance log and the recorder place it, and its events, at that instant."""
-    worker = RenderWorker(lambda size: ScriptedRenderer(), (16, 16), Mailbox(), fps=30.0,
-                          auto_resolution=False)
+    worker = RenderWorker(
+        lambda size: ScriptedRenderer(), (16, 16), Mailbox(), fps=30.0, auto_resolution=False
+    )
     events = []
     worker.on_event = events.append
     ahead = replace(frame(beats=4.0), t_s=10.0, lookahead_s=0.03)
@@ -404,9 +439,14 @@ def test_store_values_reach_the_next_frame(registry, cpu):
 
     patch, path = load_preset("nebula-drift", registry)
     store = ParamStore(registry, patch.params)
-    worker = RenderWorker(lambda size: FrameRenderer(patch, registry, size, cpu,
-                                                     preset_dir=path.parent),
-                          (32, 18), Mailbox(), fps=30.0, auto_resolution=False, params=store)
+    worker = RenderWorker(
+        lambda size: FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent),
+        (32, 18),
+        Mailbox(),
+        fps=30.0,
+        auto_resolution=False,
+        params=store,
+    )
     before = worker.render(frame()).image
     store.set("fx.brightness", 0.0, source="midi")
     assert worker.render(frame()).image.max() < before.max() / 4
@@ -425,13 +465,16 @@ def test_preset_crossfade_starts_on_the_next_bar_and_blends_over_its_beats(regis
     def factory(name):
         return preset_renderers(name, registry, cpu)
 
-    worker = RenderWorker(factory("nebula-drift"), (32, 18), Mailbox(), fps=30.0,
-                          auto_resolution=False)
+    worker = RenderWorker(
+        factory("nebula-drift"), (32, 18), Mailbox(), fps=30.0, auto_resolution=False
+    )
     worker.render(frame(beats=4.5))
     worker.load(factory("cell-strobe"), fade_beats=4.0, quantize="bar")
-    weights = [worker.render(frame(beats=b)).timings.get("fade")
-               for b in (5.0, 7.9, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0)]
-    assert weights[:3] == [0.0, 0.0, 0.0]          # the old preset plays to the bar line
+    weights = [
+        worker.render(frame(beats=b)).timings.get("fade")
+        for b in (5.0, 7.9, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0)
+    ]
+    assert weights[:3] == [0.0, 0.0, 0.0]  # the old preset plays to the bar line
     assert 0.0 < weights[3] < weights[4] < weights[5] < 1.0  # then blends over 4 beats
     assert weights[6] == 1.0 and weights[7] is None  # and the fade is over
 
@@ -440,8 +483,9 @@ def test_a_cut_lands_on_the_next_bar_and_edits_land_at_once(registry, cpu):
     def factory(name):
         return preset_renderers(name, registry, cpu)
 
-    worker = RenderWorker(factory("nebula-drift"), (32, 18), Mailbox(), fps=30.0,
-                          auto_resolution=False)
+    worker = RenderWorker(
+        factory("nebula-drift"), (32, 18), Mailbox(), fps=30.0, auto_resolution=False
+    )
     worker.render(frame(beats=4.5))
     worker.load(factory("cell-strobe"), fade_beats=0.0, quantize="bar")
     assert (worker.loads, worker.landed) == (1, 0)
@@ -460,11 +504,14 @@ def _holding(registry, vector, **updates):
     from app.core.presets import load_preset
 
     patch, path = load_preset("nebula-drift", registry)
-    motion = patch.motion.model_copy(update={"path": "hold", "vectors": [list(vector)],
-                                             "oscillate": patch.motion.oscillate.model_copy(
-                                                 update={"amplitude": 0.0})})
-    return patch.model_copy(update={"motion": motion, "routes": [], "params": {},
-                                    **updates}), path
+    motion = patch.motion.model_copy(
+        update={
+            "path": "hold",
+            "vectors": [list(vector)],
+            "oscillate": patch.motion.oscillate.model_copy(update={"amplitude": 0.0}),
+        }
+    )
+    return patch.model_copy(update={"motion": motion, "routes": [], "params": {}, **updates}), path
 
 
 def test_presets_on_one_generator_crossfade_through_latent_space(registry, cpu):
@@ -478,8 +525,9 @@ def test_presets_on_one_generator_crossfade_through_latent_space(registry, cpu):
         patch, path = patch_and_path
         return lambda size: FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent)
 
-    worker = RenderWorker(factory(_holding(registry, za)), (48, 32), Mailbox(), fps=30.0,
-                          auto_resolution=False)
+    worker = RenderWorker(
+        factory(_holding(registry, za)), (48, 32), Mailbox(), fps=30.0, auto_resolution=False
+    )
     a = worker.render(frame(beats=4.5))
     worker.load(factory(_holding(registry, zb)), fade_beats=4.0, quantize="bar")
     worker.render(frame(beats=5.0))  # swapped in: the fade starts on the bar at beat 8
@@ -530,6 +578,7 @@ def test_at_most_max_fades_run_at_once(registry, cpu):
 
     def make(size):
         return FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent)
+
     worker = RenderWorker(make, (16, 16), Mailbox(), fps=30.0, auto_resolution=False)
     worker.render(frame(beats=4.5))
     for k in range(MAX_FADES + 3):
@@ -546,12 +595,12 @@ def test_a_dissolve_begun_while_another_runs_starts_from_the_mix_on_screen(regis
 
     def factory(look):
         patch, path = _holding(registry, z)
-        patch = patch.model_copy(update={"generator": patch.generator.model_copy(
-            update={"look": look})})
+        patch = patch.model_copy(
+            update={"generator": patch.generator.model_copy(update={"look": look})}
+        )
         return lambda size: FrameRenderer(patch, registry, size, cpu, preset_dir=path.parent)
 
-    worker = RenderWorker(factory("nebula"), (48, 32), Mailbox(), fps=30.0,
-                          auto_resolution=False)
+    worker = RenderWorker(factory("nebula"), (48, 32), Mailbox(), fps=30.0, auto_resolution=False)
     worker.render(frame(beats=4.5))
     worker.load(factory("plasma"), fade_beats=4.0, quantize="now")
     worker.render(frame(beats=4.5))
@@ -560,8 +609,12 @@ def test_a_dissolve_begun_while_another_runs_starts_from_the_mix_on_screen(regis
     assert np.abs(worker.render(frame(beats=6.5)).image - mix).max() <= 1  # not plasma alone
     end = worker.render(frame(beats=8.5)).image
     alone = factory("strata")((48, 32))
-    assert np.abs(end.astype(int) - alone.render(frame(beats=8.5), alone.new_state(),
-                                                 30.0).image).max() <= 1
+    assert (
+        np.abs(
+            end.astype(int) - alone.render(frame(beats=8.5), alone.new_state(), 30.0).image
+        ).max()
+        <= 1
+    )
 
 
 def test_another_generator_or_different_effects_still_crossfade(registry, cpu):
@@ -591,8 +644,13 @@ def test_stop_draws_black_without_rendering_and_play_resumes(registry, cpu):
     patch, path = _holding(registry, np.ones(64))
     from app.engine.renderer import FrameRenderer
 
-    worker = RenderWorker(lambda size: FrameRenderer(patch, registry, size, cpu),
-                          (32, 18), Mailbox(), fps=30.0, auto_resolution=False)
+    worker = RenderWorker(
+        lambda size: FrameRenderer(patch, registry, size, cpu),
+        (32, 18),
+        Mailbox(),
+        fps=30.0,
+        auto_resolution=False,
+    )
     events = []
     worker.on_event = events.append
     assert worker.render(frame()).image.max() > 0
@@ -601,8 +659,10 @@ def test_stop_draws_black_without_rendering_and_play_resumes(registry, cpu):
     assert stopped.image.max() == 0 and stopped.beats == 5.0 and worker.stopped
     worker.set_playing(True)
     assert worker.render(frame(beats=6.0)).image.max() > 0
-    assert [(e["type"], e["playing"]) for e in events] == [("transport", False),
-                                                          ("transport", True)]
+    assert [(e["type"], e["playing"]) for e in events] == [
+        ("transport", False),
+        ("transport", True),
+    ]
 
 
 def test_generator_cache_reuses_one_latent_space_and_forgets_on_request(cpu):
@@ -613,16 +673,15 @@ def test_generator_cache_reuses_one_latent_space_and_forgets_on_request(cpu):
     spec = GeneratorSpec(look="cells")
     first = cache.get(spec, (32, 18), cpu, seed=1)
     assert cache.get(spec, (32, 18), cpu, seed=1) is first
-    assert cache.get(spec, (64, 36), cpu, seed=1) is not first       # another size
-    assert cache.get(spec, (32, 18), cpu, seed=2) is not first       # other weights
-    assert cache.get(spec, (32, 18), cpu, seed=1) is not first       # only one space kept
+    assert cache.get(spec, (64, 36), cpu, seed=1) is not first  # another size
+    assert cache.get(spec, (32, 18), cpu, seed=2) is not first  # other weights
+    assert cache.get(spec, (32, 18), cpu, seed=1) is not first  # only one space kept
     again = cache.get(spec, (32, 18), cpu, seed=1)
     cache.forget()
     assert cache.get(spec, (32, 18), cpu, seed=1) is not again
 
 
-def test_a_fade_begun_while_another_runs_keeps_fading_out_the_first_patchs_effects(
-        registry, cpu):
+def test_a_fade_begun_while_another_runs_keeps_fading_out_the_first_patchs_effects(registry, cpu):
     """a (mirrored) -> b (plain) is halfway when c (plain) begins to fade in: a's mirror goes
     on fading out under both fades instead of dropping out as c's fade starts."""
     from app.core.patch import EffectsSpec
@@ -650,6 +709,7 @@ def test_a_fade_begun_while_another_runs_keeps_fading_out_the_first_patchs_effec
 
     def smoothstep(x):
         return x * x * (3 - 2 * x)
+
     for beats in (6.75, 7.0):
         shown = worker.render(frame(beats=beats)).image.astype(np.float32)
         share_a = (1 - smoothstep((beats - 4.5) / 4)) * (1 - smoothstep((beats - 6.5) / 2))

@@ -17,8 +17,9 @@ FPS = 30.0
 def render_hashes(patch, registry, cpu, frames, size=(96, 54)):
     renderer = FrameRenderer(patch, registry, size, cpu)
     state = renderer.new_state()
-    return [hashlib.sha256(renderer.render(f, state, FPS).image.tobytes()).hexdigest()
-            for f in frames]
+    return [
+        hashlib.sha256(renderer.render(f, state, FPS).image.tobytes()).hexdigest() for f in frames
+    ]
 
 
 def test_same_inputs_give_bit_identical_frames(registry, cpu, demo_features):
@@ -32,19 +33,26 @@ def test_same_inputs_give_bit_identical_frames(registry, cpu, demo_features):
 
 
 def test_beat_driven_parameter_peaks_within_a_frame_of_each_true_beat(
-        registry, cpu, demo_track, demo_features):
-    patch = Patch(name="beat", routes=[ModRoute(source="audio.beat", target="fx.flash",
-                                                amount=1.0, decay_beats=0.1)])
+    registry, cpu, demo_track, demo_features
+):
+    patch = Patch(
+        name="beat",
+        routes=[ModRoute(source="audio.beat", target="fx.flash", amount=1.0, decay_beats=0.1)],
+    )
     renderer = FrameRenderer(patch, registry, (32, 18), cpu)
     state = renderer.new_state()
     start, count = 1.0, int(20 * FPS)
     frames = AnalysisTrack(demo_features).frames(start, count, FPS)
     flash = np.array([renderer.effective_params(f, state)["fx.flash"] for f in frames])
     times = np.array([f.t_s for f in frames]) - 0.5 / FPS  # when each frame goes on screen
-    peaks = [i for i in range(1, count - 1) if flash[i] > flash[i - 1] and flash[i] >= flash[i + 1]
-             and flash[i] > 0.5]
-    true_beats = demo_track.beat_times[(demo_track.beat_times > start + 0.1)
-                                       & (demo_track.beat_times < times[-1] - 0.1)]
+    peaks = [
+        i
+        for i in range(1, count - 1)
+        if flash[i] > flash[i - 1] and flash[i] >= flash[i + 1] and flash[i] > 0.5
+    ]
+    true_beats = demo_track.beat_times[
+        (demo_track.beat_times > start + 0.1) & (demo_track.beat_times < times[-1] - 0.1)
+    ]
     assert len(peaks) == len(true_beats)
     for beat in true_beats:
         nearest = min(abs(times[i] - beat) for i in peaks)
@@ -70,8 +78,9 @@ def test_every_shipped_preset_renders_moving_colourful_frames(registry, cpu, dem
         assert np.abs(images[-1].astype(int) - images[0].astype(int)).mean() > 1.0, name
 
 
-@pytest.mark.parametrize("fit,expected", [("cover", (3, 40, 80)), ("contain", (3, 40, 80)),
-                                          ("stretch", (3, 40, 80))])
+@pytest.mark.parametrize(
+    "fit,expected", [("cover", (3, 40, 80)), ("contain", (3, 40, 80)), ("stretch", (3, 40, 80))]
+)
 def test_fit_modes_produce_the_frame_size(fit, expected):
     import torch
 
@@ -108,7 +117,8 @@ class FullSize:
 
 
 def test_effects_run_at_the_field_internal_size_and_the_frame_is_upscaled_once(
-        registry, cpu, demo_features):
+    registry, cpu, demo_features
+):
     from app.engine.renderer import shares_latent_space
 
     patch, _ = load_preset("crystal-kaleido", registry)  # kaleidoscope, feedback, colour
@@ -119,8 +129,13 @@ def test_effects_run_at_the_field_internal_size_and_the_frame_is_upscaled_once(
     assert full.work_size == (192, 108)
     frames = AnalysisTrack(demo_features).frames(6.0, 16, FPS)
     small_state, full_state = small.new_state(), full.new_state()
-    pairs = [(small.render(f, small_state, FPS).image.astype(np.float32),
-              full.render(f, full_state, FPS).image.astype(np.float32)) for f in frames]
+    pairs = [
+        (
+            small.render(f, small_state, FPS).image.astype(np.float32),
+            full.render(f, full_state, FPS).image.astype(np.float32),
+        )
+        for f in frames
+    ]
     a, b = pairs[-1]
     assert a.shape == b.shape == (108, 192, 3)
     # the same picture, its effects at a quarter of the pixels: far closer to the full-size

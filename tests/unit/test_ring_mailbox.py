@@ -52,6 +52,7 @@ def test_mailbox_under_concurrent_writers_keeps_a_consistent_pair():
     def writer(tag):
         for i in range(2000):
             box.put((tag, i))
+
     threads = [threading.Thread(target=writer, args=(t,)) for t in range(4)]
     for t in threads:
         t.start()

@@ -63,8 +63,9 @@ def test_resync_makes_the_next_beat_a_downbeat_and_nudge_shifts_phase():
 def follow_music(clock: TempoClock, start_s: float, end_s: float, source="audio") -> None:
     """Observations of music at 120 BPM (beats on the half seconds), every 0.25 s."""
     for t in [start_s + 0.25 * k for k in range(int((end_s - start_s) / 0.25))]:
-        clock.observe(BeatObservation(t_s=t, bpm=120.0, last_beat_s=(t // 0.5) * 0.5),
-                      source=source)
+        clock.observe(
+            BeatObservation(t_s=t, bpm=120.0, last_beat_s=(t // 0.5) * 0.5), source=source
+        )
 
 
 @pytest.mark.parametrize("source", ["audio", "midi"])

@@ -57,14 +57,15 @@ def test_streamed_sound_is_muxed_beside_the_frames(tmp_path, transport):
     from app.engine.video_writer import AudioStream
 
     path = tmp_path / f"{transport}.mkv"
-    writer = VideoWriter(path, (64, 36), 25.0, audio=AudioStream(48_000, 2),
-                         audio_transport=transport).start()
+    writer = VideoWriter(
+        path, (64, 36), 25.0, audio=AudioStream(48_000, 2), audio_transport=transport
+    ).start()
     t = np.arange(96_000) / 48_000
     tone = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 660 * t)], 1)
 
     def pump():  # its own thread, as the recorder's: ffmpeg reads the sound only once it
         for k in range(50):  # has probed the first frames
-            writer.write_audio(tone[k * 1920:(k + 1) * 1920].astype(np.float32))
+            writer.write_audio(tone[k * 1920 : (k + 1) * 1920].astype(np.float32))
         writer.close_audio()
 
     sound = threading.Thread(target=pump)
@@ -83,8 +84,13 @@ def test_streamed_sound_is_muxed_beside_the_frames(tmp_path, transport):
 def test_a_failing_encoder_stops_the_sound_stream_with_its_reason(tmp_path, transport):
     from app.engine.video_writer import AudioStream
 
-    writer = VideoWriter(tmp_path / "no-such-dir" / "v.mkv", (64, 36), 25.0,
-                         audio=AudioStream(48_000, 1), audio_transport=transport).start()
+    writer = VideoWriter(
+        tmp_path / "no-such-dir" / "v.mkv",
+        (64, 36),
+        25.0,
+        audio=AudioStream(48_000, 1),
+        audio_transport=transport,
+    ).start()
     errors = []
 
     def pump():

@@ -25,11 +25,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
-from app.audio.beat_model import (HOP, MODEL_PATH, N_MELS, LogMelFrontEnd,  # noqa: E402
-                                  network_input)
+from app.audio.beat_model import (
+    HOP,
+    MODEL_PATH,
+    N_MELS,
+    LogMelFrontEnd,  # noqa: E402
+    network_input,
+)
 
-CROP = 800          # frames per training sequence (~9 s)
-VALIDATION = 0.05   # share of songs held out
+CROP = 800  # frames per training sequence (~9 s)
+VALIDATION = 0.05  # share of songs held out
 
 
 def targets(times: np.ndarray, sr: int, n: int) -> np.ndarray:
@@ -58,10 +63,14 @@ def make_example(args: tuple[int, Path]) -> str:
         sr = song_sr(seed)
         song = make_song(seed, sr)
         mel = LogMelFrontEnd(sr).frames(song.audio)
-        np.savez(path.with_suffix(".tmp.npz"), mel=mel.astype(np.float32),
-                 beat=targets(song.beats, sr, len(mel)),
-                 downbeat=targets(song.downbeats, sr, len(mel)),
-                 genre=song.genre, bpm=song.bpm)
+        np.savez(
+            path.with_suffix(".tmp.npz"),
+            mel=mel.astype(np.float32),
+            beat=targets(song.beats, sr, len(mel)),
+            downbeat=targets(song.downbeats, sr, len(mel)),
+            genre=song.genre,
+            bpm=song.bpm,
+        )
         path.with_suffix(".tmp.npz").rename(path)
     return str(path)
 
@@ -71,8 +80,14 @@ def build_dataset(n_songs: int, work: Path) -> list[dict[str, np.ndarray]]:
 
     work.mkdir(parents=True, exist_ok=True)
     with Pool(2) as pool:
-        paths = list(tqdm(pool.imap(make_example, [(s, work) for s in range(n_songs)]),
-                          total=n_songs, desc="synthesising songs", unit="song"))
+        paths = list(
+            tqdm(
+                pool.imap(make_example, [(s, work) for s in range(n_songs)]),
+                total=n_songs,
+                desc="synthesising songs",
+                unit="song",
+            )
+        )
     data = []
     for p in paths:
         with np.load(p) as f:
@@ -105,11 +120,11 @@ def batch(data, rng, size: int):
     for _ in range(size):
         song = data[rng.integers(len(data))]
         start = rng.integers(0, len(song["mel"]) - CROP)
-        mel = song["mel"][start:start + CROP] * 10 ** rng.uniform(-2.0, 1.0)
+        mel = song["mel"][start : start + CROP] * 10 ** rng.uniform(-2.0, 1.0)
         logmel = np.log1p(100.0 * mel)
         previous = np.concatenate([logmel[:1], logmel[:-1]])
         xs.append(network_input(logmel, previous))
-        ys.append(np.stack([song["beat"], song["downbeat"]], axis=1)[start:start + CROP])
+        ys.append(np.stack([song["beat"], song["downbeat"]], axis=1)[start : start + CROP])
     return torch.from_numpy(np.stack(xs)).float(), torch.from_numpy(np.stack(ys)).float()
 
 
@@ -124,8 +139,9 @@ def train(data, epochs: int, hidden: int, layers: int, seed: int):
     model = make_model(hidden, layers)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     steps_per_epoch = max(1, sum(len(s["mel"]) for s in train_set) // (CROP * 16))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=epochs *
-                                                steps_per_epoch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=3e-3, total_steps=epochs * steps_per_epoch
+    )
     # beats are a few per cent of hops: weight them up so the network does not learn silence
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([4.0, 8.0]))
     val_rng = np.random.default_rng(0)
@@ -145,14 +161,15 @@ def train(data, epochs: int, hidden: int, layers: int, seed: int):
         model.eval()
         with torch.no_grad():
             val = float(loss_fn(model(val_x), val_y))
-        print(f"epoch {epoch + 1}: train {total / steps_per_epoch:.4f}  validation {val:.4f}",
-              flush=True)
+        print(
+            f"epoch {epoch + 1}: train {total / steps_per_epoch:.4f}  validation {val:.4f}",
+            flush=True,
+        )
     return model
 
 
 def export(model, path: Path, meta: dict) -> None:
-    weights = {k.replace("inp.", "in."): v.detach().numpy()
-               for k, v in model.state_dict().items()}
+    weights = {k.replace("inp.", "in."): v.detach().numpy() for k, v in model.state_dict().items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, meta=json.dumps(meta), **weights)
@@ -176,10 +193,20 @@ def main() -> None:
     started = time.time()
     data = build_dataset(args.songs, args.work)
     model = train(data, args.epochs, args.hidden, args.layers, args.seed)
-    export(model, args.out, {"hidden": args.hidden, "layers": args.layers,
-                             "songs": args.songs, "epochs": args.epochs, "seed": args.seed,
-                             "hop": HOP, "n_mels": N_MELS,
-                             "trained_s": round(time.time() - started)})
+    export(
+        model,
+        args.out,
+        {
+            "hidden": args.hidden,
+            "layers": args.layers,
+            "songs": args.songs,
+            "epochs": args.epochs,
+            "seed": args.seed,
+            "hop": HOP,
+            "n_mels": N_MELS,
+            "trained_s": round(time.time() - started),
+        },
+    )
     print(f"wrote {args.out}")
 
 

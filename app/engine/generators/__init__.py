@@ -16,10 +16,25 @@ from .field import FieldGenerator
 from .stylegan import StyleGANGenerator
 from .torchscript import TorchScriptGenerator
 
-__all__ = ["W_PROGRESS", "Generator", "ScaledGenerator", "ControlledGenerator", "NetworkInfo",
-           "GeneratorCache", "build_generator", "generator_key", "model_path", "model_kind",
-           "with_missing_model_replaced", "with_model", "FieldGenerator", "DCGANPlayer",
-           "TorchScriptGenerator", "StyleGANGenerator", "BigGANGenerator"]
+__all__ = [
+    "W_PROGRESS",
+    "Generator",
+    "ScaledGenerator",
+    "ControlledGenerator",
+    "NetworkInfo",
+    "GeneratorCache",
+    "build_generator",
+    "generator_key",
+    "model_path",
+    "model_kind",
+    "with_missing_model_replaced",
+    "with_model",
+    "FieldGenerator",
+    "DCGANPlayer",
+    "TorchScriptGenerator",
+    "StyleGANGenerator",
+    "BigGANGenerator",
+]
 
 
 def model_path(spec: GeneratorSpec, base_dir: Path | None) -> Path:
@@ -44,21 +59,25 @@ def model_kind(path: str | Path) -> str:
     suffix = path.suffix.lower()
     if suffix == ".pkl":
         return "stylegan"
-    if suffix in (".pt2", ".ts", ".jit") or (suffix == ".pt" and (
-            path.with_suffix(".json").is_file() or Path(f"{path}.json").is_file())):
+    if suffix in (".pt2", ".ts", ".jit") or (
+        suffix == ".pt" and (path.with_suffix(".json").is_file() or Path(f"{path}.json").is_file())
+    ):
         return "torchscript"
     if suffix in (".pt", ".pth", ".ckpt"):
         return "dcgan"
-    raise UserError(f"model '{path}': not a model latentvj knows (a StyleGAN .pkl, a "
-                    "BigGAN folder, a DCGAN checkpoint .pt or a TorchScript export)")
+    raise UserError(
+        f"model '{path}': not a model latentvj knows (a StyleGAN .pkl, a "
+        "BigGAN folder, a DCGAN checkpoint .pt or a TorchScript export)"
+    )
 
 
 def with_model(patch: Patch, model: str | Path | None) -> Patch:
     """``patch`` playing the model file or folder ``model`` (``--model``), kind by its form."""
     if model is None:
         return patch
-    spec = GeneratorSpec(kind=model_kind(model), path=str(Path(model).resolve()),
-                         fit=patch.generator.fit)
+    spec = GeneratorSpec(
+        kind=model_kind(model), path=str(Path(model).resolve()), fit=patch.generator.fit
+    )
     return patch.model_copy(update={"generator": spec})
 
 
@@ -69,8 +88,10 @@ def with_missing_model_replaced(patch: Patch, base_dir: Path | None) -> tuple[Pa
     if spec.kind == "field" or model_path(spec, base_dir).exists():
         return patch, None
     field = GeneratorSpec(fit=spec.fit)
-    notice = (f"preset '{patch.name}': model '{spec.path}' not found; playing the built-in "
-              f"'{field.look}' look instead")
+    notice = (
+        f"preset '{patch.name}': model '{spec.path}' not found; playing the built-in "
+        f"'{field.look}' look instead"
+    )
     return patch.model_copy(update={"generator": field}), notice
 
 
@@ -80,19 +101,33 @@ def generator_key(spec: GeneratorSpec, seed: int, base_dir: Path | None = None) 
     Patches with equal keys crossfade in latent space."""
     if spec.kind == "field":
         weights = spec.seed if spec.seed is not None else seed
-        return ("field", spec.look, weights, tuple(sorted((k, str(v))
-                                                          for k, v in spec.shape.items())))
+        return (
+            "field",
+            spec.look,
+            weights,
+            tuple(sorted((k, str(v)) for k, v in spec.shape.items())),
+        )
     return (spec.kind, str(model_path(spec, base_dir).resolve()))
 
 
-def build_generator(spec: GeneratorSpec, size: tuple[int, int], placement: Placement,
-                    seed: int, base_dir: Path | None = None) -> Generator:
+def build_generator(
+    spec: GeneratorSpec,
+    size: tuple[int, int],
+    placement: Placement,
+    seed: int,
+    base_dir: Path | None = None,
+) -> Generator:
     """The generator a patch asks for. Model paths are relative to ``base_dir`` (the preset's
     folder). Raises UserError naming the model file when it cannot be used."""
     if spec.kind == "field":
-        return FieldGenerator(size, placement, look=spec.look,
-                              seed=spec.seed if spec.seed is not None else seed,
-                              render_scale=spec.render_scale, overrides=dict(spec.shape))
+        return FieldGenerator(
+            size,
+            placement,
+            look=spec.look,
+            seed=spec.seed if spec.seed is not None else seed,
+            render_scale=spec.render_scale,
+            overrides=dict(spec.shape),
+        )
     path = model_path(spec, base_dir)
     if spec.kind == "dcgan":
         return DCGANPlayer.from_checkpoint(path, placement)
@@ -119,8 +154,14 @@ class GeneratorCache:
         with self._lock:
             self._key, self._built = None, {}
 
-    def get(self, spec: GeneratorSpec, size: tuple[int, int], placement: Placement,
-            seed: int, base_dir: Path | None = None) -> Generator:
+    def get(
+        self,
+        spec: GeneratorSpec,
+        size: tuple[int, int],
+        placement: Placement,
+        seed: int,
+        base_dir: Path | None = None,
+    ) -> Generator:
         key = generator_key(spec, seed, base_dir)
         variant = (tuple(size), spec.render_scale, placement)
         with self._lock:

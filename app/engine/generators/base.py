@@ -47,9 +47,11 @@ class ScaledGenerator(Generator, Protocol):
 W_PROGRESS = "motion.w_progress"
 
 
-def settle_precision(network: torch.nn.Module, placement: Placement,
-                     attach: Callable[[torch.nn.Module, Placement], torch.Tensor]
-                     ) -> str:
+def settle_precision(
+    network: torch.nn.Module,
+    placement: Placement,
+    attach: Callable[[torch.nn.Module, Placement], torch.Tensor],
+) -> str:
     """Half precision where the network allows. ``network`` is built in float32 on the CPU;
     a copy in the placement's half precision draws once (``attach`` installs a network and
     placement on the generator and returns a test picture). When that picture overflows
@@ -74,8 +76,9 @@ class ControlledGenerator(Generator, Protocol):
 
     def info(self) -> "NetworkInfo": ...
 
-    def draw_with(self, z: torch.Tensor, y: torch.Tensor | None,
-                  params: Mapping[str, float]) -> torch.Tensor: ...
+    def draw_with(
+        self, z: torch.Tensor, y: torch.Tensor | None, params: Mapping[str, float]
+    ) -> torch.Tensor: ...
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,13 @@ class NetworkInfo:
     detail: str = ""
 
     def lines(self) -> list[str]:
-        return [f"family      {self.family}", f"resolution  {self.resolution}x{self.resolution}",
-                f"z dim       {self.z_dim}", f"w dim       {self.w_dim or '-'}",
-                f"classes     {self.classes or 'unconditional'}",
-                f"layers      {self.layers} ({self.num_ws} ws)" if self.num_ws else
-                f"layers      {self.layers}"] + ([self.detail] if self.detail else [])
-
-
+        return [
+            f"family      {self.family}",
+            f"resolution  {self.resolution}x{self.resolution}",
+            f"z dim       {self.z_dim}",
+            f"w dim       {self.w_dim or '-'}",
+            f"classes     {self.classes or 'unconditional'}",
+            f"layers      {self.layers} ({self.num_ws} ws)"
+            if self.num_ws
+            else f"layers      {self.layers}",
+        ] + ([self.detail] if self.detail else [])

@@ -40,8 +40,10 @@ def biggan_files(path: str | Path) -> tuple[Path, Path]:
     config, weights = folder / CONFIG_NAME, folder / WEIGHTS_NAME
     for needed in (config, weights):
         if not needed.is_file():
-            raise UserError(f"{folder}: a BigGAN folder needs {CONFIG_NAME} and "
-                            f"{WEIGHTS_NAME}; {needed.name} is missing")
+            raise UserError(
+                f"{folder}: a BigGAN folder needs {CONFIG_NAME} and "
+                f"{WEIGHTS_NAME}; {needed.name} is missing"
+            )
     return config, weights
 
 
@@ -58,61 +60,83 @@ def read_config(path: Path) -> BigGANConfig:
 class BigGANGenerator:
     """BigGAN-deep behind the Generator protocol (class-conditional)."""
 
-    def __init__(self, config: BigGANConfig, state: dict[str, torch.Tensor],
-                 placement: Placement, path: Path = Path("biggan")) -> None:
+    def __init__(
+        self,
+        config: BigGANConfig,
+        state: dict[str, torch.Tensor],
+        placement: Placement,
+        path: Path = Path("biggan"),
+    ) -> None:
         """``path``: the folder, named in messages."""
         weights_path, config_name = path / WEIGHTS_NAME, CONFIG_NAME
         self.config = config
         try:
             self.network = BigGANDeep(self.config, state)
         except KeyError as exc:
-            raise UserError(f"{weights_path}: does not match {config_name} (no tensor "
-                            f"{exc.args[0]})") from None
+            raise UserError(
+                f"{weights_path}: does not match {config_name} (no tensor {exc.args[0]})"
+            ) from None
         self.placement = placement
         self.network.eval()
         self.latent_dim = self.config.z_dim
         self.class_dim = self.config.num_classes
         self.native_size = (self.config.output_dim, self.config.output_dim)
-        self.description = (f"BigGAN-deep: {path.name}, {self.config.output_dim}x"
-                            f"{self.config.output_dim}, z{self.latent_dim}, "
-                            f"{self.class_dim} classes")
+        self.description = (
+            f"BigGAN-deep: {path.name}, {self.config.output_dim}x"
+            f"{self.config.output_dim}, z{self.latent_dim}, "
+            f"{self.class_dim} classes"
+        )
         try:
             self.description += settle_precision(self.network, placement, self._attach)
             with torch.inference_mode():
                 out = self(torch.zeros(1, self.latent_dim))
         except RuntimeError as exc:
-            raise UserError(f"{weights_path}: does not match {config_name} "
-                            f"({describe(exc)})") from None
+            raise UserError(
+                f"{weights_path}: does not match {config_name} ({describe(exc)})"
+            ) from None
         if tuple(out.shape[-2:]) != (self.config.output_dim, self.config.output_dim):
-            raise UserError(f"{weights_path}: draws {out.shape[-1]}x{out.shape[-2]}, not the "
-                            f"{self.config.output_dim} of {config_name}")
+            raise UserError(
+                f"{weights_path}: draws {out.shape[-1]}x{out.shape[-2]}, not the "
+                f"{self.config.output_dim} of {config_name}"
+            )
 
     @classmethod
     def from_folder(cls, path: str | Path, placement: Placement) -> "BigGANGenerator":
         """A folder holding config.json and pytorch_model.bin (or either file)."""
         config_path, weights_path = biggan_files(path)
-        return cls(read_config(config_path), load_torch_weights(weights_path), placement,
-                   config_path.parent)
+        return cls(
+            read_config(config_path),
+            load_torch_weights(weights_path),
+            placement,
+            config_path.parent,
+        )
 
     def _attach(self, network: BigGANDeep, placement: Placement) -> torch.Tensor:
         """Play ``network`` on ``placement``; a test picture (for settle_precision)."""
         self.network, self.placement = network, placement
         with torch.inference_mode():
-            return self(torch.randn(1, self.latent_dim,
-                                    generator=torch.Generator().manual_seed(0)))
+            return self(torch.randn(1, self.latent_dim, generator=torch.Generator().manual_seed(0)))
 
     def info(self) -> NetworkInfo:
         blocks = len(self.config.layers)
-        return NetworkInfo("BigGAN-deep", self.config.output_dim, self.latent_dim, 0,
-                           self.class_dim, 0, blocks,
-                           f"channels    {self.config.channel_width} per unit; attention "
-                           f"before block {self.config.attention_layer_position}")
+        return NetworkInfo(
+            "BigGAN-deep",
+            self.config.output_dim,
+            self.latent_dim,
+            0,
+            self.class_dim,
+            0,
+            blocks,
+            f"channels    {self.config.channel_width} per unit; attention "
+            f"before block {self.config.attention_layer_position}",
+        )
 
     def __call__(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return self.draw_with(z, y, {})
 
-    def draw_with(self, z: torch.Tensor, y: torch.Tensor | None,
-                  params: Mapping[str, float]) -> torch.Tensor:
+    def draw_with(
+        self, z: torch.Tensor, y: torch.Tensor | None, params: Mapping[str, float]
+    ) -> torch.Tensor:
         """The picture of latent ``z`` (standard normal) and class mix ``y``."""
         lo, hi = TRUNCATION_RANGE
         truncation = float(min(hi, max(lo, params.get("gan.truncation", 1.0))))
@@ -126,5 +150,8 @@ class BigGANGenerator:
 
     def draw(self, z: torch.Tensor, y: torch.Tensor, truncation: float) -> torch.Tensor:
         """The network as published: truncated noise ``z``, class vector ``y``."""
-        return self.network(z.to(self.placement.device, self.placement.dtype),
-                            y.to(self.placement.device, self.placement.dtype), truncation)
+        return self.network(
+            z.to(self.placement.device, self.placement.dtype),
+            y.to(self.placement.device, self.placement.dtype),
+            truncation,
+        )

@@ -46,16 +46,19 @@ def _param(tensor: torch.Tensor) -> nn.Parameter:
     return nn.Parameter(tensor.detach().float().clone(), requires_grad=False)
 
 
-def truncation_stats(means: torch.Tensor, variances: torch.Tensor,
-                     truncation: float) -> tuple[torch.Tensor, torch.Tensor]:
+def truncation_stats(
+    means: torch.Tensor, variances: torch.Tensor, truncation: float
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The statistics stored for ``truncation`` (blended between stored levels)."""
     step = 1.0 / (means.shape[0] - 1)
     coef, start = math.modf(truncation / step)
     start = int(start)
     if coef == 0.0:
         return means[start], variances[start]
-    return (means[start] * coef + means[start + 1] * (1 - coef),
-            variances[start] * coef + variances[start + 1] * (1 - coef))
+    return (
+        means[start] * coef + means[start + 1] * (1 - coef),
+        variances[start] * coef + variances[start + 1] * (1 - coef),
+    )
 
 
 class ConditionalNorm(nn.Module):
@@ -95,13 +98,14 @@ class GenBlock(nn.Module):
     """The deep residual block: 1x1 down to a quarter of the channels, two 3x3 (nearest 2x
     upsampling between), 1x1 out; the skip drops channels and upsamples to match."""
 
-    def __init__(self, state: dict[str, torch.Tensor], prefix: str, up: bool,
-                 eps: float) -> None:
+    def __init__(self, state: dict[str, torch.Tensor], prefix: str, up: bool, eps: float) -> None:
         super().__init__()
-        self.norms = nn.ModuleList(ConditionalNorm(state, f"{prefix}.bn_{i}", eps)
-                                   for i in range(4))
-        self.convs = nn.ModuleList(SNConv(state, f"{prefix}.conv_{i}", padding=int(i in (1, 2)))
-                                   for i in range(4))
+        self.norms = nn.ModuleList(
+            ConditionalNorm(state, f"{prefix}.bn_{i}", eps) for i in range(4)
+        )
+        self.convs = nn.ModuleList(
+            SNConv(state, f"{prefix}.conv_{i}", padding=int(i in (1, 2))) for i in range(4)
+        )
         self.up = up
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor, truncation: float) -> torch.Tensor:
@@ -171,8 +175,15 @@ class BigGANDeep(nn.Module):
         for layer in self.layers:
             x = layer(x, cond, truncation) if isinstance(layer, GenBlock) else layer(x)
         mean, var = truncation_stats(self.bn_means, self.bn_vars, truncation)
-        x = F.batch_norm(x, mean.to(dtype), var.to(dtype), self.bn_weight.to(dtype),
-                         self.bn_bias.to(dtype), training=False, momentum=0.0,
-                         eps=self.config.eps)
+        x = F.batch_norm(
+            x,
+            mean.to(dtype),
+            var.to(dtype),
+            self.bn_weight.to(dtype),
+            self.bn_bias.to(dtype),
+            training=False,
+            momentum=0.0,
+            eps=self.config.eps,
+        )
         x = self.to_rgb(F.relu(x))[:, :3]
         return torch.tanh(x)

@@ -21,8 +21,20 @@ from app.engine.device import Placement
 
 CHECKPOINT_FORMAT = "latentvj.dcgan"
 CHECKPOINT_VERSION = 1
-ACTIVATION_NAMES = ("relu", "relu6", "lrelu", "elu", "crelu", "selu", "tanh", "sigmoid",
-                    "softplus", "softsign", "softmax", "swish")
+ACTIVATION_NAMES = (
+    "relu",
+    "relu6",
+    "lrelu",
+    "elu",
+    "crelu",
+    "selu",
+    "tanh",
+    "sigmoid",
+    "softplus",
+    "softsign",
+    "softmax",
+    "swish",
+)
 
 
 class CReLU(nn.Module):
@@ -35,10 +47,18 @@ class CReLU(nn.Module):
 def make_activation(name: str) -> nn.Module:
     """The activation named in seed 000's list (``softmax`` is over channels)."""
     table = {
-        "relu": nn.ReLU, "relu6": nn.ReLU6, "lrelu": lambda: nn.LeakyReLU(0.2),
-        "elu": nn.ELU, "crelu": CReLU, "selu": nn.SELU, "tanh": nn.Tanh,
-        "sigmoid": nn.Sigmoid, "softplus": nn.Softplus, "softsign": nn.Softsign,
-        "softmax": lambda: nn.Softmax(dim=1), "swish": nn.SiLU,
+        "relu": nn.ReLU,
+        "relu6": nn.ReLU6,
+        "lrelu": lambda: nn.LeakyReLU(0.2),
+        "elu": nn.ELU,
+        "crelu": CReLU,
+        "selu": nn.SELU,
+        "tanh": nn.Tanh,
+        "sigmoid": nn.Sigmoid,
+        "softplus": nn.Softplus,
+        "softsign": nn.Softsign,
+        "softmax": lambda: nn.Softmax(dim=1),
+        "swish": nn.SiLU,
     }
     return table[name]()
 
@@ -65,14 +85,18 @@ class DCGANConfig(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> "DCGANConfig":
         if self.activation_g not in ACTIVATION_NAMES:
-            raise ValueError(f"activation_g {self.activation_g!r} is not one of "
-                             f"{', '.join(ACTIVATION_NAMES)}")
+            raise ValueError(
+                f"activation_g {self.activation_g!r} is not one of {', '.join(ACTIVATION_NAMES)}"
+            )
         factor = 2 ** (self.nbr_of_layers_g - 1)
-        for name, size in (("output_width", self.output_width),
-                           ("output_height", self.output_height)):
+        for name, size in (
+            ("output_width", self.output_width),
+            ("output_height", self.output_height),
+        ):
             if size % factor:
-                raise ValueError(f"{name} {size} must be divisible by 2**(nbr_of_layers_g-1)"
-                                 f" = {factor}")
+                raise ValueError(
+                    f"{name} {size} must be divisible by 2**(nbr_of_layers_g-1) = {factor}"
+                )
         return self
 
 
@@ -83,8 +107,8 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         self.config = config
         n_up = config.nbr_of_layers_g - 1
-        self.h0 = config.output_height // 2 ** n_up
-        self.w0 = config.output_width // 2 ** n_up
+        self.h0 = config.output_height // 2**n_up
+        self.w0 = config.output_width // 2**n_up
         channels = [config.gf_dim * 2 ** (n_up - 1 - i) for i in range(n_up)] + [3]
         channels[0] = max(channels[0], 1)
         factor = activation_width_factor(config.activation_g)
@@ -96,10 +120,16 @@ class DCGANGenerator(nn.Module):
             in_ch = channels[i] * factor
             out_ch = channels[i + 1]
             last = i == n_up - 1
-            layers.append(nn.ConvTranspose2d(
-                in_ch, out_ch, (config.k_h, config.k_w), stride=2,
-                padding=((config.k_h - 1) // 2, (config.k_w - 1) // 2),
-                output_padding=_output_padding(config.k_h, config.k_w)))
+            layers.append(
+                nn.ConvTranspose2d(
+                    in_ch,
+                    out_ch,
+                    (config.k_h, config.k_w),
+                    stride=2,
+                    padding=((config.k_h - 1) // 2, (config.k_w - 1) // 2),
+                    output_padding=_output_padding(config.k_h, config.k_w),
+                )
+            )
             if last:
                 layers.append(nn.Tanh())
             else:
@@ -122,14 +152,19 @@ def _output_padding(k_h: int, k_w: int) -> tuple[int, int]:
     return (2 + 2 * ((k_h - 1) // 2) - k_h, 2 + 2 * ((k_w - 1) // 2) - k_w)
 
 
-def save_checkpoint(path: str | Path, model: DCGANGenerator, extra: dict[str, Any] | None = None
-                    ) -> None:
+def save_checkpoint(
+    path: str | Path, model: DCGANGenerator, extra: dict[str, Any] | None = None
+) -> None:
     """Write a self-describing checkpoint (config + weights) atomically."""
     from app.core.atomic import atomic_path
 
-    payload = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-               "config": model.config.model_dump(), "generator": model.state_dict(),
-               **(extra or {})}
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "config": model.config.model_dump(),
+        "generator": model.state_dict(),
+        **(extra or {}),
+    }
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
 
@@ -146,12 +181,16 @@ def load_checkpoint_model(path: str | Path) -> tuple[DCGANGenerator, dict[str, A
         reason = describe(exc)
         raise UserError(f"{where}: not a readable torch checkpoint ({reason})") from None
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise UserError(f"{where}: not a latentvj DCGAN checkpoint (no '{CHECKPOINT_FORMAT}' "
-                        "format tag); export other models with torch.jit.save and load them "
-                        "as 'torchscript'")
+        raise UserError(
+            f"{where}: not a latentvj DCGAN checkpoint (no '{CHECKPOINT_FORMAT}' "
+            "format tag); export other models with torch.jit.save and load them "
+            "as 'torchscript'"
+        )
     if payload.get("version") != CHECKPOINT_VERSION:
-        raise UserError(f"{where}: checkpoint version {payload.get('version')!r} is not "
-                        f"supported (expected {CHECKPOINT_VERSION})")
+        raise UserError(
+            f"{where}: checkpoint version {payload.get('version')!r} is not "
+            f"supported (expected {CHECKPOINT_VERSION})"
+        )
     try:
         config = DCGANConfig(**payload.get("config", {}))
     except (ValidationError, TypeError) as exc:
@@ -165,12 +204,13 @@ def load_checkpoint_model(path: str | Path) -> tuple[DCGANGenerator, dict[str, A
         if key not in state:
             raise UserError(f"{where}: weights do not match its config (missing '{key}')")
         if tuple(state[key].shape) != tuple(tensor.shape):
-            raise UserError(f"{where}: weights do not match its config ('{key}' has shape "
-                            f"{tuple(state[key].shape)}, expected {tuple(tensor.shape)})")
+            raise UserError(
+                f"{where}: weights do not match its config ('{key}' has shape "
+                f"{tuple(state[key].shape)}, expected {tuple(tensor.shape)})"
+            )
     unexpected = sorted(set(state) - set(expected))
     if unexpected:
-        raise UserError(f"{where}: weights do not match its config (unexpected "
-                        f"'{unexpected[0]}')")
+        raise UserError(f"{where}: weights do not match its config (unexpected '{unexpected[0]}')")
     model.load_state_dict(state)
     return model.eval(), payload
 
@@ -186,8 +226,10 @@ class DCGANPlayer:
         cfg = model.config
         self.latent_dim = cfg.latent_dim
         self.native_size = (cfg.output_width, cfg.output_height)
-        self.description = (f"{name}: DCGAN {cfg.nbr_of_layers_g} layers, {cfg.activation_g}, "
-                            f"k{cfg.k_h}x{cfg.k_w}, {cfg.output_width}x{cfg.output_height}")
+        self.description = (
+            f"{name}: DCGAN {cfg.nbr_of_layers_g} layers, {cfg.activation_g}, "
+            f"k{cfg.k_h}x{cfg.k_w}, {cfg.output_width}x{cfg.output_height}"
+        )
 
     @staticmethod
     def from_checkpoint(path: str | Path, placement: Placement) -> "DCGANPlayer":
@@ -207,4 +249,3 @@ class DCGANPlayer:
 
     def __call__(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return self.model(z.to(self.placement.device, self.placement.dtype))
-

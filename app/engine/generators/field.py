@@ -47,26 +47,36 @@ class FieldLook:
     activations: tuple[str, ...] = ("sin", "tanh", "sin")
     frequency: float = 1.5
     fourier: int = 4
-    anisotropy: float = 1.0   # vertical / horizontal frequency ratio of the Fourier features
-    symmetry: int = 0         # n-fold angular features (0: none)
-    gain: float = 1.6         # hidden-layer weight scale: higher is busier
-    z_gain: float = 1.0       # how far the image moves per unit of z
-    palette: str = "cosine"   # "cosine" (a random IQ palette) or "rgb" (direct channels)
+    anisotropy: float = 1.0  # vertical / horizontal frequency ratio of the Fourier features
+    symmetry: int = 0  # n-fold angular features (0: none)
+    gain: float = 1.6  # hidden-layer weight scale: higher is busier
+    z_gain: float = 1.0  # how far the image moves per unit of z
+    palette: str = "cosine"  # "cosine" (a random IQ palette) or "rgb" (direct channels)
     contrast: float = 1.5
 
 
 LOOKS: dict[str, FieldLook] = {
     "nebula": FieldLook(activations=("sin", "tanh", "sin"), frequency=1.1, gain=1.4),
-    "crystal": FieldLook(activations=("tanh", "tanh", "softsign"), frequency=1.6, symmetry=6,
-                         gain=2.6, contrast=2.5),
-    "cells": FieldLook(activations=("gauss", "sin", "gauss"), frequency=3.0, fourier=8,
-                       gain=1.8, contrast=2.0),
-    "plasma": FieldLook(activations=("sin", "sin", "sin"), frequency=2.0, palette="rgb",
-                        gain=1.5, contrast=3.0),
-    "strata": FieldLook(activations=("sin", "softsign", "tanh"), frequency=1.4,
-                        anisotropy=5.0, gain=2.0),
-    "bloom": FieldLook(activations=("gauss", "tanh", "sin", "tanh"), depth=4, symmetry=3,
-                       frequency=1.2, gain=1.7, contrast=1.8),
+    "crystal": FieldLook(
+        activations=("tanh", "tanh", "softsign"), frequency=1.6, symmetry=6, gain=2.6, contrast=2.5
+    ),
+    "cells": FieldLook(
+        activations=("gauss", "sin", "gauss"), frequency=3.0, fourier=8, gain=1.8, contrast=2.0
+    ),
+    "plasma": FieldLook(
+        activations=("sin", "sin", "sin"), frequency=2.0, palette="rgb", gain=1.5, contrast=3.0
+    ),
+    "strata": FieldLook(
+        activations=("sin", "softsign", "tanh"), frequency=1.4, anisotropy=5.0, gain=2.0
+    ),
+    "bloom": FieldLook(
+        activations=("gauss", "tanh", "sin", "tanh"),
+        depth=4,
+        symmetry=3,
+        frequency=1.2,
+        gain=1.7,
+        contrast=1.8,
+    ),
 }
 LATENT_DIM = 64
 MIN_INTERNAL = 16
@@ -79,8 +89,7 @@ def make_look(name: str, overrides: dict | None = None) -> FieldLook:
     """The named look with a preset's ``generator.shape`` overrides applied and checked;
     UserError naming the field for an unknown look, key, type or range."""
     if name not in LOOKS:
-        raise UserError(f"generator.look: unknown field look {name!r}; "
-                        f"one of {', '.join(LOOKS)}")
+        raise UserError(f"generator.look: unknown field look {name!r}; one of {', '.join(LOOKS)}")
     base = asdict(LOOKS[name])
     for key, value in (overrides or {}).items():
         where = f"generator.shape.{key}"
@@ -88,21 +97,31 @@ def make_look(name: str, overrides: dict | None = None) -> FieldLook:
             raise UserError(f"{where}: unknown shape parameter; one of {', '.join(base)}")
         expected = type(base[key])
         if expected is tuple:
-            if not isinstance(value, (list, tuple)) or not value or \
-                    any(a not in ACTIVATIONS for a in value):
+            if (
+                not isinstance(value, (list, tuple))
+                or not value
+                or any(a not in ACTIVATIONS for a in value)
+            ):
                 raise UserError(f"{where}: must be a list of {', '.join(ACTIVATIONS)}")
             value = tuple(value)
         elif expected is int:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or int(value) != value:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or int(value) != value
+            ):
                 raise UserError(f"{where}: must be an integer, got {value!r}")
             lo, hi = _LOOK_LIMITS[key]
             if not lo <= value <= hi:
                 raise UserError(f"{where}: must be between {lo} and {hi}, got {value!r}")
             value = int(value)
         elif expected is float:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not math.isfinite(value) or not 0.0 <= value <= 100.0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or not 0.0 <= value <= 100.0
+            ):
                 raise UserError(f"{where}: must be a number from 0 to 100, got {value!r}")
             value = float(value)
         elif value not in ("cosine", "rgb"):
@@ -117,24 +136,34 @@ class FieldGenerator:
     class_dim = 0
     latent_dim = LATENT_DIM
 
-    def __init__(self, size: tuple[int, int], placement: Placement, look: str = "nebula",
-                 seed: int = 0, render_scale: float = 0.5,
-                 overrides: dict | None = None) -> None:
+    def __init__(
+        self,
+        size: tuple[int, int],
+        placement: Placement,
+        look: str = "nebula",
+        seed: int = 0,
+        render_scale: float = 0.5,
+        overrides: dict | None = None,
+    ) -> None:
         self.look_name = look
         self.look = make_look(look, overrides)
         self.seed = seed
         self.native_size = size
         self.placement = placement
         w, h = size
-        self.internal_size = (max(MIN_INTERNAL, round(w * render_scale)),
-                              max(MIN_INTERNAL, round(h * render_scale)))
+        self.internal_size = (
+            max(MIN_INTERNAL, round(w * render_scale)),
+            max(MIN_INTERNAL, round(h * render_scale)),
+        )
         # each look draws from its own stream, so looks differ even at the same seed
         gen = torch.Generator().manual_seed(derive_seed(seed, f"field:{look}"))
         self._build(gen)
         iw, ih = self.internal_size
-        self.description = (f"field:{look} seed {seed}, rendered at {iw}x{ih} "
-                            f"and upscaled to {w}x{h}" if (iw, ih) != (w, h)
-                            else f"field:{look} seed {seed} at {w}x{h}")
+        self.description = (
+            f"field:{look} seed {seed}, rendered at {iw}x{ih} and upscaled to {w}x{h}"
+            if (iw, ih) != (w, h)
+            else f"field:{look} seed {seed} at {w}x{h}"
+        )
 
     def _randn(self, gen: torch.Generator, *shape: int, scale: float = 1.0) -> torch.Tensor:
         return torch.randn(*shape, generator=gen) * scale
@@ -144,17 +173,29 @@ class FieldGenerator:
         features = self._coordinate_features(gen)
         n_feat = features.shape[1]
         w0 = self._randn(gen, n_feat, width, scale=look.frequency / math.sqrt(n_feat) * 2.0)
-        self._hidden = [self._randn(gen, width, width, scale=look.gain / math.sqrt(width))
-                        for _ in range(look.depth - 1)]
-        self._z_proj = [self._randn(gen, LATENT_DIM, width,
-                                    scale=look.z_gain / math.sqrt(LATENT_DIM) * (1.0 if i == 0 else 0.6))
-                        for i in range(look.depth)]
+        self._hidden = [
+            self._randn(gen, width, width, scale=look.gain / math.sqrt(width))
+            for _ in range(look.depth - 1)
+        ]
+        self._z_proj = [
+            self._randn(
+                gen,
+                LATENT_DIM,
+                width,
+                scale=look.z_gain / math.sqrt(LATENT_DIM) * (1.0 if i == 0 else 0.6),
+            )
+            for i in range(look.depth)
+        ]
         self._biases = [self._randn(gen, width, scale=0.3) for _ in range(look.depth)]
         out_dim = 3 if look.palette == "rgb" else 2
         self._w_out = self._randn(gen, width, out_dim, scale=look.contrast / math.sqrt(width))
         # IQ cosine palette: colour(t) = a + b * cos(2 pi (c t + d)), drawn per seed
-        self._palette = (0.5 + 0.1 * self._randn(gen, 3), 0.45 + 0.05 * self._randn(gen, 3),
-                         0.6 + 0.4 * torch.rand(3, generator=gen), torch.rand(3, generator=gen))
+        self._palette = (
+            0.5 + 0.1 * self._randn(gen, 3),
+            0.45 + 0.05 * self._randn(gen, 3),
+            0.6 + 0.4 * torch.rand(3, generator=gen),
+            torch.rand(3, generator=gen),
+        )
         dev, dt = self.placement.device, self.placement.dtype
         self._coord_term = (features @ w0).to(dev, dt)  # [N, width], constant per size
         self._hidden = [w.to(dev, dt) for w in self._hidden]

@@ -31,13 +31,19 @@ from app.engine.model_files import PersistentObject, load_network_pickle
 from app.engine.param_specs import NETWORK_PARAMS
 
 from .base import W_PROGRESS, NetworkInfo, settle_precision
-from .stylegan_nets import NOISE_MODES, Mapping as MappingNet, StyleGAN2Synthesis, \
-    StyleGAN3Synthesis, truncate
+from .stylegan_nets import (
+    NOISE_MODES,
+    Mapping as MappingNet,
+    StyleGAN2Synthesis,
+    StyleGAN3Synthesis,
+    truncate,
+)
 
 LAYER_GROUPS = ("coarse", "middle", "fine")
 # the controls this generator reads, at their registry defaults
-DEFAULT_CONTROLS: dict[str, float] = {spec.id: spec.default for spec in NETWORK_PARAMS
-                                      if spec.id != "gan.class.scale"}
+DEFAULT_CONTROLS: dict[str, float] = {
+    spec.id: spec.default for spec in NETWORK_PARAMS if spec.id != "gan.class.scale"
+}
 
 
 def pick_generator(data: object, path: Path) -> PersistentObject:
@@ -49,10 +55,15 @@ def pick_generator(data: object, path: Path) -> PersistentObject:
         if network is None:
             continue
         if not isinstance(network, PersistentObject) or network.class_name != "Generator":
-            found = network.class_name if isinstance(network, PersistentObject) \
+            found = (
+                network.class_name
+                if isinstance(network, PersistentObject)
                 else type(network).__name__
-            raise UserError(f"{path}: refused: {key} is a '{found}', not a StyleGAN "
-                            "generator (its code is never run)")
+            )
+            raise UserError(
+                f"{path}: refused: {key} is a '{found}', not a StyleGAN "
+                "generator (its code is never run)"
+            )
         return network
     raise UserError(f"{path}: not a StyleGAN network pickle (no G_ema inside)")
 
@@ -79,18 +90,25 @@ class StyleGANGenerator:
 
     w_space = True  # takes motion in W: latents of rows [z, keyframe, keyframe]
 
-    def __init__(self, record: PersistentObject, placement: Placement, seed: int = 0,
-                 path: Path = Path("network")) -> None:
+    def __init__(
+        self,
+        record: PersistentObject,
+        placement: Placement,
+        seed: int = 0,
+        path: Path = Path("network"),
+    ) -> None:
         """``record``: the pickled ``G_ema``; ``path`` names it in messages."""
         try:
             self.mapping = MappingNet(record.child("mapping"))
             synthesis = record.child("synthesis")
             self.stylegan3 = "layer_names" in synthesis.state
-            self.synthesis = (StyleGAN3Synthesis if self.stylegan3
-                              else StyleGAN2Synthesis)(synthesis)
+            self.synthesis = (StyleGAN3Synthesis if self.stylegan3 else StyleGAN2Synthesis)(
+                synthesis
+            )
         except (KeyError, ValueError, TypeError, AttributeError, RuntimeError) as exc:
-            raise UserError(f"{path}: not a StyleGAN2/3 generator latentvj can play "
-                            f"({describe(exc)})") from None
+            raise UserError(
+                f"{path}: not a StyleGAN2/3 generator latentvj can play ({describe(exc)})"
+            ) from None
         self.path = path
         self.placement = placement
         # the mapping runs in float32 (w is small and precision matters for truncation);
@@ -108,21 +126,30 @@ class StyleGANGenerator:
         rotation, _ = np.linalg.qr(rng.standard_normal((self.latent_dim, self.latent_dim)))
         self.mix_rotation = torch.from_numpy(rotation).float().to(placement.device)
         self.family = "StyleGAN3" if self.stylegan3 else "StyleGAN2"
-        self.description = (f"{self.family}: {path.name}, {resolution}x{resolution}, "
-                            f"z{self.latent_dim}" + (f", {self.class_dim} classes"
-                                                     if self.class_dim else ""))
+        self.description = (
+            f"{self.family}: {path.name}, {resolution}x{resolution}, "
+            f"z{self.latent_dim}" + (f", {self.class_dim} classes" if self.class_dim else "")
+        )
         self._probe(path)
 
     def info(self) -> NetworkInfo:
         layers = len(self.synthesis.layers) if self.stylegan3 else self.synthesis.num_layers + 1
-        return NetworkInfo(self.family, self.native_size[0], self.latent_dim,
-                           self.mapping.w_dim, self.class_dim, self.num_ws, layers,
-                           "noise       " + ("none (StyleGAN3)" if self.stylegan3 else
-                                             f"{self.synthesis.num_layers} inputs"))
+        return NetworkInfo(
+            self.family,
+            self.native_size[0],
+            self.latent_dim,
+            self.mapping.w_dim,
+            self.class_dim,
+            self.num_ws,
+            layers,
+            "noise       "
+            + ("none (StyleGAN3)" if self.stylegan3 else f"{self.synthesis.num_layers} inputs"),
+        )
 
     @classmethod
-    def from_file(cls, path: str | Path, placement: Placement,
-                  seed: int = 0) -> "StyleGANGenerator":
+    def from_file(
+        cls, path: str | Path, placement: Placement, seed: int = 0
+    ) -> "StyleGANGenerator":
         path = Path(path)
         return cls(pick_generator(load_network_pickle(path), path), placement, seed, path)
 
@@ -130,15 +157,15 @@ class StyleGANGenerator:
         """Play ``synthesis`` on ``placement``; a test picture (for settle_precision)."""
         self.synthesis, self.placement = synthesis, placement
         with torch.inference_mode():
-            return self(torch.randn(1, self.latent_dim,
-                                    generator=torch.Generator().manual_seed(0)))
+            return self(torch.randn(1, self.latent_dim, generator=torch.Generator().manual_seed(0)))
 
     def _probe(self, path: Path) -> None:
         try:
             self.description += settle_precision(self.synthesis, self.placement, self._attach)
         except RuntimeError as exc:
-            raise UserError(f"{path}: its weights do not fit its own structure "
-                            f"({describe(exc)})") from None
+            raise UserError(
+                f"{path}: its weights do not fit its own structure ({describe(exc)})"
+            ) from None
 
     # -- the network's stages, for tests and tools ------------------------------------------
     def ws(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -147,8 +174,13 @@ class StyleGANGenerator:
         c = y.to(dev, torch.float32) if (y is not None and self.class_dim) else None
         return self.mapping(z.to(dev, torch.float32), c)
 
-    def synthesize(self, ws: torch.Tensor, noise_mode: str = "const", noise_gain: float = 1.0,
-                   transform: torch.Tensor | None = None) -> torch.Tensor:
+    def synthesize(
+        self,
+        ws: torch.Tensor,
+        noise_mode: str = "const",
+        noise_gain: float = 1.0,
+        transform: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """The image of ws [B, num_ws, w_dim], in about [-1, 1] (not clamped)."""
         ws = ws.to(self.placement.device, self.placement.dtype)
         if self.stylegan3:
@@ -169,26 +201,34 @@ class StyleGANGenerator:
     def __call__(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return self.draw_with(z, y, DEFAULT_CONTROLS)
 
-    def draw_with(self, z: torch.Tensor, y: torch.Tensor | None,
-                  params: Mapping[str, float]) -> torch.Tensor:
+    def draw_with(
+        self, z: torch.Tensor, y: torch.Tensor | None, params: Mapping[str, float]
+    ) -> torch.Tensor:
         """The picture of ``z`` (and class ``y``) under the W-space controls in ``params``
         (missing ones take their neutral values)."""
         control = {**DEFAULT_CONTROLS, **{k: v for k, v in params.items() if k in DEFAULT_CONTROLS}}
         progress = float(params.get(W_PROGRESS, 0.0))
         ws = self._ws_of(z, y, progress)
-        mix = torch.tensor([control[f"gan.mix.{g}"] for g in LAYER_GROUPS],
-                           device=ws.device)[self.layer_groups]
+        mix = torch.tensor([control[f"gan.mix.{g}"] for g in LAYER_GROUPS], device=ws.device)[
+            self.layer_groups
+        ]
         if bool((mix > 0).any()):
             turned = z.to(ws.device, torch.float32) @ self.mix_rotation
             ws = ws.lerp(self._ws_of(turned, y, progress), mix[None, :, None])
         cutoff = int(round(control["gan.truncation.cutoff"]))
-        ws = truncate(ws, self.mapping.w_avg, float(control["gan.truncation"]),
-                      cutoff if 0 < cutoff < self.num_ws else None)
+        ws = truncate(
+            ws,
+            self.mapping.w_avg,
+            float(control["gan.truncation"]),
+            cutoff if 0 < cutoff < self.num_ws else None,
+        )
         mode = NOISE_MODES[min(2, max(0, int(round(control["gan.noise.mode"]))))]
         transform = None
-        if self.stylegan3 and any(control[k] for k in ("gan.translate.x", "gan.translate.y",
-                                                       "gan.rotate")):
-            transform = input_transform(control["gan.translate.x"], control["gan.translate.y"],
-                                        control["gan.rotate"])
+        if self.stylegan3 and any(
+            control[k] for k in ("gan.translate.x", "gan.translate.y", "gan.rotate")
+        ):
+            transform = input_transform(
+                control["gan.translate.x"], control["gan.translate.y"], control["gan.rotate"]
+            )
         img = self.synthesize(ws, mode, control["gan.noise"], transform)
         return img.clamp(-1.0, 1.0)

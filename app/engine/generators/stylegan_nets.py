@@ -17,9 +17,18 @@ from torch import nn
 
 from app.engine.model_files import PersistentObject
 
-from .stylegan_ops import (LRELU_GAIN, LRELU_SLOPE, FullyConnected, bias_lrelu_clamp,
-                           grouped_conv, modulate, normalize_2nd_moment, required, scalar,
-                           upfirdn2d)
+from .stylegan_ops import (
+    LRELU_GAIN,
+    LRELU_SLOPE,
+    FullyConnected,
+    bias_lrelu_clamp,
+    grouped_conv,
+    modulate,
+    normalize_2nd_moment,
+    required,
+    scalar,
+    upfirdn2d,
+)
 
 NOISE_MODES = ("const", "random", "none")
 
@@ -60,8 +69,9 @@ class Mapping(nn.Module):
         return x.unsqueeze(1).repeat(1, self.num_ws, 1)
 
 
-def truncate(ws: torch.Tensor, w_avg: torch.Tensor, psi: float,
-             cutoff: int | None = None) -> torch.Tensor:
+def truncate(
+    ws: torch.Tensor, w_avg: torch.Tensor, psi: float, cutoff: int | None = None
+) -> torch.Tensor:
     """Pull ws towards the average w by ``psi`` (1: untouched), on the first ``cutoff``
     layers when given (the coarse ones), as NVIDIA's mapping does."""
     if psi == 1.0:
@@ -75,6 +85,7 @@ def truncate(ws: torch.Tensor, w_avg: torch.Tensor, psi: float,
 
 
 # --- StyleGAN2 --------------------------------------------------------------------------
+
 
 class StyleGAN2Layer(nn.Module):
     """A modulated 3x3 convolution (optionally 2x up), noise, bias, leaky ReLU, clamp."""
@@ -94,12 +105,16 @@ class StyleGAN2Layer(nn.Module):
         use_noise = bool(record.attr("use_noise", True))
         _buffer(self, "noise_const", record.tensor("noise_const") if use_noise else None)
         strength = record.tensor("noise_strength") if use_noise else None
-        self.noise_strength = nn.Parameter(strength.detach().float().clone().reshape(()),
-                                           requires_grad=False) if strength is not None else None
+        self.noise_strength = (
+            nn.Parameter(strength.detach().float().clone().reshape(()), requires_grad=False)
+            if strength is not None
+            else None
+        )
         _buffer(self, "resample_filter", required(record, "resample_filter"))
 
-    def forward(self, x: torch.Tensor, w: torch.Tensor, noise_mode: str,
-                noise_gain: float) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, w: torch.Tensor, noise_mode: str, noise_gain: float
+    ) -> torch.Tensor:
         styles = self.affine(w)
         wt = modulate(self.weight.to(x.dtype), styles, demodulate=True)
         if self.up == 1:
@@ -111,8 +126,9 @@ class StyleGAN2Layer(nn.Module):
             if noise_mode == "const":
                 noise = self.noise_const.to(x.dtype)
             else:
-                noise = torch.randn(x.shape[0], 1, self.resolution, self.resolution,
-                                    device=x.device, dtype=x.dtype)
+                noise = torch.randn(
+                    x.shape[0], 1, self.resolution, self.resolution, device=x.device, dtype=x.dtype
+                )
             x = x + noise * (self.noise_strength.to(x.dtype) * noise_gain)
         return bias_lrelu_clamp(x, self.bias, self.act_gain, LRELU_SLOPE, self.conv_clamp)
 
@@ -142,20 +158,31 @@ class StyleGAN2Block(nn.Module):
         super().__init__()
         architecture = record.attr("architecture", "skip")
         if architecture != "skip":
-            raise ValueError(f"synthesis architecture '{architecture}' is not supported "
-                             "(StyleGAN2 generators use 'skip')")
+            raise ValueError(
+                f"synthesis architecture '{architecture}' is not supported "
+                "(StyleGAN2 generators use 'skip')"
+            )
         self.first = int(record.attr("in_channels", 0)) == 0
         const = record.tensor("const")
-        self.const = nn.Parameter(const.detach().float().clone(), requires_grad=False) \
-            if self.first and const is not None else None
+        self.const = (
+            nn.Parameter(const.detach().float().clone(), requires_grad=False)
+            if self.first and const is not None
+            else None
+        )
         self.conv0 = None if self.first else StyleGAN2Layer(record.child("conv0"))
         self.conv1 = StyleGAN2Layer(record.child("conv1"))
         self.torgb = StyleGAN2ToRGB(record.child("torgb"))
         _buffer(self, "resample_filter", required(record, "resample_filter"))
         self.num_conv = int(record.attr("num_conv", 1 if self.first else 2))
 
-    def forward(self, x: torch.Tensor | None, img: torch.Tensor | None, ws: torch.Tensor,
-                noise_mode: str, noise_gain: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self,
+        x: torch.Tensor | None,
+        img: torch.Tensor | None,
+        ws: torch.Tensor,
+        noise_mode: str,
+        noise_gain: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``ws`` [B, num_conv + 1, w_dim]; ``noise_gain`` per conv of this block."""
         if self.first:
             x = self.const.to(ws.dtype).unsqueeze(0).repeat(ws.shape[0], 1, 1, 1)
@@ -186,17 +213,24 @@ class StyleGAN2Synthesis(nn.Module):
         self.starts = starts
         self.num_layers = index  # convolutions (noise inputs)
 
-    def forward(self, ws: torch.Tensor, noise_mode: str = "const",
-                noise_gain: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, ws: torch.Tensor, noise_mode: str = "const", noise_gain: torch.Tensor | None = None
+    ) -> torch.Tensor:
         gains = noise_gain if noise_gain is not None else torch.ones(self.num_layers)
         x = img = None
         for block, start in zip(self.blocks, self.starts):
-            x, img = block(x, img, ws[:, start: start + block.num_conv + 1], noise_mode,
-                           gains[start: start + block.num_conv])
+            x, img = block(
+                x,
+                img,
+                ws[:, start : start + block.num_conv + 1],
+                noise_mode,
+                gains[start : start + block.num_conv],
+            )
         return img
 
 
 # --- StyleGAN3 --------------------------------------------------------------------------
+
 
 class StyleGAN3Input(nn.Module):
     """Fourier features: sinusoids of fixed frequencies, rotated and translated by an affine
@@ -228,13 +262,15 @@ class StyleGAN3Input(nn.Module):
         freqs, phases = self.freqs.float().unsqueeze(0), self.phases.float().unsqueeze(0)
         phases = phases + (freqs @ transforms[:, :2, 2:]).squeeze(2)
         freqs = freqs @ transforms[:, :2, :2]
-        amplitudes = (1 - (freqs.norm(dim=2) - self.bandwidth)
-                      / (self.sampling_rate / 2 - self.bandwidth)).clamp(0, 1)
+        amplitudes = (
+            1 - (freqs.norm(dim=2) - self.bandwidth) / (self.sampling_rate / 2 - self.bandwidth)
+        ).clamp(0, 1)
         theta = torch.eye(2, 3, device=dev)
         theta[0, 0] = 0.5 * self.size[0] / self.sampling_rate
         theta[1, 1] = 0.5 * self.size[1] / self.sampling_rate
-        grid = F.affine_grid(theta.unsqueeze(0), [1, 1, self.size[1], self.size[0]],
-                             align_corners=False)
+        grid = F.affine_grid(
+            theta.unsqueeze(0), [1, 1, self.size[1], self.size[0]], align_corners=False
+        )
         x = (grid.unsqueeze(3) @ freqs.permute(0, 2, 1).unsqueeze(1).unsqueeze(2)).squeeze(3)
         x = torch.sin((x + phases.unsqueeze(1).unsqueeze(2)) * (2 * np.pi))
         x = x * amplitudes.unsqueeze(1).unsqueeze(2)
@@ -266,7 +302,7 @@ class StyleGAN3Layer(nn.Module):
         styles = self.affine(w)
         weight = self.weight.to(x.dtype)
         if self.is_torgb:
-            styles = styles * (1.0 / math.sqrt(self.in_channels * self.conv_kernel ** 2))
+            styles = styles * (1.0 / math.sqrt(self.in_channels * self.conv_kernel**2))
         else:  # pre-normalise (keeps half precision in range; exact in float32 too)
             weight = weight * weight.square().mean(dim=[1, 2, 3], keepdim=True).rsqrt()
             styles = styles * styles.square().mean().rsqrt()
@@ -276,16 +312,26 @@ class StyleGAN3Layer(nn.Module):
         gain, slope = (1.0, 1.0) if self.is_torgb else (LRELU_GAIN, LRELU_SLOPE)
         x = bias_lrelu_clamp(x, self.bias, 1.0, 1.0, None)
         if self.up_filter is not None:
-            x = upfirdn2d(x, self.up_filter, up=self.up_factor, padding=self.padding,
-                          gain=float(self.up_factor ** 2))
+            x = upfirdn2d(
+                x,
+                self.up_filter,
+                up=self.up_factor,
+                padding=self.padding,
+                gain=float(self.up_factor**2),
+            )
         elif self.padding != (0, 0, 0, 0) or self.up_factor != 1:
-            x = upfirdn2d(x, torch.ones(1, device=x.device), up=self.up_factor,
-                          padding=self.padding, gain=float(self.up_factor ** 2))
+            x = upfirdn2d(
+                x,
+                torch.ones(1, device=x.device),
+                up=self.up_factor,
+                padding=self.padding,
+                gain=float(self.up_factor**2),
+            )
         x = bias_lrelu_clamp(x, None, gain, slope, self.conv_clamp)
         if self.down_filter is not None:
             x = upfirdn2d(x, self.down_filter, down=self.down_factor)
         elif self.down_factor > 1:
-            x = x[:, :, ::self.down_factor, ::self.down_factor]
+            x = x[:, :, :: self.down_factor, :: self.down_factor]
         return x
 
 

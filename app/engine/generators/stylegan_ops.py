@@ -46,8 +46,11 @@ class FullyConnected(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(required(record, "weight"), requires_grad=False)
         bias = record.tensor("bias")
-        self.bias = nn.Parameter(bias.detach().float().clone(), requires_grad=False) \
-            if bias is not None else None
+        self.bias = (
+            nn.Parameter(bias.detach().float().clone(), requires_grad=False)
+            if bias is not None
+            else None
+        )
         fan_in = self.weight.shape[1]
         self.weight_gain = scalar(record.attr("weight_gain"), 1.0 / math.sqrt(fan_in))
         self.bias_gain = scalar(record.attr("bias_gain"), 1.0)
@@ -68,8 +71,14 @@ def normalize_2nd_moment(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     return x * (x.square().mean(dim=1, keepdim=True) + eps).rsqrt()
 
 
-def upfirdn2d(x: torch.Tensor, f: torch.Tensor, up: int = 1, down: int = 1,
-              padding: tuple[int, int, int, int] = (0, 0, 0, 0), gain: float = 1.0) -> torch.Tensor:
+def upfirdn2d(
+    x: torch.Tensor,
+    f: torch.Tensor,
+    up: int = 1,
+    down: int = 1,
+    padding: tuple[int, int, int, int] = (0, 0, 0, 0),
+    gain: float = 1.0,
+) -> torch.Tensor:
     """Upsample by zero insertion, pad (negative: crop) by (x0, x1, y0, y1), convolve with
     the FIR filter ``f`` (1-D: separable, applied along both axes; 2-D: as is), keep every
     ``down``-th sample. ``gain`` scales the filter's total response.
@@ -79,7 +88,7 @@ def upfirdn2d(x: torch.Tensor, f: torch.Tensor, up: int = 1, down: int = 1,
     convolution (no samples computed to be thrown away): the same numbers, up to 16x fewer
     operations in StyleGAN3's 4x layers."""
     if f.ndim == 1 and not (up > 1 and down > 1):
-        return _separable(x, (f * gain ** 0.5).to(x.dtype), up, down, padding)
+        return _separable(x, (f * gain**0.5).to(x.dtype), up, down, padding)
     b, c, h, w = x.shape
     if up > 1:
         x = x.reshape(b, c, h, 1, w, 1)
@@ -87,7 +96,7 @@ def upfirdn2d(x: torch.Tensor, f: torch.Tensor, up: int = 1, down: int = 1,
         x = x.reshape(b, c, h * up, w * up)
     px0, px1, py0, py1 = padding
     x = F.pad(x, [max(px0, 0), max(px1, 0), max(py0, 0), max(py1, 0)])
-    x = x[:, :, max(-py0, 0): x.shape[2] - max(-py1, 0), max(-px0, 0): x.shape[3] - max(-px1, 0)]
+    x = x[:, :, max(-py0, 0) : x.shape[2] - max(-py1, 0), max(-px0, 0) : x.shape[3] - max(-px1, 0)]
     f = (f * gain ** (f.ndim / 2)).to(x.dtype).flip(list(range(f.ndim)))
     if f.ndim == 2:
         return F.conv2d(x, f[None, None].expand(c, 1, *f.shape), groups=c, stride=down)
@@ -96,8 +105,9 @@ def upfirdn2d(x: torch.Tensor, f: torch.Tensor, up: int = 1, down: int = 1,
     return x[:, :, ::down, ::down] if down > 1 else x
 
 
-def _separable(x: torch.Tensor, f: torch.Tensor, up: int, down: int,
-               padding: tuple[int, int, int, int]) -> torch.Tensor:
+def _separable(
+    x: torch.Tensor, f: torch.Tensor, up: int, down: int, padding: tuple[int, int, int, int]
+) -> torch.Tensor:
     """``upfirdn2d`` with a 1-D filter (already scaled), one axis at a time."""
     c, taps = x.shape[1], f.shape[0]
     px0, px1, py0, py1 = padding
@@ -118,8 +128,9 @@ def _separable(x: torch.Tensor, f: torch.Tensor, up: int, down: int,
     return x
 
 
-def grouped_conv(x: torch.Tensor, w: torch.Tensor, padding: int = 0,
-                 transpose: bool = False, stride: int = 1) -> torch.Tensor:
+def grouped_conv(
+    x: torch.Tensor, w: torch.Tensor, padding: int = 0, transpose: bool = False, stride: int = 1
+) -> torch.Tensor:
     """Per-sample weights ``w`` [B, out, in, k, k] applied as one grouped convolution."""
     b = x.shape[0]
     _, out_c, in_c, kh, kw = w.shape
@@ -141,8 +152,9 @@ def modulate(weight: torch.Tensor, styles: torch.Tensor, demodulate: bool) -> to
     return w
 
 
-def bias_lrelu_clamp(x: torch.Tensor, bias: torch.Tensor | None, gain: float, slope: float,
-                     clamp: float | None) -> torch.Tensor:
+def bias_lrelu_clamp(
+    x: torch.Tensor, bias: torch.Tensor | None, gain: float, slope: float, clamp: float | None
+) -> torch.Tensor:
     """Add the bias, leaky ReLU (``slope`` 1: linear), scale by ``gain``, clamp."""
     if bias is not None:
         x = x + bias.to(x.dtype).reshape(1, -1, 1, 1)

@@ -54,8 +54,10 @@ def sidecar_path(model_path: Path) -> Path | None:
 def read_sidecar(model_path: Path) -> Sidecar:
     path = sidecar_path(model_path)
     if path is None:
-        raise UserError(f"model '{model_path}': no sidecar JSON found ('{model_path.with_suffix('.json')}'"
-                        " with latent_dim, class_dim, output_range)")
+        raise UserError(
+            f"model '{model_path}': no sidecar JSON found ('{model_path.with_suffix('.json')}'"
+            " with latent_dim, class_dim, output_range)"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -63,8 +65,9 @@ def read_sidecar(model_path: Path) -> Sidecar:
     try:
         return Sidecar(**data) if isinstance(data, dict) else Sidecar.model_validate(data)
     except ValidationError as exc:
-        raise UserError(f"model sidecar '{path}': "
-                        f"{validation_message(exc, top_level='(top level)')}") from None
+        raise UserError(
+            f"model sidecar '{path}': {validation_message(exc, top_level='(top level)')}"
+        ) from None
 
 
 class TorchScriptGenerator:
@@ -83,9 +86,11 @@ class TorchScriptGenerator:
         self.class_dim = self.sidecar.class_dim
         probe = self._probe(path)
         self.native_size = (int(probe.shape[-1]), int(probe.shape[-2]))
-        self.description = (f"torchscript: {self.sidecar.name or path.name}, "
-                            f"{self.native_size[0]}x{self.native_size[1]}, z{self.latent_dim}"
-                            + (f", {self.class_dim} classes" if self.class_dim else ""))
+        self.description = (
+            f"torchscript: {self.sidecar.name or path.name}, "
+            f"{self.native_size[0]}x{self.native_size[1]}, z{self.latent_dim}"
+            + (f", {self.class_dim} classes" if self.class_dim else "")
+        )
 
     @staticmethod
     def _load(path: Path, placement: Placement) -> torch.nn.Module:
@@ -107,11 +112,14 @@ class TorchScriptGenerator:
                 out = self(z, y)
         except Exception as exc:
             reason = describe(exc)
-            raise UserError(f"model '{path}': test call with latent_dim={self.latent_dim}, "
-                            f"class_dim={self.class_dim} failed ({reason})") from None
+            raise UserError(
+                f"model '{path}': test call with latent_dim={self.latent_dim}, "
+                f"class_dim={self.class_dim} failed ({reason})"
+            ) from None
         if out.ndim != 4 or out.shape[1] != 3:
-            raise UserError(f"model '{path}': output shape {tuple(out.shape)} is not "
-                            "[batch, 3, height, width]")
+            raise UserError(
+                f"model '{path}': output shape {tuple(out.shape)} is not [batch, 3, height, width]"
+            )
         return out
 
     def __call__(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
