@@ -154,6 +154,40 @@ class EffectsSpec(_Strict):
     kaleidoscope: int = Field(0, ge=0, le=32, description="segments; 0 is off")
 
 
+BLEND_MODES = ("mix", "add", "screen", "multiply", "difference", "luma_key")
+MAX_LAYERS = 2
+
+
+class LayerSpec(_Strict):
+    """A video source composited over the generator's picture (before the effects).
+
+    Where the source plays: ``timing`` ``free`` runs at ``rate`` times real time; ``beats``
+    stretches the clip over ``loop_beats`` beats, so its position follows the beat clock
+    (scratching with the tempo). ``jump`` moves the position to a random point of the clip
+    on every beat or bar. How it mixes: the ``layerN.opacity`` and ``layerN.mode``
+    parameters (``mode`` is the blend mode's index in BLEND_MODES; ``layerN.key`` is the
+    luma key's threshold), so MIDI, routes and replays reach them."""
+
+    source: Literal["video", "images", "camera"]
+    path: str = Field(
+        "",
+        description="video file, folder of images (relative paths: to the preset), or "
+        "camera (a device: /dev/video0, a camera's name or index; empty: the first)",
+    )
+    loop: bool = True
+    rate: float = Field(1.0, gt=0.0, le=16.0, description="playback speed (timing free)")
+    image_fps: float = Field(2.0, gt=0.0, le=120.0, description="images a second (a folder)")
+    timing: Literal["free", "beats"] = "free"
+    loop_beats: float = Field(16.0, gt=0.0, le=4096.0, description="timing beats: clip length")
+    jump: Literal["none", "beat", "bar"] = "none"
+
+    @model_validator(mode="after")
+    def _placed(self) -> "LayerSpec":
+        if self.source != "camera" and not self.path:
+            raise ValueError(f"a {self.source} layer needs a path")
+        return self
+
+
 class Patch(_Strict):
     """Everything a preset holds. Frames are a pure function of (patch, params, analysis, t)."""
 
@@ -165,6 +199,7 @@ class Patch(_Strict):
     generator: GeneratorSpec = Field(default_factory=GeneratorSpec)
     motion: MotionSpec = Field(default_factory=MotionSpec)
     effects: EffectsSpec = Field(default_factory=EffectsSpec)
+    layers: list[LayerSpec] = Field(default_factory=list, max_length=MAX_LAYERS)
     params: dict[str, float] = Field(default_factory=dict)
     routes: list[ModRoute] = Field(default_factory=list)
     midi: list[dict[str, Any]] = Field(

@@ -24,6 +24,20 @@ ENGINE_PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("out.master", "Master", 0.0, 1.0, 1.0, section="Output"),
 )
 
+# Each video layer's mix (app/engine/layers.py): how much of it, the blend mode's index in
+# BLEND_MODES (mix, add, screen, multiply, difference, luma key), the luma key's threshold.
+LAYER_PARAMS: tuple[ParamSpec, ...] = tuple(
+    spec
+    for n in (1, 2)
+    for spec in (
+        ParamSpec(f"layer{n}.opacity", f"Layer {n} opacity", 0.0, 1.0, 1.0, section="Layers"),
+        ParamSpec(f"layer{n}.mode", f"Layer {n} blend (0 mix .. 5 key)", 0.0, 5.0, 0.0,
+                  section="Layers"),
+        ParamSpec(f"layer{n}.key", f"Layer {n} key threshold", 0.0, 1.0, 0.2,
+                  section="Layers"),
+    )
+)  # fmt: skip
+
 # Controls of the networks people bring (StyleGAN's W space, BigGAN's truncation and class
 # scale); a generator without them ignores them. See generators/stylegan.py and biggan.py.
 NETWORK_PARAMS: tuple[ParamSpec, ...] = (
@@ -47,4 +61,4 @@ NETWORK_PARAMS: tuple[ParamSpec, ...] = (
 
 def build_registry() -> ParamRegistry:
     """The registry of all engine parameters (the composition root builds it once)."""
-    return ParamRegistry(ENGINE_PARAMS + NETWORK_PARAMS)
+    return ParamRegistry(ENGINE_PARAMS + LAYER_PARAMS + NETWORK_PARAMS)

@@ -31,6 +31,7 @@ from app.engine.generators import (
     build_generator,
     generator_key,
 )
+from app.engine.layers import LayerStack
 from app.engine.motion import LatentMotion, slerp
 
 
@@ -96,7 +97,10 @@ class FrameRenderer:
         seed: int | None = None,
         preset_dir: Path | None = None,
         generator: Generator | None = None,
+        layer_feed=None,
     ) -> None:
+        """``layer_feed(spec, preset_dir)`` (live) hands a video layer's decoding feed;
+        without it the layers decode exact frames on the render thread (offline)."""
         self.patch = patch
         self.size = size
         self.placement = placement
@@ -128,6 +132,9 @@ class FrameRenderer:
         ) and self.generator.native_size == tuple(size)
         self.work_size = self.generator.internal_size if self.scaled else tuple(size)
         self.effects = Effects(patch.effects, self.work_size, placement)
+        self.layers = LayerStack(
+            patch.layers, self.work_size, placement, self.seed, preset_dir, layer_feed
+        )
         self.base_params = {**registry.defaults(), **patch.params}
 
     def new_state(self) -> RenderState:
@@ -246,7 +253,7 @@ class FrameRenderer:
         t0 = time.perf_counter()
         params, z, y = self.motion_point(analysis, state, base, jumps)
         t1 = time.perf_counter()
-        img = self.generate(z, y, params)
+        img = self.layers.composite(self.generate(z, y, params), params, analysis)
         t2 = time.perf_counter()
         pixels = self.pixels(self.finish(img, params, state, fps), output_size)
         return self.frame(analysis, state, pixels, params, z, (t0, t1, t2, time.perf_counter()))
@@ -311,7 +318,7 @@ def latent_crossfade(
         old_point = old.motion_point(analysis, old_state)
     params, z, y = mix_points(old_point, new.motion_point(analysis, new_state, base, jumps), weight)
     t1 = time.perf_counter()
-    img = new.generate(z, y, params)
+    img = new.layers.composite(new.generate(z, y, params), params, analysis)
     t2 = time.perf_counter()
     out = new.finish(img, params, new_state, fps)
     if old_look is not None:

@@ -19,6 +19,7 @@ from app.core.paths import user_presets_dir
 from app.core.presets import SHIPPED_PRESETS_DIR
 from app.core.tempo import TempoClock
 from app.core.types import RenderedFrame
+from app.engine.video_sources import LiveFeeds
 
 from .commands import LiveCommands
 from .launcher import THUMB_BEATS, Launcher
@@ -60,6 +61,8 @@ class LiveEngine:
             on_preset=lambda patch: self.midi.apply_preset(patch),
         )
         self.store = self.edits.store
+        self.feeds = LiveFeeds(options.size)  # video layers decode on threads of their own
+        self.edits.layer_feed = self.feeds.feed
         self.midi = LiveMidi(self.registry, self.store, self.rig, options.midi_map, self.notify)
         if options.midi:
             self.midi.prepare(options.midi_api)  # no MIDI system: fail now
@@ -134,6 +137,7 @@ class LiveEngine:
         for part in (self.midi, self.worker, self.analysis, self.audio):
             if part is not None:
                 part.stop()
+        self.feeds.close()
 
     def _open_audio(self, device: str | None, play: str | None) -> AudioFeed:
         o = self.options
@@ -273,6 +277,7 @@ class LiveEngine:
     def errors(self) -> list[str | None]:
         """The latest error of each part (None where there is none)."""
         return [
+            *self.feeds.errors(),
             self.analysis.error,
             self.worker.last_error,
             self.audio.health().error,

@@ -64,6 +64,7 @@ class PatchEdits:
         # second edit built on the same old patch would drop the first
         self.lock = threading.RLock()
         self.worker: RenderWorker | None = None
+        self.layer_feed = None  # the session's video layer feeds (``LiveFeeds.feed``)
         # the preset on screen, and the loads on their way there: (load number, preset)
         self._on_screen = self.preset_path.resolve()
         self._coming: deque[tuple[int, Path]] = deque()
@@ -79,10 +80,12 @@ class PatchEdits:
         patch: Patch | None = None,
         path: Path | None = None,
         placement: Placement | None = None,
+        live: bool = True,
     ) -> Callable[[tuple[int, int]], FrameRenderer]:
         """Makes renderers of ``patch`` (the current one) at a size; generators come from
         the cache, built once per latent space and size (a model file is not loaded again
-        for every renderer)."""
+        for every renderer). ``live``: video layers come from the session's decoding
+        feeds (else a still decodes its exact frames)."""
         from app.engine.renderer import FrameRenderer
 
         patch, path = patch or self.patch, Path(path or self.preset_path)
@@ -93,7 +96,13 @@ class PatchEdits:
                 patch.generator, size, placement, patch.seed, path.parent
             )
             return FrameRenderer(
-                patch, self.registry, size, placement, preset_dir=path.parent, generator=generator
+                patch,
+                self.registry,
+                size,
+                placement,
+                preset_dir=path.parent,
+                generator=generator,
+                layer_feed=self.layer_feed if live else None,
             )
 
         return make
@@ -108,7 +117,7 @@ class PatchEdits:
 
         patch, path = load_preset(preset, self.registry)
         patch, _ = with_missing_model_replaced(patch, path.parent)
-        return patch_still(self.renderer_factory(patch, path)(size), beats)
+        return patch_still(self.renderer_factory(patch, path, live=False)(size), beats)
 
     def attach(self, worker: RenderWorker) -> None:
         self.worker = worker
