@@ -311,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
             from app.doctor import run_doctor
 
             return run_doctor()
+        if args.command == "dream":
+            from app.dream.cli import cmd_dream
+
+            return cmd_dream(args)
         if args.command in ("train", "merge-timecuts", "generate"):
             from app.train import cli as studio
 

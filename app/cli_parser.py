@@ -241,7 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
         "app can run, 1 when something it needs is missing.",
     )
 
+    from app.dream.cli import add_commands as add_dream
     from app.train.cli import add_commands
 
     add_commands(sub, _seed, parse_size, parse_fps)
+    add_dream(sub)
     return parser
