@@ -54,3 +54,20 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def steady_analysis(step_beats: float = 0.0625, bpm: float = 120.0):
+    """A callable handing successive analysis frames of a steady groove (the audio
+    features at rest), ``step_beats`` apart: what a renderer benchmark feeds."""
+    from app.core.types import AnalysisFrame
+
+    beats = [0.0]
+
+    def next_frame() -> AnalysisFrame:
+        beats[0] += step_beats
+        b = beats[0]
+        return AnalysisFrame(t_s=b * 60.0 / bpm, beats=b, bpm=bpm, beat_phase=b % 1,
+                             bar_phase=(b / 4) % 1, onset=0.0, is_beat=False, rms=0.1,
+                             bands=(0.1, 0.1, 0.1), chroma=(0.0,) * 12)  # fmt: skip
+
+    return next_frame

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from _common import machine, table, time_ms
+from _common import machine, steady_analysis, table, time_ms
 
 
 def main() -> None:
@@ -29,7 +29,6 @@ def main() -> None:
 
     from app.core.patch import LayerSpec
     from app.core.presets import load_preset
-    from app.core.types import AnalysisFrame
     from app.engine.device import resolve_placement
     from app.engine.layers import blend
     from app.engine.param_specs import build_registry
@@ -57,7 +56,7 @@ def main() -> None:
             clip._cache.clear()
             clip.frame_at(position[0])
 
-        decode_ms = time_ms(sequential)
+        decode_ms = time_ms(sequential, min_runs=300, min_seconds=0.0)  # within the clip
         seek_ms = time_ms(backward_seek, warmup=1, min_runs=5, min_seconds=0.0)
         w, h = size
         base, layer = torch.rand(1, 3, h, w), torch.rand(1, 3, h, w)
@@ -68,14 +67,7 @@ def main() -> None:
         layered = patch.model_copy(
             update={"layers": [LayerSpec(source="video", path=str(clip_path))]}
         )
-        beats = [0.0]
-
-        def analysis():
-            beats[0] += 0.0625
-            b = beats[0]
-            return AnalysisFrame(t_s=b / 2, beats=b, bpm=120.0, beat_phase=b % 1,
-                                 bar_phase=(b / 4) % 1, onset=0.0, is_beat=False, rms=0.1,
-                                 bands=(0.1, 0.1, 0.1), chroma=(0.0,) * 12)  # fmt: skip
+        analysis = steady_analysis()
 
         rows, plain_ms = [], None
         for label, p in (("nebula-drift", patch), ("nebula-drift + video layer", layered)):

@@ -188,6 +188,27 @@ class LayerSpec(_Strict):
         return self
 
 
+class DreamSpec(_Strict):
+    """The live dream effect (seed 004's DeepDream on the generator's stream): a few
+    ascent steps per frame at the internal size, after the video layers and before the
+    other effects. Its amount is the ``fx.dream`` parameter (0: off, no cost), which
+    routes and MIDI can push on the beat."""
+
+    net: str = Field(description="the network: a latentvj DCGAN checkpoint (its "
+                     "discriminator), torchvision's vgg16 / googlenet weights, or the "
+                     "names vgg16 / googlenet (the torch hub cache); relative paths: to "
+                     "the preset")  # fmt: skip
+    layers: list[str] = Field(default_factory=list, description="empty: the last layer")
+    layer_loop: Literal["none", "frame", "beat"] = Field(
+        "none", description="one layer per frame or per beat, up the list and back"
+    )
+    octaves: int = Field(1, ge=1, le=4)
+    octave_scale: float = Field(1.4, ge=1.0, le=4.0)
+    iterations: int = Field(2, ge=1, le=10)
+    jitter: int = Field(8, ge=0, le=64)
+    step_size: float = Field(1.5, gt=0.0, le=10.0)
+
+
 class Patch(_Strict):
     """Everything a preset holds. Frames are a pure function of (patch, params, analysis, t)."""
 
@@ -200,6 +221,7 @@ class Patch(_Strict):
     motion: MotionSpec = Field(default_factory=MotionSpec)
     effects: EffectsSpec = Field(default_factory=EffectsSpec)
     layers: list[LayerSpec] = Field(default_factory=list, max_length=MAX_LAYERS)
+    dream: DreamSpec | None = None
     params: dict[str, float] = Field(default_factory=dict)
     routes: list[ModRoute] = Field(default_factory=list)
     midi: list[dict[str, Any]] = Field(

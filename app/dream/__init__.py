@@ -1,4 +1,4 @@
-"""Dreaming (seed 004): DeepDream on pictures and videos, offline (``main.py dream``), with
-the networks people own (a latentvj-trained DCGAN's discriminator: dream with the network
-that judged your own dataset). The algorithm is ``app.engine.dream``; this package finds
-the networks and runs the frame pipeline. No Qt."""
+"""Dreaming (seed 004) on videos and pictures, offline: ``main.py dream``, its frame
+pipeline (extract, dream with resume, assemble with the source's sound) and command line.
+The algorithm is ``app.engine.dream``, the networks ``app.engine.dream_nets`` (which the
+live dream effect uses too). No Qt."""

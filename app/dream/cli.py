@@ -22,8 +22,10 @@ def add_commands(sub) -> None:
     )
     dream.add_argument("video", nargs="?", type=Path, help="the video to dream (mode all, "
                        "extract, assemble)")  # fmt: skip
-    dream.add_argument("--net", type=Path, required=True, metavar="CKPT",
-                       help="the network to dream with (a latentvj DCGAN checkpoint)")  # fmt: skip
+    dream.add_argument("--net", type=Path, required=True, metavar="CKPT|WEIGHTS|NAME",
+                       help="the network to dream with: a latentvj DCGAN checkpoint (its "
+                       "discriminator), torchvision's vgg16 / googlenet weights file, or "
+                       "vgg16 / googlenet from the torch hub cache")  # fmt: skip
     dream.add_argument("--list-layers", action="store_true", help="name the layers and stop")
     dream.add_argument("--mode", choices=("all", "extract", "dream", "assemble"), default="all")
     dream.add_argument("-o", "--output", type=Path, help="the dreamed video (VIDEO_dream.mp4)")
@@ -31,7 +33,8 @@ def add_commands(sub) -> None:
     dream.add_argument("-sp", "--single-picture", type=Path, metavar="IMG",
                        help="dream this picture once per layer (into --frames or IMG_dream)")  # fmt: skip
     dream.add_argument("-l", "--layers", nargs="+", help="layers (all at once; with "
-                       "--layer-loop one per frame, up the list and back)")  # fmt: skip
+                       "--layer-loop one per frame, up the list and back; customloop: seed "
+                       "004's GoogLeNet loop, inception4c up to 5b and back)")  # fmt: skip
     dream.add_argument("--layer-loop", action="store_true",
                        help="one layer per frame (seed 004's customloop)")  # fmt: skip
     dream.add_argument("-oct", "--octaves", type=_positive(int), default=4)
@@ -83,7 +86,7 @@ def cmd_dream(args: argparse.Namespace) -> int:
 
     from app.engine.dream import DreamSettings
 
-    from .nets import load_dream_net
+    from app.engine.dream_nets import load_dream_net
     from .video import (
         DreamVideo,
         assemble,
@@ -98,6 +101,10 @@ def cmd_dream(args: argparse.Namespace) -> int:
         print("\n".join(net.layers))
         return 0
     layers = tuple(args.layers or [list(net.layers)[-1]])
+    if layers == ("customloop",):  # seed 004's default: GoogLeNet's output layers, looped
+        from app.engine.dream_zoo import CUSTOM_LOOP
+
+        layers, args.layer_loop = CUSTOM_LOOP, True
     try:
         net.check_layers(layers)
     except ValueError as exc:

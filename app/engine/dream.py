@@ -36,30 +36,33 @@ class DreamSettings:
 
 class DreamNet:
     """A CNN to dream with: ``module`` run on pictures made by ``preprocess`` (from
-    [1, 3, H, W] in [0, 1]; ``deprocess`` turns them back), ``layers`` by name: the
-    modules whose outputs are the features (read with forward hooks). Kept in eval mode
-    without gradients for its weights."""
+    [1, 3, H, W] in [0, 1]; ``deprocess`` turns them back; ``low`` / ``high``: the input's
+    range, per channel or not), ``layers`` by name: the modules whose outputs are the
+    features (read with forward hooks). Kept in eval mode without gradients for its
+    weights."""
 
     def __init__(self, module: nn.Module, layers: dict[str, nn.Module],
                  preprocess: Callable[[torch.Tensor], torch.Tensor],
                  deprocess: Callable[[torch.Tensor], torch.Tensor],
-                 low: float, high: float, name: str) -> None:  # fmt: skip
+                 low: float | torch.Tensor, high: float | torch.Tensor, name: str,
+                 aliases: dict[str, str] | None = None) -> None:  # fmt: skip
         self.module = module.eval().requires_grad_(False)
         self.layers, self.name = layers, name
+        self.aliases = aliases or {}  # other names of layers (seed 004's Caffe names)
         self.preprocess, self.deprocess = preprocess, deprocess
         self.low, self.high = low, high  # the valid range of the network's input
 
     def check_layers(self, names: Sequence[str]) -> None:
         """ValueError naming an unknown layer (with the ones there are)."""
         for name in names:
-            if name not in self.layers:
+            if self.aliases.get(name, name) not in self.layers:
                 raise ValueError(f"unknown layer {name!r} of {self.name} (its layers: "
                                  f"{', '.join(self.layers)})")  # fmt: skip
 
     def features(self, x: torch.Tensor, names: Sequence[str]) -> list[torch.Tensor]:
         """The outputs of layers ``names`` for the input ``x``."""
         found: dict[str, torch.Tensor] = {}
-        hooks = [self.layers[name].register_forward_hook(
+        hooks = [self.layers[self.aliases.get(name, name)].register_forward_hook(
                      lambda _m, _i, out, n=name: found.__setitem__(n, out))
                  for name in names]  # fmt: skip
         try:
@@ -99,12 +102,15 @@ def dream_step(
     guides: Sequence[torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """One ascent step on the network input ``x`` (shifted by up to ``jitter`` pixels
-    while the gradient is taken, shifted back after)."""
+    while the gradient is taken, shifted back after): ``step_size`` pixel levels (of 255)
+    on average, along the gradient."""
     ox, oy = (int(v) for v in rng.integers(-jitter, jitter + 1, 2)) if jitter else (0, 0)
     with torch.enable_grad():
         shifted = torch.roll(x, shifts=(oy, ox), dims=(-2, -1)).detach().requires_grad_(True)
         (grad,) = torch.autograd.grad(objective(net.features(shifted, layers), guides), shifted)
-    stepped = shifted.detach() + step_size / grad.abs().mean().clamp_min(1e-12) * grad
+    # seed 004's step is in pixel levels (0-255, Caffe's input): the same share of the range
+    step = step_size * (net.high - net.low) / 255.0
+    stepped = shifted.detach() + step / grad.abs().mean().clamp_min(1e-12) * grad
     return torch.roll(stepped, shifts=(-oy, -ox), dims=(-2, -1)).clamp(net.low, net.high)
 
 
@@ -176,3 +182,39 @@ def layer_loop(layers: Sequence[str]) -> list[str]:
     (4c, 4d, 4e, 5a, 5b, 5a, 4e, 4d, 4c); the layer of frame (or beat) ``i`` is entry
     ``i`` modulo its length."""
     return [*layers, *list(layers)[-2::-1]] if len(layers) > 1 else list(layers)
+
+
+class LiveDream:
+    """A patch's dream effect at one renderer's size: a few ascent steps on each frame,
+    the step scaled by the ``fx.dream`` parameter (0: the frame goes through untouched and
+    costs nothing). The layer follows the frame or the beat when ``layer_loop`` says so;
+    randomness (the jitter) comes from the patch seed and the frame's time, so a render
+    dreams the same every time."""
+
+    def __init__(self, spec, net: DreamNet, seed: int) -> None:
+        self.spec, self.net, self.seed = spec, net, seed
+        layers = list(spec.layers) or [list(net.layers)[-1]]
+        net.check_layers(layers)  # ValueError naming an unknown one
+        self.layers = layers
+        self.loop = layer_loop(layers)
+
+    def layers_at(self, beats: float, frame: int) -> list[str]:
+        if self.spec.layer_loop == "none":
+            return self.layers
+        index = frame if self.spec.layer_loop == "frame" else int(np.floor(beats))
+        return [self.loop[index % len(self.loop)]]
+
+    def apply(
+        self, img: torch.Tensor, amount: float, t_s: float, beats: float, frame: int
+    ) -> torch.Tensor:
+        """``img`` ([1, 3, H, W] in [0, 1]) dreamed by ``amount`` (0-1)."""
+        if amount <= 0.0:
+            return img
+        s = self.spec
+        settings = DreamSettings(s.octaves, s.octave_scale, s.iterations, s.jitter,
+                                 s.step_size * amount)  # fmt: skip
+        rng = np.random.default_rng([self.seed, int(round(t_s * 1000.0)) & 0x7FFFFFFF])
+        with torch.inference_mode(False):  # frames are drawn in inference mode: leave it
+            picture = img.clone().float()
+            dreamed = deepdream(self.net, picture, self.layers_at(beats, frame), settings, rng)
+        return dreamed.to(img.dtype)

@@ -21,6 +21,7 @@ ENGINE_PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("fx.saturation", "Saturation", 0.0, 2.0, 1.0, section="Colour"),
     ParamSpec("fx.brightness", "Brightness", 0.0, 2.0, 1.0, section="Colour"),
     ParamSpec("fx.flash", "Flash", 0.0, 1.0, 0.0, section="Colour"),
+    ParamSpec("fx.dream", "Dream (a preset's dream net)", 0.0, 1.0, 1.0, section="Dream"),
     ParamSpec("out.master", "Master", 0.0, 1.0, 1.0, section="Output"),
 )
 

@@ -135,6 +135,7 @@ class FrameRenderer:
         self.layers = LayerStack(
             patch.layers, self.work_size, placement, self.seed, preset_dir, layer_feed
         )
+        self.dream = live_dream(patch, placement, self.seed, preset_dir)
         self.base_params = {**registry.defaults(), **patch.params}
 
     def new_state(self) -> RenderState:
@@ -195,6 +196,23 @@ class FrameRenderer:
             img = fit_to_frame(self.generator(zt, yt), self.size, self.patch.generator.fit)
         return (img.to(self.placement.dtype) + 1.0) * 0.5
 
+    def picture(
+        self,
+        z: np.ndarray,
+        y: np.ndarray | None,
+        params: Mapping[str, float],
+        analysis: AnalysisFrame,
+        frame: int,
+    ) -> torch.Tensor:
+        """The generator's picture with the video layers over it, dreamed (when the patch
+        dreams): what the effects then finish."""
+        img = self.layers.composite(self.generate(z, y, params), params, analysis)
+        if self.dream is not None:
+            img = self.dream.apply(
+                img, params.get("fx.dream", 1.0), analysis.t_s, analysis.beats, frame
+            )
+        return img
+
     def finish(
         self, img: torch.Tensor, params: Mapping[str, float], state: RenderState, fps: float
     ) -> torch.Tensor:
@@ -253,10 +271,33 @@ class FrameRenderer:
         t0 = time.perf_counter()
         params, z, y = self.motion_point(analysis, state, base, jumps)
         t1 = time.perf_counter()
-        img = self.layers.composite(self.generate(z, y, params), params, analysis)
+        img = self.picture(z, y, params, analysis, state.seq)
         t2 = time.perf_counter()
         pixels = self.pixels(self.finish(img, params, state, fps), output_size)
         return self.frame(analysis, state, pixels, params, z, (t0, t1, t2, time.perf_counter()))
+
+
+def live_dream(patch: Patch, placement: Placement, seed: int, preset_dir: Path | None):
+    """The patch's dream effect (None when it does not dream); UserError naming the
+    network or the layer that cannot be used."""
+    from app.core.errors import UserError
+    from app.engine.dream import LiveDream
+    from app.engine.dream_nets import cached_dream_net
+
+    spec = patch.dream
+    if spec is None:
+        return None
+    from app.engine.dream_zoo import HUB_FILES
+
+    path = Path(spec.net)
+    if spec.net not in HUB_FILES and not path.is_absolute() and preset_dir is not None:
+        path = preset_dir / path
+    net = cached_dream_net(spec.net if spec.net in HUB_FILES else path)
+    net.module.to(placement.device)
+    try:
+        return LiveDream(spec, net, seed)
+    except ValueError as exc:
+        raise UserError(f"dream.layers: {exc}") from None
 
 
 def shares_latent_space(old: FrameRenderer, new: FrameRenderer) -> bool:
@@ -318,7 +359,7 @@ def latent_crossfade(
         old_point = old.motion_point(analysis, old_state)
     params, z, y = mix_points(old_point, new.motion_point(analysis, new_state, base, jumps), weight)
     t1 = time.perf_counter()
-    img = new.layers.composite(new.generate(z, y, params), params, analysis)
+    img = new.picture(z, y, params, analysis, new_state.seq)
     t2 = time.perf_counter()
     out = new.finish(img, params, new_state, fps)
     if old_look is not None:

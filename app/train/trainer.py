@@ -20,6 +20,7 @@ from torch import nn
 
 from app.core.errors import UserError
 from app.engine.device import Placement
+from app.engine.discriminator import Discriminator
 from app.engine.generators.dcgan import (
     DCGANGenerator,
     load_checkpoint_model,
@@ -28,7 +29,6 @@ from app.engine.generators.dcgan import (
 
 from .config import TrainConfig
 from .dataset import Dataset
-from .discriminator import Discriminator
 
 
 def init_weights(module: nn.Module, generator: torch.Generator) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.dream_fixtures import make_dreamer
 from tests.media import probe
 from tests.unit.test_video_layers import test_video
 
@@ -29,25 +30,7 @@ def dream(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
-    """A checkpoint saved by the trainer before any step: a discriminator of three
-    convolutions with random weights."""
-    from PIL import Image
-
-    from app.engine.device import resolve_placement
-    from app.train.config import TrainConfig
-    from app.train.dataset import load_dataset
-    from app.train.trainer import Trainer
-
-    root = tmp_path_factory.mktemp("dreamer")
-    for i in range(4):
-        Image.new("RGB", (16, 16), (60 * i, 40, 200 - 40 * i)).save(root / f"{i}.png")
-    config = TrainConfig(name="dreamer", dataset=[str(root)], output_width=16,
-                         output_height=16, nbr_of_layers_g=3, nbr_of_layers_d=4, gf_dim=8,
-                         df_dim=8)  # fmt: skip
-    torch.manual_seed(0)
-    trainer = Trainer(config, load_dataset([root], (16, 16)), resolve_placement("cpu"))
-    trainer.save(root / "dreamer.pt")
-    return root / "dreamer.pt"
+    return make_dreamer(tmp_path_factory.mktemp("dreamer"))
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +124,24 @@ def test_bad_input_is_one_line_and_exit_2(checkpoint, video, tmp_path):
         assert re.search(expected, lines[0]), (expected, lines[0])
     assert not (tmp_path / "notes_dream.mp4").exists() and not (tmp_path / "fr").exists()
     assert not (tmp_path / "notes_frames").exists() and not (tmp_path / "tone_frames").exists()
+
+
+def test_the_dream_plays_live_on_the_generators_stream(checkpoint, tmp_path):
+    import json
+
+    from app.core.presets import SHIPPED_PRESETS_DIR
+
+    data = json.loads((SHIPPED_PRESETS_DIR / "nebula-drift.json").read_text())
+    data.update(name="nebula-dreaming", dream={"net": str(checkpoint), "layers": ["conv2"],
+                                               "layer_loop": "beat"})  # fmt: skip
+    data["routes"] = data["routes"] + [{"source": "audio.beat", "target": "fx.dream"}]
+    preset = tmp_path / "nebula-dreaming.json"
+    preset.write_text(json.dumps(data))
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "live", "--headless",
+                             "--play", "--seconds", "4", "--size", "160x90", "--preset",
+                             str(preset)], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("t=")]
+    assert lines and float(lines[-1].split("fps=")[1].split()[0]) > 10.0
+    assert "error" not in result.stderr.lower()

@@ -40,7 +40,7 @@ def test_each_step_raises_the_chosen_layers_objective(layer):
     x = net.preprocess(picture())
     for _ in range(5):
         before = objective(net.features(x, [layer])).item()
-        x = dream_step(net, x, [layer], 0.02, 0, rng)
+        x = dream_step(net, x, [layer], 1.5, 0, rng)
         assert objective(net.features(x, [layer])).item() > before
 
 
@@ -52,7 +52,7 @@ def test_octave_sizes_follow_seed_004s_table():
 
 def test_a_whole_dream_changes_the_picture_and_keeps_its_size_and_range():
     net = small_net()
-    settings = DreamSettings(octaves=3, octave_scale=1.4, iterations=3, jitter=4, step_size=0.05)
+    settings = DreamSettings(octaves=3, octave_scale=1.4, iterations=3, jitter=4, step_size=3.0)
     steps = []
     out = deepdream(net, picture(), ["conv2"], settings, np.random.default_rng(1),
                     on_step=lambda: steps.append(1))  # fmt: skip
@@ -74,7 +74,7 @@ def colour_net() -> DreamNet:
 
 
 def test_a_guide_image_moves_features_towards_it():
-    net, settings = colour_net(), DreamSettings(octaves=2, iterations=6, jitter=2, step_size=0.05)
+    net, settings = colour_net(), DreamSettings(octaves=2, iterations=6, jitter=2, step_size=6.0)
     start = torch.full((1, 3, 16, 16), 0.6)
     red = torch.zeros(1, 3, 16, 16)
     red[:, 0] = 1.0

@@ -169,17 +169,22 @@ def save_checkpoint(
         torch.save(payload, tmp)
 
 
+def read_torch_file(path: Path, where: str) -> Any:
+    """What ``torch.save`` wrote to ``path``, read weights-only (tensors and plain data,
+    nothing run); UserError starting with ``where`` when it is missing or unreadable."""
+    if not path.is_file():
+        raise UserError(f"{where}: not found")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise UserError(f"{where}: not a readable torch checkpoint ({describe(exc)})") from None
+
+
 def load_checkpoint_model(path: str | Path) -> tuple[DCGANGenerator, dict[str, Any]]:
     """Rebuild the generator from a checkpoint; UserError naming the file for any problem."""
     path = Path(path)
     where = f"checkpoint '{path}'"
-    if not path.is_file():
-        raise UserError(f"{where}: not found")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        reason = describe(exc)
-        raise UserError(f"{where}: not a readable torch checkpoint ({reason})") from None
+    payload = read_torch_file(path, where)
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise UserError(
             f"{where}: not a latentvj DCGAN checkpoint (no '{CHECKPOINT_FORMAT}' "

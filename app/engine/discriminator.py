@@ -7,13 +7,35 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from app.engine.generators.dcgan import activation_width_factor, make_activation
+from pydantic import BaseModel, ConfigDict, Field
 
-from .config import TrainConfig
+from app.engine.generators.dcgan import ACTIVATION_NAMES, activation_width_factor, make_activation
+
+
+class DiscriminatorLayout(BaseModel):
+    """What shapes the discriminator: the training job's fields of the same names (a
+    checkpoint keeps the whole job; the rest is ignored here)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    nbr_of_layers_d: int = Field(ge=2, le=9)
+    activation_d: str
+    df_dim: int = Field(ge=1, le=1024)
+    k_h: int = Field(ge=1, le=15)
+    k_w: int = Field(ge=1, le=15)
+    batch_norm_d: bool
+    output_height: int = Field(ge=4, le=1024)
+    output_width: int = Field(ge=4, le=1024)
+
+    def model_post_init(self, _context) -> None:
+        if self.activation_d not in ACTIVATION_NAMES:
+            raise ValueError(f"activation_d: unknown activation {self.activation_d!r}")
 
 
 class Discriminator(nn.Module):
-    def __init__(self, config: TrainConfig) -> None:
+    def __init__(self, config: DiscriminatorLayout) -> None:
+        """``config``: a DiscriminatorLayout, or anything with its fields (the training
+        job)."""
         super().__init__()
         n_down = config.nbr_of_layers_d - 1
         factor = activation_width_factor(config.activation_d)
