@@ -195,9 +195,9 @@ class DreamSpec(_Strict):
     routes and MIDI can push on the beat."""
 
     net: str = Field(description="the network: a latentvj DCGAN checkpoint (its "
-                     "discriminator), torchvision's vgg16 / googlenet weights, or the "
-                     "names vgg16 / googlenet (the torch hub cache); relative paths: to "
-                     "the preset")  # fmt: skip
+                     "discriminator), torchvision's vgg16 / googlenet / inception_v3 weights, "
+                     "or one of those names (the torch hub cache); relative paths: to the "
+                     "preset")  # fmt: skip
     layers: list[str] = Field(default_factory=list, description="empty: the last layer")
     layer_loop: Literal["none", "frame", "beat"] = Field(
         "none", description="one layer per frame or per beat, up the list and back"

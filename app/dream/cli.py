@@ -24,8 +24,8 @@ def add_commands(sub) -> None:
                        "extract, assemble)")  # fmt: skip
     dream.add_argument("--net", type=Path, required=True, metavar="CKPT|WEIGHTS|NAME",
                        help="the network to dream with: a latentvj DCGAN checkpoint (its "
-                       "discriminator), torchvision's vgg16 / googlenet weights file, or "
-                       "vgg16 / googlenet from the torch hub cache")  # fmt: skip
+                       "discriminator), torchvision's vgg16 / googlenet / inception_v3 "
+                       "weights file, or one of those names (the torch hub cache)")  # fmt: skip
     dream.add_argument("--list-layers", action="store_true", help="name the layers and stop")
     dream.add_argument("--mode", choices=("all", "extract", "dream", "assemble"), default="all")
     dream.add_argument("-o", "--output", type=Path, help="the dreamed video (VIDEO_dream.mp4)")

@@ -16,8 +16,8 @@ from app.engine.dream import DreamNet
 
 def load_dream_net(path: str | Path, flag: str = "--net") -> DreamNet:
     """The network in ``path``: a latentvj checkpoint (its discriminator), torchvision's
-    VGG16 or GoogLeNet weights, or ``vgg16`` / ``googlenet`` for those in the torch hub
-    cache. UserError naming it (as ``flag``) when it holds none we can dream with."""
+    VGG16, GoogLeNet or Inception v3 weights, or ``vgg16`` / ``googlenet`` /
+    ``inception_v3`` for those in the torch hub cache. UserError naming it (as ``flag``) when it holds none we can dream with."""
     from app.engine.dream_zoo import HUB_FILES, build, hub_dir, kind_of
     from app.engine.generators.dcgan import CHECKPOINT_FORMAT, read_torch_file
 
@@ -34,10 +34,8 @@ def load_dream_net(path: str | Path, flag: str = "--net") -> DreamNet:
     kind = kind_of(payload) if isinstance(payload, dict) else None
     if kind is None:
         raise UserError(f"{where}: not a network latentvj dreams with (a latentvj "
-                        "checkpoint, or torchvision's vgg16 / googlenet weights)")  # fmt: skip
-    if kind == "inception_v3":
-        raise UserError(f"{where}: Inception v3's weights; latentvj does not dream with "
-                        "Inception v3 yet (vgg16 and googlenet it does)")  # fmt: skip
+                        "checkpoint, or torchvision's vgg16 / googlenet / inception_v3 "
+                        "weights)")  # fmt: skip
     return build(kind, payload, where)
 
 
