@@ -194,8 +194,8 @@ class DreamSpec(_Strict):
     other effects. Its amount is the ``fx.dream`` parameter (0: off, no cost), which
     routes and MIDI can push on the beat."""
 
-    net: str = Field(description="the network: a latentvj DCGAN checkpoint (its "
-                     "discriminator), torchvision's vgg16 / googlenet / inception_v3 weights, "
+    net: str = Field(description="the network: a latentvj DCGAN checkpoint or a StyleGAN "
+                     "snapshot .pkl (their discriminators), torchvision's vgg16 / googlenet / inception_v3 weights, "
                      "or one of those names (the torch hub cache); relative paths: to the "
                      "preset")  # fmt: skip
     layers: list[str] = Field(default_factory=list, description="empty: the last layer")

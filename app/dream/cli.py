@@ -23,8 +23,8 @@ def add_commands(sub) -> None:
     dream.add_argument("video", nargs="?", type=Path, help="the video to dream (mode all, "
                        "extract, assemble)")  # fmt: skip
     dream.add_argument("--net", type=Path, required=True, metavar="CKPT|WEIGHTS|NAME",
-                       help="the network to dream with: a latentvj DCGAN checkpoint (its "
-                       "discriminator), torchvision's vgg16 / googlenet / inception_v3 "
+                       help="the network to dream with: a latentvj DCGAN checkpoint or a "
+                       "StyleGAN snapshot .pkl (their discriminators), torchvision's vgg16 / googlenet / inception_v3 "
                        "weights file, or one of those names (the torch hub cache)")  # fmt: skip
     dream.add_argument("--list-layers", action="store_true", help="name the layers and stop")
     dream.add_argument("--mode", choices=("all", "extract", "dream", "assemble"), default="all")

@@ -15,8 +15,8 @@ from app.engine.dream import DreamNet
 
 
 def load_dream_net(path: str | Path, flag: str = "--net") -> DreamNet:
-    """The network in ``path``: a latentvj checkpoint (its discriminator), torchvision's
-    VGG16, GoogLeNet or Inception v3 weights, or ``vgg16`` / ``googlenet`` /
+    """The network in ``path``: a latentvj checkpoint or a StyleGAN network pickle (their
+    discriminators), torchvision's VGG16, GoogLeNet or Inception v3 weights, or ``vgg16`` / ``googlenet`` /
     ``inception_v3`` for those in the torch hub cache. UserError naming it (as ``flag``) when it holds none we can dream with."""
     from app.engine.dream_zoo import HUB_FILES, build, hub_dir, kind_of
     from app.engine.generators.dcgan import CHECKPOINT_FORMAT, read_torch_file
@@ -28,6 +28,8 @@ def load_dream_net(path: str | Path, flag: str = "--net") -> DreamNet:
                             "them there once downloaded; latentvj downloads nothing)")  # fmt: skip
     path = Path(path)
     where = f"{flag} '{path}'"
+    if path.suffix == ".pkl" and path.is_file():
+        return stylegan_discriminator(path, where)
     payload = read_torch_file(path, where)
     if isinstance(payload, dict) and payload.get("format") == CHECKPOINT_FORMAT:
         return dcgan_discriminator(path, flag)
@@ -62,6 +64,25 @@ def dcgan_discriminator(path: Path, flag: str = "--net") -> DreamNet:
     activations = [m for m in body if not isinstance(m, (nn.Conv2d, nn.BatchNorm2d))]
     layers = {f"conv{i + 1}": module for i, module in enumerate(activations)}
     return DreamNet(body, layers, lambda x: x * 2.0 - 1.0, lambda x: (x + 1.0) * 0.5,
+                    -1.0, 1.0, f"the discriminator of '{path.name}'")  # fmt: skip
+
+
+def stylegan_discriminator(path: Path, where: str) -> DreamNet:
+    """``D`` of a StyleGAN2 / 2-ADA / 3 network pickle (read as plain data, its code never
+    run): its residual blocks ``b<resolution>`` are the layers."""
+    from app.engine.generators.stylegan_disc import StyleGANDiscriminator, pick_discriminator
+    from app.engine.model_files import load_network_pickle
+
+    record = pick_discriminator(load_network_pickle(path))
+    if record is None:
+        raise UserError(f"{where}: has no discriminator (a pickle without D: dream with a "
+                        "training snapshot, network-snapshot-*.pkl)")  # fmt: skip
+    try:
+        module = StyleGANDiscriminator(record)
+    except (ValueError, KeyError, RuntimeError) as exc:
+        raise UserError(f"{where}: its discriminator cannot be read ({describe(exc)})") from None
+    layers = {name: getattr(module, name) for name in module.block_names}
+    return DreamNet(module, layers, lambda x: x * 2.0 - 1.0, lambda x: (x + 1.0) * 0.5,
                     -1.0, 1.0, f"the discriminator of '{path.name}'")  # fmt: skip
 
 
