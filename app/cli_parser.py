@@ -175,6 +175,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     live.add_argument("--midi-api", default="auto", choices=["auto", "alsa", "jack"])
     live.add_argument(
+        "--osc-in",
+        metavar="[HOST:]PORT",
+        help="listen for OSC on PORT (127.0.0.1 unless HOST names another interface)",
+    )
+    live.add_argument(
+        "--osc-out",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="send the beat clock, analysis, preset and parameter feedback as OSC; repeatable",
+    )
+    live.add_argument(
+        "--osc-rate",
+        type=ranged(float, 1.0, 240.0),
+        default=30.0,
+        metavar="HZ",
+        help="OSC out bundles a second, at most the frame rate (30; beats go when they fall)",
+    )
+    live.add_argument(
         "--record",
         metavar="FILE",
         help="record the output with the input's sound to FILE (.mkv: "

@@ -25,6 +25,7 @@ from .commands import LiveCommands
 from .launcher import THUMB_BEATS, Launcher
 from .midi_controls import LiveMidi
 from .options import InputTap, LiveOptions, LiveStatus
+from .osc_session import LiveOsc
 from .patches import PatchEdits
 from .recording import LiveRecording
 from .rig import AudioFeed, DeviceRig, Rig
@@ -78,6 +79,7 @@ class LiveEngine:
             user_presets_dir(),
             SHIPPED_PRESETS_DIR,
         )
+        self.osc = LiveOsc(self, options.osc_in, options.osc_out, options.osc_rate)
         self.recordings = LiveRecording(self)
         self.commands = LiveCommands(self)
         self.render_compensation_s = 0.0  # the render worker's part of the lookahead
@@ -103,6 +105,11 @@ class LiveEngine:
         self.analysis.on_onset = self.worker.wake
         if o.midi:
             self._start_midi(o.midi)
+        try:
+            self.osc.start()
+        except UserError:
+            self.stop()
+            raise
         if o.record:
             try:
                 self.start_recording(Path(o.record))
@@ -134,7 +141,7 @@ class LiveEngine:
         if self.recorder is not None:
             self.stop_recording()
             self.recorder.wait()
-        for part in (self.midi, self.worker, self.analysis, self.audio):
+        for part in (self.osc, self.midi, self.worker, self.analysis, self.audio):
             if part is not None:
                 part.stop()
         self.feeds.close()
@@ -247,6 +254,7 @@ class LiveEngine:
         clock = self.analyzer.clock
         health = self.audio.health()
         midi_ports, midi_messages = self.midi.counts()
+        osc_messages, osc_dropped = self.osc.counts()
         return LiveStatus(
             bpm=clock.bpm,
             source=clock.source,
@@ -272,6 +280,8 @@ class LiveEngine:
             record_s=self.recorder.elapsed_s if self.recording else 0.0,
             record_drops=self.recorder.writer.frames_dropped if self.recording else 0,
             nudge_beats=clock.phase_offset,
+            osc_messages=osc_messages,
+            osc_dropped=osc_dropped,
         )
 
     def errors(self) -> list[str | None]:
@@ -282,6 +292,7 @@ class LiveEngine:
             self.worker.last_error,
             self.audio.health().error,
             self.midi.error(),
+            self.osc.error(),
         ]
 
     # -- the patch (PatchEdits owns it and does the work) ------------------------------------

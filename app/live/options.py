@@ -34,6 +34,9 @@ class LiveOptions:
     record_codec: str = "h264"
     record_quality: str = "standard"
     model: str | None = None  # play this model file / folder (--model)
+    osc_in: str | None = None  # listen for OSC: PORT or HOST:PORT (--osc-in)
+    osc_out: list[str] = field(default_factory=list)  # send OSC to HOST:PORT (--osc-out)
+    osc_rate: float = 30.0  # OSC out bundles a second (beats go when they fall)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class LiveStatus:
     record_s: float = 0.0
     record_drops: int = 0
     nudge_beats: float = 0.0  # the performer's phase shift held against the source
+    osc_messages: int = 0  # OSC messages applied ...
+    osc_dropped: int = 0  # ... and packets / messages dropped (bad traffic)
 
     def line(self) -> str:
         midi = (
@@ -74,6 +79,8 @@ class LiveStatus:
         if self.recording:
             midi += f" rec={self.record_s:.1f}s/{self.record_drops}dropped"
         nudge = f" nudge={self.nudge_beats:+.3f}" if self.nudge_beats else ""
+        if self.osc_messages or self.osc_dropped:
+            midi += f" osc={self.osc_messages}msgs/{self.osc_dropped}dropped"
         return (
             f"bpm={self.bpm:6.1f} src={self.source}{'/lock' if self.locked else ''}{nudge} "
             f"conf={self.confidence:4.2f} fps={self.fps:5.1f} "
