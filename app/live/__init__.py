@@ -13,6 +13,7 @@ from __future__ import annotations
 from .engine import LiveEngine
 from .midi_controls import MidiState
 from .options import InputTap, LiveOptions, LiveStatus
+from .osc_session import OscState
 
 
 def built_in_looks() -> tuple[str, ...]:
@@ -60,6 +61,7 @@ __all__ = [
     "LiveEngine",
     "LiveOptions",
     "LiveStatus",
+    "OscState",
     "MidiState",
     "binding_model",
     "built_in_looks",

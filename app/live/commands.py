@@ -21,6 +21,7 @@ PICTURE_WORDS = {
     "random": "random_jump",
 }
 LEARN_WORDS = ("learn", "commit", "cancel", "unbind", "save-map")
+OSC_LEARN_WORDS = ("learn-osc", "cancel-osc", "unbind-osc")
 
 
 class LiveCommands:
@@ -65,6 +66,7 @@ class LiveCommands:
         the tempo clock's own thread, picture words (``flash``, ``freeze``, ``blackout``,
         ``next``, ``previous``, ``random``) to the render worker, ``learn PARAM``,
         ``commit``, ``cancel``, ``unbind PARAM``, ``save-map FILE`` to MIDI learn,
+        ``learn-osc TARGET``, ``cancel-osc``, ``unbind-osc ADDRESS`` to OSC learn,
         ``record [FILE]`` starts or stops a recording, ``play`` / ``stop`` the
         transport, ``cue CELL`` (1-32, on the launcher's page) or ``cue PRESET`` lands a
         preset on the next bar with the launcher's crossfade, ``page next|previous`` turns
@@ -78,8 +80,12 @@ class LiveCommands:
         name, rest = words[0].lower(), words[1:]
         if name in PICTURE_WORDS and not rest:
             self.engine.worker.trigger(PICTURE_WORDS[name])
+        elif name == "save-map" and len(rest) == 1:
+            self.engine.save_map(path=Path(rest[0]))
         elif name in LEARN_WORDS:
             self._learn(line, name, rest)
+        elif name in OSC_LEARN_WORDS:
+            self._learn_osc(line, name, rest)
         elif name in ("play", "stop") and not rest:
             self.engine.set_playing(name == "play")
         elif name == "record" and len(rest) <= 1:
@@ -106,10 +112,21 @@ class LiveCommands:
             midi.finish(commit=name == "commit")
         elif name == "unbind" and len(rest) in (1, 2):
             midi.unbind(*rest)
-        elif name == "save-map" and len(rest) == 1:
-            midi.save_map(path=Path(rest[0]))
         else:
             raise ValueError(
                 f"{line!r}: learn TARGET [ARGUMENT], commit, cancel (while "
                 f"learning), unbind TARGET [ARGUMENT], save-map FILE"
+            )
+
+    def _learn_osc(self, line: str, name: str, rest: list[str]) -> None:
+        osc = self.engine.osc
+        if name == "learn-osc" and len(rest) in (1, 2):
+            osc.arm(*rest)
+        elif name == "cancel-osc" and not rest:
+            osc.cancel()
+        elif name == "unbind-osc" and len(rest) == 1:
+            osc.unbind(rest[0])
+        else:
+            raise ValueError(
+                f"{line!r}: learn-osc TARGET [ARGUMENT], cancel-osc, unbind-osc ADDRESS"
             )

@@ -24,7 +24,7 @@ from app.engine.video_sources import LiveFeeds
 from .commands import LiveCommands
 from .launcher import THUMB_BEATS, Launcher
 from .midi_controls import LiveMidi
-from .options import InputTap, LiveOptions, LiveStatus
+from .options import InputTap, LiveOptions, LiveStatus, load_controller_map
 from .osc_session import LiveOsc
 from .patches import PatchEdits
 from .recording import LiveRecording
@@ -80,6 +80,10 @@ class LiveEngine:
             SHIPPED_PRESETS_DIR,
         )
         self.osc = LiveOsc(self, options.osc_in, options.osc_out, options.osc_rate)
+        if options.osc_in:  # the controller map's OSC addresses (a bad file: named now)
+            cmap, problems = load_controller_map(options.midi_map, self.registry)
+            self.notify(problems)
+            self.osc.load_bindings(cmap.osc)
         self.recordings = LiveRecording(self)
         self.commands = LiveCommands(self)
         self.render_compensation_s = 0.0  # the render worker's part of the lookahead
@@ -413,6 +417,11 @@ class LiveEngine:
 
     def toggle_recording(self, path: Path | None = None) -> None:
         self.recordings.toggle(path)
+
+    def save_map(self, name: str | None = None, path: Path | None = None) -> Path:
+        """The controller map: MIDI bindings and the OSC addresses learned."""
+        osc = list(self.osc.bindings.values()) if self.osc.listen else None
+        return self.midi.save_map(name, path, osc)
 
     def stream_now(self) -> tuple[float, float]:
         """(seconds, beats) on the audio clock now: the newest analysis moved forward by

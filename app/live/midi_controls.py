@@ -138,14 +138,25 @@ class LiveMidi:
         session.set_base(cmap)
         return cmap, problems
 
-    def save_map(self, name: str | None = None, path: Path | None = None) -> Path:
-        """Write the controller map (never the preset's overrides) to ``path``, or, given
-        only a ``name``, to the user's controllers folder; atomically."""
-        from app.midi.mapping import save_map
+    def save_map(
+        self, name: str | None = None, path: Path | None = None, osc: list | None = None
+    ) -> Path:
+        """Write the controller map (never the preset's overrides), with ``osc`` (the OSC
+        addresses learned) when given, to ``path``, or, given only a ``name``, to the
+        user's controllers folder; atomically. Without MIDI open, the map file read at
+        start (or a new one) holds the OSC addresses."""
+        from app.midi.mapping import ControllerMap, save_map
 
-        cmap = self._need_session("save the map").base
+        if self.session is not None:
+            cmap = self.session.base
+        elif osc is not None:
+            cmap = self._controller_map or ControllerMap(name=name or "controller")
+        else:
+            cmap = self._need_session("save the map").base
         if name:
             cmap = cmap.model_copy(update={"name": name})
+        if osc is not None:
+            cmap = cmap.model_copy(update={"osc": list(osc)})
         if path is None:
             folder = user_presets_dir() / "controllers"
             folder.mkdir(parents=True, exist_ok=True)

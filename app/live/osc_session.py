@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.core.errors import UserError
@@ -19,6 +20,31 @@ if TYPE_CHECKING:
     from .engine import LiveEngine
 
 PHRASE_BARS = 4
+
+
+@dataclass(frozen=True)
+class OscState:
+    """What the OSC tab shows: where it listens ("" when not), where it sends, the
+    counts, the target being learned, and the learned addresses (address, target)."""
+
+    listening: str
+    targets: list[str]
+    messages: int
+    dropped: int
+    learning: str | None
+    bindings: list[tuple[str, str]]
+
+
+def _unit(value: Any, address: str) -> float:
+    """A surface's argument as a number; OscProblem when it is none (or not finite)."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise OscProblem("arguments", f"{address}: takes a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise OscProblem("arguments", f"{address}: {number} is not a finite number")
+    return number
+
+
 EARLY_S = 0.0005  # the sender wakes this long past a predicted beat (the crossing is then seen)
 
 
@@ -40,6 +66,9 @@ class LiveOsc:
         self.rate_hz = rate_hz
         self.receiver: OscIn | None = None
         self.sender: OscOut | None = None
+        # a surface's own addresses (TouchOSC's /1/fader1 ...) learned or from the map file
+        self.bindings: dict[str, Any] = {}
+        self.armed: tuple[str, str] | None = None  # (target, argument) being learned
         self._feedback: dict[str, float] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -71,6 +100,13 @@ class LiveOsc:
         """One checked message applied (the listener's thread); True when clamped."""
         from app.midi.controls import Trigger
 
+        if not address.startswith(ROOT + "/"):  # a surface's own address
+            armed = self.armed
+            if armed is not None:
+                self._bind(address, *armed)
+                return False
+            if address in self.bindings:
+                return self._apply_binding(self.bindings[address], args)
         action = route(address, args, self.engine.registry, self.triggers)
         if action.kind == "param":
             self.engine.store.set(action.target, action.value, source="osc")
@@ -82,6 +118,59 @@ class LiveOsc:
             except ValueError as exc:  # a word the session refuses now (MIDI learn off)
                 raise OscProblem("arguments", str(exc)) from None
         return action.clamped
+
+    # -- a surface's addresses: learning and bindings -----------------------------------------
+    def load_bindings(self, bindings: list) -> None:
+        """The OSC bindings of the controller map file."""
+        self.bindings = {b.address: b for b in bindings}
+
+    def arm(self, target: str, argument: str = "") -> None:
+        """Bind the next unknown address that arrives to ``target`` (a parameter or
+        ``trigger:NAME`` with its ``argument``). ValueError naming what is wrong."""
+        from app.midi.mapping import TRIGGER_PREFIX, OscBinding
+
+        if self.receiver is None:
+            raise ValueError("OSC learn needs an OSC input (--osc-in PORT)")
+        name = target.removeprefix(TRIGGER_PREFIX)
+        if target.startswith(TRIGGER_PREFIX) and name not in self.triggers:
+            raise ValueError(f"unknown trigger {name!r}")
+        if not target.startswith(TRIGGER_PREFIX) and target not in self.engine.registry:
+            raise ValueError(f"unknown parameter {target!r}")
+        OscBinding(address="/probe", target=target, argument=argument)
+        self.armed = (target, argument)
+
+    def cancel(self) -> None:
+        self.armed = None
+
+    def unbind(self, address: str) -> None:
+        self.bindings.pop(address, None)
+
+    def _bind(self, address: str, target: str, argument: str) -> None:
+        from app.midi.mapping import OscBinding
+
+        self.bindings = {**self.bindings, address: OscBinding(address=address, target=target,
+                                                              argument=argument)}  # fmt: skip
+        self.armed = None
+        self.engine.notify([f"OSC learn: {address} -> {target} {argument}".rstrip()], False)
+
+    def _apply_binding(self, binding, args: list[Any]) -> bool:
+        """A learned address: a fader's 0-1 over the parameter's range, or a press."""
+        from app.midi.controls import Trigger
+        from app.midi.mapping import TRIGGER_PREFIX
+
+        value = 1.0 if not args else _unit(args[0], binding.address)
+        if binding.is_trigger:
+            if value > 0.5:
+                self.engine.commands.on_trigger(
+                    Trigger(binding.target.removeprefix(TRIGGER_PREFIX), binding.argument)
+                )
+            return False
+        spec = self.engine.registry[binding.target]
+        low = spec.min if binding.min is None else binding.min
+        high = spec.max if binding.max is None else binding.max
+        clamped = min(max(value, 0.0), 1.0)
+        self.engine.store.set(binding.target, low + clamped * (high - low), source="osc")
+        return clamped != value
 
     # -- out ----------------------------------------------------------------------------------
     def _param_changed(self, param_id: str, value: float, source: str) -> None:
@@ -148,6 +237,36 @@ class LiveOsc:
         with self._lock:
             changed, self._feedback = self._feedback, {}
         return [(f"{ROOT}/param/{pid}", [float(value)]) for pid, value in changed.items()]
+
+    # -- the window's OSC tab ---------------------------------------------------------------
+    def set_endpoints(self, listen: str | None, targets: list[str]) -> None:
+        """Listen on another port (or none) and send to other targets while the show goes
+        on; a bad or busy endpoint raises UserError naming it and changes nothing."""
+        new_listen = parse_endpoint(listen, "--osc-in") if listen else None
+        new_targets = [parse_endpoint(t, "--osc-out") for t in targets]
+        receiver = self.receiver
+        if new_listen != self.listen:
+            fresh = OscIn(*new_listen, self._apply) if new_listen else None  # may raise
+            if receiver is not None:
+                receiver.stop()
+            self.receiver = fresh.start() if fresh else None
+            self.listen = new_listen
+        self.targets = new_targets
+        if self.sender is not None:
+            self.sender.targets = new_targets
+        elif new_targets:
+            self.sender = OscOut(new_targets)
+            self.engine.store.add_listener(self._param_changed)
+            self._thread = threading.Thread(target=self._send_loop, name="osc-out", daemon=True)
+            self._thread.start()
+
+    def state(self) -> OscState:
+        messages, dropped = self.counts()
+        listening = f"{self.listen[0]}:{self.listen[1]}" if self.listen else ""
+        return OscState(listening, [f"{h}:{p}" for h, p in self.targets], messages, dropped,
+                        self.armed[0] if self.armed else None,
+                        [(b.address, f"{b.target} {b.argument}".rstrip())
+                         for b in self.bindings.values()])  # fmt: skip
 
     # -- status -------------------------------------------------------------------------------
     def counts(self) -> tuple[int, int]:

@@ -122,6 +122,25 @@ class Binding(BaseModel):
         return f"{self.control} {self.number}{ch}{dev} -> {self.target}"
 
 
+class OscBinding(BaseModel):
+    """One OSC address of a control surface (a tablet's fader or button, as TouchOSC or
+    Open Stage Control sends it) -> a parameter (the first argument, 0-1, over the
+    parameter's range or ``min``..``max``) or a trigger (fired by a press: an argument
+    above 0.5, or none). Learned in the window or with ``learn-osc``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(pattern=r"^/\S+$")
+    target: str
+    argument: str = ""
+    min: float | None = None
+    max: float | None = None
+
+    @property
+    def is_trigger(self) -> bool:
+        return self.target.startswith(TRIGGER_PREFIX)
+
+
 class ControllerMap(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -129,6 +148,7 @@ class ControllerMap(BaseModel):
     name: str
     description: str = ""
     bindings: list[Binding] = []
+    osc: list[OscBinding] = []  # the OSC surfaces' addresses, beside the MIDI controls
 
 
 def _entry_label(entry: object) -> str:
@@ -154,7 +174,7 @@ def parse_map(data: object, registry: ParamRegistry, where: str) -> tuple[Contro
     if not isinstance(entries, list):
         raise UserError(f"{where}: 'bindings' must be a list")
     try:
-        head = ControllerMap.model_validate({**data, "bindings": []})
+        head = ControllerMap.model_validate({**data, "bindings": [], "osc": []})
     except ValidationError as exc:
         raise UserError(f"{where}: {validation_message(exc)}") from exc
 
@@ -180,6 +200,21 @@ def parse_map(data: object, registry: ParamRegistry, where: str) -> tuple[Contro
         "; skipped",
     )
     head.bindings.extend(bindings)
+    osc = data.get("osc", [])
+    if not isinstance(osc, list):
+        raise UserError(f"{where}: 'osc' must be a list")
+
+    def check_osc(binding: OscBinding) -> str | None:
+        if binding.is_trigger:
+            name = binding.target.removeprefix(TRIGGER_PREFIX)
+            return None if name in TRIGGERS else f"unknown trigger {name!r}"
+        return None if binding.target in registry else f"unknown parameter {binding.target!r}"
+
+    found, osc_problems = validate_each(
+        OscBinding, osc, lambda i, entry: f"{where}: osc {i + 1}", check_osc, "; skipped"
+    )
+    head.osc.extend(found)
+    problems += osc_problems
     return head, problems
 
 

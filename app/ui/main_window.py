@@ -93,12 +93,13 @@ class MainWindow(QMainWindow):
 
     def _build_panels(self) -> None:
         """The tabs on the right: parameters, presets, modulation, motion, audio, MIDI,
-        model, train."""
+        OSC, model, train."""
         from .audio_panel import AudioPanel
         from .midi_panel import MidiPanel
         from .model_panel import ModelPanel
         from .modulation_panel import ModulationPanel
         from .motion_panel import MotionPanel
+        from .osc_panel import OscPanel
         from .param_panel import ParamPanel
         from .preset_panel import PresetPanel
         from .train_panel import TrainPanel
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         )
         self.presets = PresetPanel(self.engine, self.show_notice, self._preset_loaded)
         self.midi_panel = MidiPanel(self.engine, self.show_notice)
+        self.osc_panel = OscPanel(self.engine, self.show_notice)
         self.audio_panel = AudioPanel(self.engine, self.show_notice)
         self.modulation = ModulationPanel(self.engine, self.show_notice)
         self.motion = MotionPanel(self.engine, self.show_notice)
@@ -126,6 +128,7 @@ class MainWindow(QMainWindow):
                 ("Motion", self.motion),
                 ("Audio", self.audio_panel),
                 ("MIDI", self.midi_panel),
+                ("OSC", self.osc_panel),
                 ("Model", self.models),
                 ("Train", self.train),
             )
@@ -328,6 +331,8 @@ class MainWindow(QMainWindow):
                 action
             ].trigger()
         self.midi_panel.refresh()
+        if self.osc_panel.isVisible():
+            self.osc_panel.refresh()
         self.modulation.refresh()
         self.motion.refresh()
         if self.audio_panel.isVisible():  # scopes cost drawing time only when shown

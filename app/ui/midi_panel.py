@@ -135,7 +135,7 @@ class MidiPanel(QWidget):
             self.notify("Save map: open MIDI and type a name first")
             return
         try:
-            path = self.engine.midi.save_map(name)
+            path = self.engine.save_map(name)
         except UserError as exc:
             self.notify(str(exc))
             return

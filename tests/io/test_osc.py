@@ -206,3 +206,31 @@ def test_a_busy_port_is_one_line(tmp_path):
                           "--osc-out", "nowhere"], cwd=ROOT, capture_output=True, text=True,
                          timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
     assert bad.returncode == 2 and "--osc-out 'nowhere': not PORT or HOST:PORT" in bad.stderr
+
+
+def test_osc_learn_binds_a_tablets_own_addresses_and_the_map_keeps_them(tmp_path):
+    port = free_port()
+    engine = LiveEngine(LiveOptions(play="demo", size=(64, 36), osc_in=str(port))).start()
+    client = SimpleUDPClient(HOST, port)
+    try:
+        engine.command("learn-osc fx.hue.shift")
+        client.send_message("/1/fader1", 0.1)  # TouchOSC's first page, first fader
+        wait_until(lambda: "/1/fader1" in engine.osc.bindings, 10, "the fader learned")
+        client.send_message("/1/fader1", 0.5)
+        wait_until(lambda: engine.store.get("fx.hue.shift") == 180.0, 10, "the fader's move")
+        engine.command("learn-osc trigger:blackout")
+        client.send_message("/1/push1", 1.0)
+        wait_until(lambda: "/1/push1" in engine.osc.bindings, 10, "the button learned")
+        client.send_message("/1/push1", 1.0)
+        wait_until(lambda: engine.status().blackout, 10, "the button's press")
+        client.send_message("/1/unknown", 1.0)  # not learned: counted, dropped
+        wait_until(lambda: engine.osc.receiver.counts.unknown == 1, 10, "the unknown address")
+        engine.command(f"save-map {tmp_path / 'tablet.json'}")
+    finally:
+        engine.stop()
+    saved = __import__("json").loads((tmp_path / "tablet.json").read_text())
+    assert [(b["address"], b["target"]) for b in saved["osc"]] == [
+        ("/1/fader1", "fx.hue.shift"), ("/1/push1", "trigger:blackout")]  # fmt: skip
+    again = LiveEngine(LiveOptions(play="demo", size=(64, 36), osc_in=str(port),
+                                   midi_map=str(tmp_path / "tablet.json")))  # fmt: skip
+    assert set(again.osc.bindings) == {"/1/fader1", "/1/push1"}

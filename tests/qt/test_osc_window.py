@@ -30,3 +30,25 @@ def test_a_tablets_fader_and_button_reach_the_window(qtbot, osc_window):
     qtbot.waitUntil(lambda: slider.value() == slider.maximum(), timeout=5_000)
     client.send_message("/latentvj/trigger/blackout", [])
     qtbot.waitUntil(win.blackout.isChecked, timeout=5_000)
+
+
+def test_osc_learn_and_endpoints_in_the_osc_tab(qtbot, osc_window):
+    import socket
+
+    win, client = osc_window
+    panel = win.osc_panel
+    panel.target.setCurrentText("fx.saturation")
+    panel.buttons["Learn"].click()
+    client.send_message("/2/fader3", 0.0)
+    qtbot.waitUntil(lambda: "/2/fader3" in win.engine.osc.bindings, timeout=5_000)
+    client.send_message("/2/fader3", 1.0)
+    slider = win.params.sliders["fx.saturation"]
+    qtbot.waitUntil(lambda: slider.value() == slider.maximum(), timeout=5_000)
+    panel.refresh()
+    assert panel.bindings.item(0).text() == "/2/fader3  ->  fx.saturation"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind((HOST, 0))
+        listening = win.engine.osc.listen
+        panel.listen.setText(str(taken.getsockname()[1]))
+        panel.buttons["Apply"].click()
+        assert "cannot listen" in win.notices.text() and win.engine.osc.listen == listening
