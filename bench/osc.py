@@ -94,9 +94,9 @@ def main() -> None:
          f"{statistics.median(latencies) / frame_ms:.2f}"],
         ["OSC in -> frame drawn with it, p99", f"{percentile(latencies, 99):.1f}",
          f"{percentile(latencies, 99) / frame_ms:.2f}"],
-        ["OSC out beat - engine beat clock, median |error|",
+        ["OSC out beat - engine beat clock, median abs error",
          f"{statistics.median(abs(e) for e in beat_errors[1:]):.2f}", ""],
-        ["OSC out beat - engine beat clock, max |error|",
+        ["OSC out beat - engine beat clock, max abs error",
          f"{max(abs(e) for e in beat_errors[1:]):.2f}", ""],
         ["OSC out steady messages: interval std (at 30/s)", f"{statistics.pstdev(gaps):.2f}", ""],
     ]  # fmt: skip

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .engine import LiveEngine
 
 PHRASE_BARS = 4
+PICKUP = 0.02  # a fader within this share of the range of the parameter picks it up
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class LiveOsc:
         # a surface's own addresses (TouchOSC's /1/fader1 ...) learned or from the map file
         self.bindings: dict[str, Any] = {}
         self.armed: tuple[str, str] | None = None  # (target, argument) being learned
+        self._pickup: dict[str, tuple[float, float]] = {}
         self._feedback: dict[str, float] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -169,8 +171,24 @@ class LiveOsc:
         low = spec.min if binding.min is None else binding.min
         high = spec.max if binding.max is None else binding.max
         clamped = min(max(value, 0.0), 1.0)
-        self.engine.store.set(binding.target, low + clamped * (high - low), source="osc")
+        native = low + clamped * (high - low)
+        if self._picked_up(binding.address, native, binding.target, high - low):
+            self.engine.store.set(binding.target, native, source="osc")
         return clamped != value
+
+    def _picked_up(self, address: str, native: float, target: str, span: float) -> bool:
+        """Soft takeover, as for MIDI knobs: a fader whose position differs from the
+        parameter (after a preset change, or a move from elsewhere) does nothing until it
+        reaches the value or moves across it; one that owns the parameter passes every
+        move."""
+        current = self.engine.store.get(target)
+        last = self._pickup.get(address)  # (last position, the value it last applied)
+        near = abs(native - current) <= PICKUP * span
+        owned = last is not None and abs(last[1] - current) <= 1e-9
+        crossed = last is not None and min(last[0], native) <= current <= max(last[0], native)
+        taken = near or owned or crossed
+        self._pickup[address] = (native, native if taken else math.nan)
+        return taken
 
     # -- out ----------------------------------------------------------------------------------
     def _param_changed(self, param_id: str, value: float, source: str) -> None:

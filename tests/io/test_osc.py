@@ -216,8 +216,11 @@ def test_osc_learn_binds_a_tablets_own_addresses_and_the_map_keeps_them(tmp_path
         engine.command("learn-osc fx.hue.shift")
         client.send_message("/1/fader1", 0.1)  # TouchOSC's first page, first fader
         wait_until(lambda: "/1/fader1" in engine.osc.bindings, 10, "the fader learned")
+        client.send_message("/1/fader1", 0.5)  # far from the hue (0): soft takeover waits
+        client.send_message("/1/fader1", 0.0)  # ... until the fader reaches it
         client.send_message("/1/fader1", 0.5)
         wait_until(lambda: engine.store.get("fx.hue.shift") == 180.0, 10, "the fader's move")
+        assert engine.osc.receiver.counts.messages == 4
         engine.command("learn-osc trigger:blackout")
         client.send_message("/1/push1", 1.0)
         wait_until(lambda: "/1/push1" in engine.osc.bindings, 10, "the button learned")

@@ -41,7 +41,8 @@ def test_osc_learn_and_endpoints_in_the_osc_tab(qtbot, osc_window):
     panel.buttons["Learn"].click()
     client.send_message("/2/fader3", 0.0)
     qtbot.waitUntil(lambda: "/2/fader3" in win.engine.osc.bindings, timeout=5_000)
-    client.send_message("/2/fader3", 1.0)
+    for step in range(11):  # the fader's travel: soft takeover picks the value up
+        client.send_message("/2/fader3", step / 10)
     slider = win.params.sliders["fx.saturation"]
     qtbot.waitUntil(lambda: slider.value() == slider.maximum(), timeout=5_000)
     panel.refresh()
