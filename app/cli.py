@@ -172,6 +172,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         preset_dir=preset_path.parent,
         encoder=QUALITY_PRESETS[args.quality],
     )
+    if args.ray:
+        return render_with_ray(request, args)
     job = RenderJob(request)
     print(
         f"latentvj: '{patch.name}' on '{clip.name}' -> {args.output} "
@@ -185,6 +187,40 @@ def cmd_render(args: argparse.Namespace) -> int:
         f"{result.bpm:.1f} BPM, {result.speed_x_realtime:.2f}x real time)"
     )
     return 0
+
+
+def render_with_ray(request, args: argparse.Namespace) -> int:
+    """``render --ray``: the render in chunks on Ray, under one progress bar."""
+    from tqdm import tqdm
+
+    from app.cluster.ray_render import render_on_ray
+
+    address = None if args.ray == "local" else args.ray
+    print(f"latentvj: '{request.patch.name}' -> {args.output} in chunks of "
+          f"{args.chunk_seconds:g} s on Ray ({args.ray})", file=sys.stderr)  # fmt: skip
+    with tqdm(total=None, unit="frame", desc="render", disable=args.no_progress,
+              dynamic_ncols=True, mininterval=0.5) as bar:  # fmt: skip
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        result = render_on_ray(request, args.chunk_seconds, address, progress)
+    print(f"wrote {result.output} ({result.frames} frames, {result.duration_s:.2f} s at "
+          f"{result.bpm:.1f} BPM, {result.speed_x_realtime:.2f}x real time)")  # fmt: skip
+    return 0
+
+
+def cmd_train_on_ray(args: argparse.Namespace) -> int:
+    """``train --jobs FILE --ray``: the job rows as Ray tasks."""
+    from app.cluster.ray_train import train_jobs_on_ray
+    from app.train.jobs import load_jobs
+
+    if not args.jobs:
+        raise UserError("--ray: goes with --jobs FILE (a single --data job runs here)")
+    address = None if args.ray == "local" else args.ray
+    return train_jobs_on_ray(list(load_jobs(args.jobs)), args.jobs, args.out,
+                             args.checkpoint_every, args.device, address)  # fmt: skip
 
 
 def cmd_live(args: argparse.Namespace) -> int:
@@ -301,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.command == "render":
+            if args.replay and args.ray:
+                raise UserError("--ray: a --replay render is not split into chunks yet")
             return cmd_replay(args) if args.replay else cmd_render(args)
         if args.command == "keyframes":
             return cmd_keyframes(args)
@@ -318,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
             from app.dream.cli import cmd_dream
 
             return cmd_dream(args)
+        if args.command == "train" and args.ray:
+            return cmd_train_on_ray(args)
         if args.command in ("train", "merge-timecuts", "generate"):
             from app.train import cli as studio
 

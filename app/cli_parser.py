@@ -108,6 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-render a recorded performance (its .performance.jsonl); "
         "--audio defaults to the recording's own sound",
     )
+    render.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="render in chunks as Ray tasks: a local Ray with this machine's cores, or "
+        "'auto' / ray://HOST:PORT for a running cluster (pip install 'latentvj[ray]')",
+    )
+    render.add_argument(
+        "--chunk-seconds",
+        type=ranged(float, 0.0, 3600.0, low_open=True),
+        default=10.0,
+        metavar="S",
+        help="with --ray: seconds of video per task (10)",
+    )
 
     live = sub.add_parser(
         "live",

@@ -47,6 +47,14 @@ def add_commands(sub, seed_type, size_type, fps_type) -> None:
     train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     train.add_argument("--checkpoint-every", type=int, default=500, metavar="STEPS")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="with --jobs: each job a Ray task (one GPU each where the cluster has them), "
+        "on a local Ray or 'auto' / ray://HOST:PORT (pip install 'latentvj[ray]')",
+    )
     for name in MODEL_FIELDS:
         info = TrainConfig.model_fields[name]
         default = info.default if info.default is not None else "none"

@@ -1,0 +1,110 @@
+"""``render --ray``: a render split into chunks (``app.cluster.chunks``) run as Ray tasks
+on a local Ray (the machine's cores) or a running cluster. The driver analyses the audio
+once and puts it (and the model file's bytes) in Ray's object store; each task draws and
+encodes one chunk; a worker that dies has its chunk run again (Ray's retries); the driver
+joins the segments without re-encoding and muxes the audio once. One progress bar."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from app.core.errors import UserError
+from app.engine.offline import RenderJob, RenderRequest, RenderResult
+
+from .chunks import Chunk, SegmentJob, join_segments, plan_chunks, render_segment
+
+RETRIES = 3  # a chunk whose worker died runs again this many times
+
+
+def import_ray():
+    """Ray, or one line saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise UserError("--ray: Ray is not installed: pip install 'latentvj[ray]'") from None
+    return ray
+
+
+def connect(ray, address: str | None) -> bool:
+    """Start a local Ray (``address`` None: this machine's cores, on 127.0.0.1 only) or
+    reach a cluster, unless Ray is already up (a test's); True when it started here (the
+    caller shuts it down). UserError naming the address when it cannot."""
+    if ray.is_initialized():
+        return False
+    local = {"_node_ip_address": "127.0.0.1"} if address is None else {}
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                 configure_logging=False, **local)  # fmt: skip
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise UserError(f"--ray {address or ''}: cannot start or reach Ray ({exc})") from None
+    return True
+
+
+def _segment_task(
+    job: SegmentJob, track, chunk: Chunk, model_bytes: bytes | None, fault_marker: str | None
+) -> bytes:
+    """One chunk on a worker. ``fault_marker`` (tests only): the worker of chunk 1 dies
+    the first time (the marker file records it), as a machine lost mid-chunk."""
+    if fault_marker and chunk.index == 1 and not os.path.exists(fault_marker):
+        Path(fault_marker).write_text("died once")
+        os._exit(1)
+    return render_segment(job, track, chunk, model_bytes)
+
+
+def render_on_ray(
+    req: RenderRequest,
+    chunk_seconds: float,
+    address: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    fault_marker: Path | None = None,
+) -> RenderResult:
+    """Render ``req`` in chunks of ``chunk_seconds`` on Ray (``address``: None for a local
+    Ray with this machine's cores, ``auto`` or ``ray://host:port`` for a cluster). An
+    already initialised Ray (a test's) is used as it is."""
+    import time
+
+    ray = import_ray()
+    job = RenderJob(req)  # every input checked, the analysis done once, here
+    chunks = plan_chunks(job.n_frames, req.fps, chunk_seconds)
+    generator_path = req.patch.generator.path
+    model_file = Path(generator_path) if generator_path and Path(generator_path).is_file() else None
+    segment_job = SegmentJob(
+        patch_json=req.patch.model_dump_json(), preset_dir=str(req.preset_dir or "") or None,
+        model_name=model_file.name if model_file else None, start_s=job.start_s,
+        n_frames=job.n_frames, size=req.size, fps=req.fps, encoder=req.encoder,
+        seed=req.seed, device=str(req.placement.device) if req.placement else "cpu",
+    )  # fmt: skip
+    started_here = connect(ray, address)
+    t_start = time.perf_counter()
+    try:
+        task = ray.remote(max_retries=RETRIES)(_segment_task)
+        track_ref = ray.put(job.track)
+        model_ref = ray.put(model_file.read_bytes()) if model_file else None
+        marker = str(fault_marker) if fault_marker else None
+        refs = {task.remote(segment_job, track_ref, chunk, model_ref, marker): chunk
+                for chunk in chunks}  # fmt: skip
+        with tempfile.TemporaryDirectory(prefix="latentvj-ray-") as tmp:
+            paths, done, pending = {}, 0, list(refs)
+            while pending:
+                ready, pending = ray.wait(pending, num_returns=1)
+                chunk = refs[ready[0]]
+                try:
+                    data = ray.get(ready[0])
+                except ray.exceptions.RayError as exc:
+                    raise UserError(f"--ray: chunk {chunk.index + 1} failed "
+                                    f"({str(exc).strip().splitlines()[-1]})") from None  # fmt: skip
+                paths[chunk.index] = Path(tmp) / f"segment-{chunk.index:05d}.mkv"
+                paths[chunk.index].write_bytes(data)
+                done += chunk.count
+                if on_progress:
+                    on_progress(done, job.n_frames)
+            join_segments([paths[c.index] for c in chunks], req.clip, job.start_s,
+                          job.duration_s, req.output)  # fmt: skip
+    finally:
+        if started_here:
+            ray.shutdown()
+    wall = time.perf_counter() - t_start
+    return RenderResult(req.output, job.n_frames, job.duration_s, wall, 0.0, job.track.bpm)
