@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from app.core.errors import UserError
 from app.engine.offline import RenderJob, RenderRequest, RenderResult
@@ -41,6 +42,19 @@ def connect(ray, address: str | None) -> bool:
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise UserError(f"--ray {address or ''}: cannot start or reach Ray ({exc})") from None
     return True
+
+
+def finished(ray, refs: dict) -> Iterator[tuple[Any, Any, str | None]]:
+    """As each task ends: (what it was for, its result, None), or (what, None, the last
+    line of its error) when it failed after its retries."""
+    pending = list(refs)
+    while pending:
+        ready, pending = ray.wait(pending, num_returns=1)
+        try:
+            outcome = (refs[ready[0]], ray.get(ready[0]), None)
+        except ray.exceptions.RayError as exc:
+            outcome = (refs[ready[0]], None, str(exc).strip().splitlines()[-1])
+        yield outcome
 
 
 def _segment_task(
@@ -87,15 +101,10 @@ def render_on_ray(
         refs = {task.remote(segment_job, track_ref, chunk, model_ref, marker): chunk
                 for chunk in chunks}  # fmt: skip
         with tempfile.TemporaryDirectory(prefix="latentvj-ray-") as tmp:
-            paths, done, pending = {}, 0, list(refs)
-            while pending:
-                ready, pending = ray.wait(pending, num_returns=1)
-                chunk = refs[ready[0]]
-                try:
-                    data = ray.get(ready[0])
-                except ray.exceptions.RayError as exc:
-                    raise UserError(f"--ray: chunk {chunk.index + 1} failed "
-                                    f"({str(exc).strip().splitlines()[-1]})") from None  # fmt: skip
+            paths, done = {}, 0
+            for chunk, data, error in finished(ray, refs):
+                if error is not None:
+                    raise UserError(f"--ray: chunk {chunk.index + 1} failed ({error})")
                 paths[chunk.index] = Path(tmp) / f"segment-{chunk.index:05d}.mkv"
                 paths[chunk.index].write_bytes(data)
                 done += chunk.count

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 
-from .ray_render import RETRIES, connect, import_ray
+from .ray_render import RETRIES, connect, finished, import_ray
 
 
 def _train_task(config_json: str, checkpoint_every: int, device: str) -> dict[str, bytes]:
@@ -52,17 +52,12 @@ def train_jobs_on_ray(
                             "cuda" if gpus else device): e
                 for e in entries if not e.error}  # fmt: skip
         out_dir.mkdir(parents=True, exist_ok=True)
-        pending, done = list(runs), 0
-        while pending:
-            ready, pending = ray.wait(pending, num_returns=1)
-            entry = runs[ready[0]]
-            try:
-                files = ray.get(ready[0])
-            except ray.exceptions.RayError as exc:
+        done = 0
+        for entry, files, error in finished(ray, runs):
+            if error is not None:
                 failed += 1
-                reason = str(exc).strip().splitlines()[-1]
                 print(f"latentvj: error: jobs '{jobs_file}' line {entry.line} "
-                      f"('{entry.config.name}'): {reason}", file=sys.stderr)  # fmt: skip
+                      f"('{entry.config.name}'): {error}", file=sys.stderr)  # fmt: skip
                 continue
             for name, data in files.items():
                 (out_dir / name).write_bytes(data)
