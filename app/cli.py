@@ -117,18 +117,19 @@ def cmd_replay(args: argparse.Namespace) -> int:
     check_output_path(args.output)
     audio = args.audio or load_performance(args.replay).recording()
     placement = resolve_placement(args.device, args.precision)
-    job = ReplayJob(
-        ReplayRequest(
-            log=args.replay,
-            registry=build_registry(),
-            clip=load_audio_file(audio),
-            output=args.output,
-            size=args.size,
-            fps=args.fps,
-            placement=placement,
-            encoder=QUALITY_PRESETS[args.quality],
-        )
+    request = ReplayRequest(
+        log=args.replay,
+        registry=build_registry(),
+        clip=load_audio_file(audio),
+        output=args.output,
+        size=args.size,
+        fps=args.fps,
+        placement=placement,
+        encoder=QUALITY_PRESETS[args.quality],
     )
+    if args.ray:
+        return render_with_ray(request, args)
+    job = ReplayJob(request)
     print(
         f"latentvj: replaying '{args.replay}' with the sound of '{audio}' -> {args.output} "
         f"({args.size[0]}x{args.size[1]} @ {args.fps:g} fps, {placement.label}; "
@@ -193,11 +194,12 @@ def render_with_ray(request, args: argparse.Namespace) -> int:
     """``render --ray``: the render in chunks on Ray, under one progress bar."""
     from tqdm import tqdm
 
-    from app.cluster.ray_render import render_on_ray
+    from app.cluster.ray_render import render_on_ray, replay_on_ray
 
     address = None if args.ray == "local" else args.ray
-    print(f"latentvj: '{request.patch.name}' -> {args.output} in chunks of "
-          f"{args.chunk_seconds:g} s on Ray ({args.ray})", file=sys.stderr)  # fmt: skip
+    what = f"replay of '{args.replay}'" if args.replay else f"'{request.patch.name}'"
+    print(f"latentvj: {what} -> {args.output} in chunks of {args.chunk_seconds:g} s on Ray "
+          f"({args.ray})", file=sys.stderr)  # fmt: skip
     with tqdm(total=None, unit="frame", desc="render", disable=args.no_progress,
               dynamic_ncols=True, mininterval=0.5) as bar:  # fmt: skip
 
@@ -205,7 +207,8 @@ def render_with_ray(request, args: argparse.Namespace) -> int:
             bar.total = total
             bar.update(done - bar.n)
 
-        result = render_on_ray(request, args.chunk_seconds, address, progress)
+        run = replay_on_ray if args.replay else render_on_ray
+        result = run(request, args.chunk_seconds, address, progress)
     print(f"wrote {result.output} ({result.frames} frames, {result.duration_s:.2f} s at "
           f"{result.bpm:.1f} BPM, {result.speed_x_realtime:.2f}x real time)")  # fmt: skip
     return 0
@@ -337,8 +340,6 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.command == "render":
-            if args.replay and args.ray:
-                raise UserError("--ray: a --replay render is not split into chunks yet")
             return cmd_replay(args) if args.replay else cmd_render(args)
         if args.command == "keyframes":
             return cmd_keyframes(args)

@@ -42,7 +42,7 @@ class SegmentJob:
 
     patch_json: str
     preset_dir: str | None
-    model_name: str | None  # the model file's name, its bytes beside (None: no file)
+    model_name: str | None  # the model file's (or folder's) name; its bytes travel beside
     start_s: float  # the render's start in the song
     n_frames: int  # the whole render's frames
     size: tuple[int, int]
@@ -69,7 +69,12 @@ def render_segment(
     with tempfile.TemporaryDirectory(prefix="latentvj-chunk-") as tmp:
         if model_bytes is not None and job.model_name:
             model = Path(tmp) / job.model_name
-            model.write_bytes(model_bytes)
+            if isinstance(model_bytes, dict):  # a model folder, file by file
+                model.mkdir()
+                for name, data in model_bytes.items():
+                    (model / name).write_bytes(data)
+            else:
+                model.write_bytes(model_bytes)
             patch = patch.model_copy(update={
                 "generator": patch.generator.model_copy(update={"path": str(model)})})  # fmt: skip
         placement = resolve_placement(job.device)
@@ -78,19 +83,60 @@ def render_segment(
                                                    seed=job.seed, preset_dir=preset_dir),
                         job.size, job.fps)  # fmt: skip
         frames = track.frames(job.start_s, job.n_frames, job.fps)  # the instants of the whole
-        preroll_n = frame_count(PREROLL_S, job.fps)
-        if chunk.first == 0:  # as the whole render: the music before its start, if any
-            before = frame_count(min(PREROLL_S, job.start_s), job.fps)
-            preroll = track.frames(job.start_s - before / job.fps, before, job.fps)
-        else:
-            preroll = frames[max(0, chunk.first - preroll_n) : chunk.first]
+        # the PREROLL_S before the chunk: the render's own frames, and where the chunk is
+        # nearer the start than that, the music before the start (as the whole render's
+        # pre-roll drew it), so the chunk's history is the whole render's
+        inside = frames[max(0, chunk.first - frame_count(PREROLL_S, job.fps)) : chunk.first]
+        missing_s = PREROLL_S - len(inside) / job.fps
+        before = frame_count(min(max(missing_s, 0.0), job.start_s), job.fps)
+        preroll = track.frames(job.start_s - before / job.fps, before, job.fps) + inside
         drawn = play(player, frames[chunk.first : chunk.first + chunk.count], preroll=preroll)
-        segment = Path(tmp) / f"segment-{chunk.index:05d}.mkv"
-        writer = VideoWriter(segment, job.size, job.fps, None, job.encoder).start()
-        for _ in range(chunk.count):
-            writer.write(next(drawn).image)
+        return encode_segment(drawn, chunk.count, job.size, job.fps, job.encoder)
+
+
+def encode_segment(
+    frames, count: int, size: tuple[int, int], fps: float, encoder: EncoderSettings
+) -> bytes:
+    """``count`` frames encoded as a video-only segment (Matroska, H.264, starting on a key
+    frame), its bytes."""
+    with tempfile.TemporaryDirectory(prefix="latentvj-segment-") as tmp:
+        segment = Path(tmp) / "segment.mkv"
+        writer = VideoWriter(segment, size, fps, None, encoder).start()
+        for _ in range(count):
+            writer.write(next(frames).image)
         writer.close()
         return segment.read_bytes()
+
+
+@dataclass(frozen=True)
+class ReplaySegmentJob:
+    """A chunk of ``render --replay``: the performance log's text travels with it."""
+
+    log_name: str
+    log_text: str
+    size: tuple[int, int]
+    fps: float
+    encoder: EncoderSettings
+    device: str
+
+
+def render_replay_segment(
+    job: ReplaySegmentJob, clip: AudioClip, track: AnalysisTrack, chunk: Chunk
+) -> bytes:
+    """The chunk of a replay, as the whole replay draws it (``ReplayJob.chunk``)."""
+    from app.engine.device import resolve_placement
+    from app.engine.param_specs import build_registry
+    from app.engine.replay import ReplayJob, ReplayRequest
+
+    with tempfile.TemporaryDirectory(prefix="latentvj-chunk-") as tmp:
+        log = Path(tmp) / job.log_name
+        log.write_text(job.log_text, encoding="utf-8")
+        replay = ReplayJob(ReplayRequest(
+            log=log, registry=build_registry(), clip=clip, output=Path(tmp) / "unused.mkv",
+            size=job.size, fps=job.fps, placement=resolve_placement(job.device),
+            encoder=job.encoder, track=track))  # fmt: skip
+        frames = replay.chunk(chunk.first, chunk.count)
+        return encode_segment(frames, chunk.count, job.size, job.fps, job.encoder)
 
 
 def join_segments(

@@ -29,6 +29,14 @@ def import_ray():
     return ray
 
 
+def model_payload(path: Path) -> bytes | dict[str, bytes]:
+    """A model file's bytes, or a model folder's files (BigGAN-deep: config and weights)
+    by name: what the workers write back to disk to load it as the driver would."""
+    if path.is_dir():
+        return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+    return path.read_bytes()
+
+
 def connect(ray, address: str | None) -> bool:
     """Start a local Ray (``address`` None: this machine's cores, on 127.0.0.1 only) or
     reach a cluster, unless Ray is already up (a test's); True when it started here (the
@@ -68,6 +76,68 @@ def _segment_task(
     return render_segment(job, track, chunk, model_bytes)
 
 
+def gather_and_join(
+    ray,
+    refs: dict,
+    chunks: list[Chunk],
+    n_frames: int,
+    clip,
+    start_s: float,
+    duration_s: float,
+    output: Path,
+    on_progress: Callable[[int, int], None] | None,
+) -> None:
+    """Each chunk's segment as its task ends (progress by frames done), then the join."""
+    with tempfile.TemporaryDirectory(prefix="latentvj-ray-") as tmp:
+        paths, done = {}, 0
+        for chunk, data, error in finished(ray, refs):
+            if error is not None:
+                raise UserError(f"--ray: chunk {chunk.index + 1} failed ({error})")
+            paths[chunk.index] = Path(tmp) / f"segment-{chunk.index:05d}.mkv"
+            paths[chunk.index].write_bytes(data)
+            done += chunk.count
+            if on_progress:
+                on_progress(done, n_frames)
+        join_segments([paths[c.index] for c in chunks], clip, start_s, duration_s, output)
+
+
+def replay_on_ray(
+    req,
+    chunk_seconds: float,
+    address: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RenderResult:
+    """``render --replay LOG --ray``: the replay in chunks, each drawn as the whole replay
+    draws it (``ReplayJob.chunk``); the log's text, the sound and its analysis travel."""
+    import time
+
+    import numpy as np
+
+    from app.engine.replay import ReplayJob
+
+    from .chunks import ReplaySegmentJob, render_replay_segment
+
+    ray = import_ray()
+    job = ReplayJob(req)  # the log, patch and audio checked, the analysis done once
+    chunks = plan_chunks(job.n_frames, req.fps, chunk_seconds)
+    segment_job = ReplaySegmentJob(req.log.name, req.log.read_text(encoding="utf-8"), req.size,
+                                   req.fps, req.encoder, str(job.req.placement.device))  # fmt: skip
+    started_here = connect(ray, address)
+    t_start = time.perf_counter()
+    try:
+        task = ray.remote(max_retries=RETRIES)(render_replay_segment)
+        clip_ref, track_ref = ray.put(req.clip), ray.put(job.track)
+        refs = {task.remote(segment_job, clip_ref, track_ref, chunk): chunk for chunk in chunks}
+        gather_and_join(ray, refs, chunks, job.n_frames, req.clip, 0.0,
+                        job.n_frames / req.fps, req.output, on_progress)  # fmt: skip
+    finally:
+        if started_here:
+            ray.shutdown()
+    wall = time.perf_counter() - t_start
+    bpm = float(np.median(job.perf.clock["bpm"]))
+    return RenderResult(req.output, job.n_frames, job.n_frames / req.fps, wall, 0.0, bpm)
+
+
 def render_on_ray(
     req: RenderRequest,
     chunk_seconds: float,
@@ -84,7 +154,9 @@ def render_on_ray(
     job = RenderJob(req)  # every input checked, the analysis done once, here
     chunks = plan_chunks(job.n_frames, req.fps, chunk_seconds)
     generator_path = req.patch.generator.path
-    model_file = Path(generator_path) if generator_path and Path(generator_path).is_file() else None
+    model_file = Path(generator_path) if generator_path else None
+    if model_file is not None and not model_file.is_absolute() and req.preset_dir:
+        model_file = req.preset_dir / model_file
     segment_job = SegmentJob(
         patch_json=req.patch.model_dump_json(), preset_dir=str(req.preset_dir or "") or None,
         model_name=model_file.name if model_file else None, start_s=job.start_s,
@@ -96,22 +168,12 @@ def render_on_ray(
     try:
         task = ray.remote(max_retries=RETRIES)(_segment_task)
         track_ref = ray.put(job.track)
-        model_ref = ray.put(model_file.read_bytes()) if model_file else None
+        model_ref = ray.put(model_payload(model_file)) if model_file else None
         marker = str(fault_marker) if fault_marker else None
         refs = {task.remote(segment_job, track_ref, chunk, model_ref, marker): chunk
                 for chunk in chunks}  # fmt: skip
-        with tempfile.TemporaryDirectory(prefix="latentvj-ray-") as tmp:
-            paths, done = {}, 0
-            for chunk, data, error in finished(ray, refs):
-                if error is not None:
-                    raise UserError(f"--ray: chunk {chunk.index + 1} failed ({error})")
-                paths[chunk.index] = Path(tmp) / f"segment-{chunk.index:05d}.mkv"
-                paths[chunk.index].write_bytes(data)
-                done += chunk.count
-                if on_progress:
-                    on_progress(done, job.n_frames)
-            join_segments([paths[c.index] for c in chunks], req.clip, job.start_s,
-                          job.duration_s, req.output)  # fmt: skip
+        gather_and_join(ray, refs, chunks, job.n_frames, req.clip, job.start_s,
+                        job.duration_s, req.output, on_progress)  # fmt: skip
     finally:
         if started_here:
             ray.shutdown()

@@ -125,6 +125,7 @@ class ReplayRequest:
     fps: float = 30.0
     placement: Placement | None = None
     encoder: EncoderSettings = QUALITY_PRESETS["standard"]
+    track: AnalysisTrack | None = None  # the sound's analysis, when done already (a chunk)
 
 
 class ReplayJob:
@@ -150,7 +151,7 @@ class ReplayJob:
         except ValueError as exc:
             raise UserError(f"--replay '{req.log}': {exc}") from None
         self.store = ParamStore(req.registry, params)
-        self.track = AnalysisTrack(analyze(req.clip), self.patch.beats_per_bar)
+        self.track = req.track or AnalysisTrack(analyze(req.clip), self.patch.beats_per_bar)
         self.player = Player(
             self._factory(self.patch, self.perf.header["preset_dir"]),
             req.size,
@@ -232,6 +233,24 @@ class ReplayJob:
             self.analysis(-preroll / self.req.fps, preroll),
             on_preroll,
         )
+
+    def chunk(self, first: int, count: int) -> Iterator[RenderedFrame]:
+        """Frames ``first`` .. ``first + count - 1`` as ``frames`` draws them: the PREROLL_S
+        before drawn first (with their events), every event before that applied at once
+        (a flash, a swap or a jump lands by its logged beat, so it comes out the same)."""
+        if first < self.preroll_frames:  # near the start: from the start, as the whole
+            frames = self.frames()
+            for k in range(first + count):
+                frame = next(frames)
+                if k >= first:
+                    yield frame
+            return
+        lead = max(0, first - self.preroll_frames)
+        every = self.analysis(0.0, self.n_frames)
+        drawn = play(self.player, every[lead : first + count], self.perf.events, self._apply)
+        for k, frame in enumerate(drawn):
+            if k >= first - lead:
+                yield frame
 
     def run(self, on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
         """Render to ``req.output``; ``on_progress(done, total)`` after each frame drawn,

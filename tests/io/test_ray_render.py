@@ -117,12 +117,19 @@ def test_render_ray_from_the_command_line(tmp_path):
     assert result.returncode == 0, result.stderr
     info = probe(out)
     assert info.frames == 90 and info.audio_s == pytest.approx(3.0, abs=0.05)
-    refused = subprocess.run(
-        [sys.executable, str(root / "main.py"), "render", "--ray", "--replay", str(out),
-         "-o", str(tmp_path / "again.mp4")],
-        cwd=root, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    import soundfile as sf
+
+    clip = demo_clip()
+    sf.write(str(tmp_path / "set.wav"), clip.samples.T, clip.sr)
+    log = performance_log(tmp_path)
+    replay = subprocess.run(
+        [sys.executable, str(root / "main.py"), "render", "--ray", "--replay", str(log),
+         "--audio", str(tmp_path / "set.wav"), "--chunk-seconds", "3", "--size", "96x54",
+         "-o", str(tmp_path / "again.mp4"), "--no-progress"],
+        cwd=root, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
     )  # fmt: skip
-    assert refused.returncode == 2 and "not split into chunks yet" in refused.stderr
+    assert replay.returncode == 0, replay.stderr
+    assert probe(tmp_path / "again.mp4").frames == 240
 
 
 def test_a_job_file_of_three_tiny_trainings_runs_as_three_tasks(local_ray, tmp_path, capsys):
@@ -147,3 +154,73 @@ def test_a_job_file_of_three_tiny_trainings_runs_as_three_tasks(local_ray, tmp_p
         assert f"job 'run{k}' (line {k + 2}): done" in out
         assert (tmp_path / "out" / f"run{k}.pt").exists()
         assert (tmp_path / "out" / f"run{k}.mp4").exists()
+
+
+def performance_log(folder):
+    """Eight seconds of a made-up set at 124 BPM: a knob move, a flash, a preset swap with
+    a crossfade across a chunk's seam, a blackout."""
+    import json
+
+    registry = build_registry()
+    patch, path = load_preset("nebula-drift", registry)
+    other, _ = load_preset("cell-strobe", registry)
+    bpm, fps = 124.0, 30.0
+    lines = [{"type": "header", "schema_version": 1, "recording": "set.mkv", "fps": fps,
+              "size": [96, 54], "patch": patch.model_dump(mode="json"),
+              "preset_dir": str(path.parent), "params": {}, "samplerate": 48000}]  # fmt: skip
+    for k in range(240):
+        t = k / fps
+        lines.append({"type": "clock", "t": round(t, 6), "beats": round(t * bpm / 60, 6),
+                      "bpm": bpm, "bar_phase": round((t * bpm / 240) % 1.0, 6)})  # fmt: skip
+    lines += [
+        {"type": "param", "t": 1.0, "id": "fx.hue.shift", "value": 90.0, "source": "midi"},
+        {"type": "flash", "t": 2.5, "beats": 5.2},
+        {"type": "patch", "t": 3.0, "fade_beats": 4.0, "start": 8.0,
+         "patch": other.model_dump(mode="json"), "preset_dir": str(path.parent)},
+        {"type": "blackout", "t": 6.2, "on": True},
+        {"type": "blackout", "t": 6.6, "on": False},
+    ]  # fmt: skip
+    log = folder / "set.performance.jsonl"
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return log
+
+
+def test_a_replay_in_chunks_is_the_replay(local_ray, tmp_path):
+    from app.cluster.ray_render import replay_on_ray
+    from app.engine.replay import ReplayJob, ReplayRequest
+
+    log = performance_log(tmp_path)
+
+    def replay_request(output):
+        return ReplayRequest(log=log, registry=build_registry(), clip=demo_clip(),
+                             output=output, size=SIZE, fps=FPS,
+                             placement=resolve_placement("cpu"), encoder=LOSSLESS)  # fmt: skip
+
+    ReplayJob(replay_request(tmp_path / "whole.mkv")).run()
+    replay_on_ray(replay_request(tmp_path / "chunked.mkv"), CHUNK_S)
+    whole, chunked = decoded(tmp_path / "whole.mkv"), decoded(tmp_path / "chunked.mkv")
+    assert whole.shape == chunked.shape and len(whole) == 240
+    worst = min(psnr(a, b) for a, b in zip(whole, chunked))
+    print(f"\nreplay in chunks: lowest PSNR {worst:.1f} dB against the whole replay")
+    assert worst >= 40.0
+    assert chunked[6 * 30 + 10].max() == 0  # the blackout, in the fourth chunk
+
+
+@pytest.mark.parametrize("model", ["stylegan2.pkl", "biggan-deep-tiny"])
+def test_a_model_file_or_folder_travels_to_the_workers(local_ray, tmp_path, model):
+    from app.cluster.ray_render import render_on_ray
+    from app.engine.generators import with_model
+    from tests.gan_fixtures import FIXTURES, needs_fixtures
+
+    if not FIXTURES.is_dir():
+        pytest.skip(needs_fixtures.kwargs["reason"])
+    base = request(tmp_path / "whole.mkv", "stylegan-layers" if model.endswith("pkl")
+                   else "biggan-chroma")  # fmt: skip
+    patched = base.patch.model_copy(update={"generator": with_model(
+        base.patch, str(FIXTURES / model)).generator})  # fmt: skip
+    whole = RenderRequest(**{**base.__dict__, "patch": patched, "duration_s": 1.0,
+                             "size": (64, 64)})  # fmt: skip
+    RenderJob(whole).run()
+    chunked = RenderRequest(**{**whole.__dict__, "output": tmp_path / "chunked.mkv"})
+    render_on_ray(chunked, 0.5)
+    assert np.array_equal(decoded(tmp_path / "whole.mkv"), decoded(tmp_path / "chunked.mkv"))
