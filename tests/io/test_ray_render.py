@@ -63,12 +63,18 @@ def one_process(tmp_path_factory):
     return out
 
 
-def test_chunks_on_ray_make_the_one_process_render(local_ray, one_process, tmp_path):
+@pytest.fixture(scope="module")
+def chunked_on_ray(local_ray, tmp_path_factory):
     from app.cluster.ray_render import render_on_ray
 
-    out = tmp_path / "chunked.mkv"
+    out = tmp_path_factory.mktemp("chunked") / "chunked.mkv"
     progress = []
     result = render_on_ray(request(out), CHUNK_S, on_progress=lambda d, t: progress.append(d))
+    return out, result, progress
+
+
+def test_chunks_on_ray_make_the_one_process_render(chunked_on_ray, one_process):
+    out, result, progress = chunked_on_ray
     assert result.frames == 240 and progress[-1] == 240 and len(progress) == 4
     whole, chunked = decoded(one_process), decoded(out)
     assert whole.shape == chunked.shape == (240, SIZE[1], SIZE[0], 3)
@@ -84,11 +90,10 @@ def test_chunks_on_ray_make_the_one_process_render(local_ray, one_process, tmp_p
     assert a.audio_s == pytest.approx(b.audio_s, abs=0.03) and a.frames == b.frames == 240
 
 
-def test_a_worker_that_dies_mid_chunk_is_retried_and_changes_nothing(local_ray, tmp_path):
+def test_a_worker_that_dies_mid_chunk_is_retried_and_changes_nothing(chunked_on_ray, tmp_path):
     from app.cluster.ray_render import render_on_ray
 
-    clean, faulty = tmp_path / "clean.mkv", tmp_path / "faulty.mkv"
-    render_on_ray(request(clean), CHUNK_S)
+    clean, faulty = chunked_on_ray[0], tmp_path / "faulty.mkv"
     marker = tmp_path / "died"
     render_on_ray(request(faulty), CHUNK_S, fault_marker=marker)
     assert marker.exists()  # chunk 2's worker did die once
@@ -218,9 +223,9 @@ def test_a_model_file_or_folder_travels_to_the_workers(local_ray, tmp_path, mode
                    else "biggan-chroma")  # fmt: skip
     patched = base.patch.model_copy(update={"generator": with_model(
         base.patch, str(FIXTURES / model)).generator})  # fmt: skip
-    whole = RenderRequest(**{**base.__dict__, "patch": patched, "duration_s": 1.0,
-                             "size": (64, 64)})  # fmt: skip
+    whole = RenderRequest(**{**base.__dict__, "patch": patched, "duration_s": 0.4, "start_s": 0.0,
+                             "size": (32, 32)})  # fmt: skip
     RenderJob(whole).run()
     chunked = RenderRequest(**{**whole.__dict__, "output": tmp_path / "chunked.mkv"})
-    render_on_ray(chunked, 0.5)
+    render_on_ray(chunked, 0.2)
     assert np.array_equal(decoded(tmp_path / "whole.mkv"), decoded(tmp_path / "chunked.mkv"))
