@@ -359,6 +359,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_dream(args)
         if args.command == "train" and args.ray:
             return cmd_train_on_ray(args)
+        if args.command in ("train-video", "compare-video"):
+            from app.train import video_cli
+
+            if args.command == "train-video":
+                return video_cli.cmd_train_video(args)
+            return video_cli.cmd_compare_video(args)
         if args.command in ("train", "merge-timecuts", "generate"):
             from app.train import cli as studio
 

@@ -204,9 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument(
         "--osc-rate",
         type=ranged(float, 1.0, 240.0),
-        default=30.0,
         metavar="HZ",
-        help="OSC out bundles a second, at most the frame rate (30; beats go when they fall)",
+        help="OSC out bundles a second, at most the frame rate (default 30, or the frame "
+        "rate when lower; beats go when they fall)",
     )
     live.add_argument(
         "--record",
@@ -277,7 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from app.dream.cli import add_commands as add_dream
     from app.train.cli import add_commands
+    from app.train.video_cli import add_commands as add_video_studio
 
     add_commands(sub, _seed, parse_size, parse_fps)
+    add_video_studio(sub)
     add_dream(sub)
     return parser

@@ -166,13 +166,18 @@ class LayerSpec(_Strict):
     (scratching with the tempo). ``jump`` moves the position to a random point of the clip
     on every beat or bar. How it mixes: the ``layerN.opacity`` and ``layerN.mode``
     parameters (``mode`` is the blend mode's index in BLEND_MODES; ``layerN.key`` is the
-    luma key's threshold), so MIDI, routes and replays reach them."""
+    luma key's threshold), so MIDI, routes and replays reach them.
 
-    source: Literal["video", "images", "camera"]
+    A ``continuation`` is a video generator trained with ``train-video`` playing on from
+    its footage (app/engine/continuation.py): ``rate`` scales its pace, ``reseed`` says
+    when it starts again from the footage, ``layerN.noise`` how far it wanders."""
+
+    source: Literal["video", "images", "camera", "continuation"]
     path: str = Field(
         "",
-        description="video file, folder of images (relative paths: to the preset), or "
-        "camera (a device: /dev/video0, a camera's name or index; empty: the first)",
+        description="video file, folder of images, a video generator checkpoint from "
+        "train-video (continuation; relative paths: to the preset), or camera (a device: "
+        "/dev/video0, a camera's name or index; empty: the first)",
     )
     loop: bool = True
     rate: float = Field(1.0, gt=0.0, le=16.0, description="playback speed (timing free)")
@@ -180,6 +185,11 @@ class LayerSpec(_Strict):
     timing: Literal["free", "beats"] = "free"
     loop_beats: float = Field(16.0, gt=0.0, le=4096.0, description="timing beats: clip length")
     jump: Literal["none", "beat", "bar"] = "none"
+    reseed: Literal["none", "beat", "bar", "phrase"] = Field(
+        "bar",
+        description="continuation: start again from a window of its footage on every "
+        "beat, bar or phrase (none: only on the reseed trigger)",
+    )
 
     @model_validator(mode="after")
     def _placed(self) -> "LayerSpec":

@@ -38,18 +38,9 @@ def ffmpeg() -> str:
 def video_info(path: Path) -> tuple[float, int]:
     """(frames a second, frame count) of the video at ``path``; UserError naming it when
     it is not a video or has no video stream."""
-    import imageio_ffmpeg
+    from app.engine.video_sources import video_facts
 
-    from app.engine.video_sources import _check_has_video
-
-    if not path.is_file():
-        raise UserError(f"'{path}': no such file")
-    _check_has_video(path)
-    frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
-    reader = imageio_ffmpeg.read_frames(str(path))
-    meta = next(reader)
-    reader.close()
-    return float(meta["fps"]), int(frames)
+    return video_facts(path, f"'{path}'")
 
 
 def load_picture(path: Path) -> torch.Tensor:

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from app.core.patch import BLEND_MODES, LayerSpec
 from app.core.types import AnalysisFrame
+from app.engine.continuation import continuation_cue
 from app.engine.device import Placement
 
 KEY_SOFTNESS = 0.05  # the luma key fades in over this much luma either side of its threshold
@@ -90,19 +91,26 @@ class LayerStack:
 
         self.specs, self.size, self.placement, self.seed = specs, size, placement, seed
         self.live = feed is not None
+        device = str(placement.device)
         self.sources = [
-            feed(spec, preset_dir) if feed else open_source(spec, size, preset_dir)
+            feed(spec, preset_dir) if feed else open_source(spec, size, preset_dir, device)
             for spec in specs
         ]
+        self.reseed_at: float | None = None  # the beat of the last reseed trigger (Player)
 
     def __bool__(self) -> bool:
         return bool(self.specs)
 
-    def _picture(self, i: int, spec: LayerSpec, analysis: AnalysisFrame) -> np.ndarray | None:
+    def _picture(self, i: int, spec: LayerSpec, analysis: AnalysisFrame,
+                 noise: float) -> np.ndarray | None:  # fmt: skip
         source = self.sources[i]
         clip = source.source if self.live else source
-        duration = getattr(clip, "duration_s", 0.0)
-        position = layer_position(spec, duration, analysis, self.seed, i)
+        if spec.source == "continuation":
+            position = continuation_cue(spec, clip.fps, clip.windows, analysis, self.seed, i,
+                                        noise, self.reseed_at, self.live)  # fmt: skip
+        else:
+            duration = getattr(clip, "duration_s", 0.0)
+            position = layer_position(spec, duration, analysis, self.seed, i)
         if self.live:
             source.want(position)
             return source.latest()
@@ -115,7 +123,7 @@ class LayerStack:
         for i, spec in enumerate(self.specs):
             n = i + 1
             opacity = params.get(f"layer{n}.opacity", 1.0)
-            picture = self._picture(i, spec, analysis)
+            picture = self._picture(i, spec, analysis, params.get(f"layer{n}.noise", 0.0))
             if picture is None or opacity <= 0.0:
                 continue
             # decoded frames are read-only buffers: copied once, onto the device

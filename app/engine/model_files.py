@@ -218,3 +218,22 @@ def load_torch_weights(path: str | Path) -> dict[str, torch.Tensor]:
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise UserError(f"{path}: not a state dict (a mapping of names to tensors)")
     return state
+
+
+def check_weights(where: str, model: torch.nn.Module, state: object) -> None:
+    """UserError starting with ``where`` unless ``state`` is a state dict with exactly
+    ``model``'s tensors at their shapes (so loading it cannot fail half-way)."""
+    if not isinstance(state, dict):
+        raise UserError(f"{where}: no generator weights")
+    expected = model.state_dict()
+    for key, tensor in expected.items():
+        if key not in state:
+            raise UserError(f"{where}: weights do not match its config (missing '{key}')")
+        found = state[key]
+        if not isinstance(found, torch.Tensor) or tuple(found.shape) != tuple(tensor.shape):
+            shape = tuple(found.shape) if isinstance(found, torch.Tensor) else type(found).__name__
+            raise UserError(f"{where}: weights do not match its config ('{key}' has shape "
+                            f"{shape}, expected {tuple(tensor.shape)})")  # fmt: skip
+    unexpected = sorted(set(state) - set(expected))
+    if unexpected:
+        raise UserError(f"{where}: weights do not match its config (unexpected '{unexpected[0]}')")

@@ -26,7 +26,8 @@ ENGINE_PARAMS: tuple[ParamSpec, ...] = (
 )
 
 # Each video layer's mix (app/engine/layers.py): how much of it, the blend mode's index in
-# BLEND_MODES (mix, add, screen, multiply, difference, luma key), the luma key's threshold.
+# BLEND_MODES (mix, add, screen, multiply, difference, luma key), the luma key's threshold,
+# and the noise a continuation (a video generator's layer) feeds back with its frames.
 LAYER_PARAMS: tuple[ParamSpec, ...] = tuple(
     spec
     for n in (1, 2)
@@ -35,6 +36,8 @@ LAYER_PARAMS: tuple[ParamSpec, ...] = tuple(
         ParamSpec(f"layer{n}.mode", f"Layer {n} blend (0 mix .. 5 key)", 0.0, 5.0, 0.0,
                   section="Layers"),
         ParamSpec(f"layer{n}.key", f"Layer {n} key threshold", 0.0, 1.0, 0.2,
+                  section="Layers"),
+        ParamSpec(f"layer{n}.noise", f"Layer {n} continuation noise", 0.0, 1.0, 0.0,
                   section="Layers"),
     )
 )  # fmt: skip

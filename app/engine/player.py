@@ -38,6 +38,7 @@ WORKER_TRIGGERS = (
     "next_keyframe",
     "previous_keyframe",
     "random_jump",
+    "reseed",
 )
 
 
@@ -115,6 +116,7 @@ class Player:
         self._jumps: list[tuple[float, int]] = []  # pending (landing beat, step)
         self._jumped = 0  # steps of the jumps that have landed
         self._flash_beats: float | None = None
+        self._reseed_beats: float | None = None
         self._rng = np.random.default_rng()
         self._last_frame: RenderedFrame | None = None
         self._swap: queue.SimpleQueue[tuple] = queue.SimpleQueue()
@@ -193,7 +195,7 @@ class Player:
             event["on"] = not self.frozen
         elif name == "blackout":
             event["on"] = not self.blackout
-        elif name == "flash":
+        elif name in ("flash", "reseed"):
             event["beats"] = analysis.beats
         else:
             n = len(renderer.motion.keyframes)
@@ -214,6 +216,8 @@ class Player:
             self.blackout = bool(event["on"])
         elif kind == "flash":
             self._flash_beats = float(event["beats"])
+        elif kind == "reseed":  # continuation layers start again from their footage
+            self._reseed_beats = float(event["beats"])
         elif kind == "jump":
             self._jumps.append((float(event["at"]), int(event["step"])))
         elif kind == "transport":
@@ -261,7 +265,7 @@ class Player:
                 self._fade.limit(MAX_FADES)
             self.make_renderer = make
             self._renderers = {1.0: (renderer, renderer.new_state())}
-            self._jumps, self._jumped = [], 0
+            self._jumps, self._jumped, self._reseed_beats = [], 0, None
             self._landings.append(start)
             if self.on_event is not None and note is not None:
                 self.on_event(
@@ -278,6 +282,8 @@ class Player:
             self.landed += 1
         renderer, state = self._renderer_for(scale)
         self._take_triggers(analysis, renderer)
+        if self._reseed_beats is not None:  # (a new patch's layers start without one)
+            renderer.layers.reseed_at = self._reseed_beats
         clock = {
             "t_s": analysis.t_s,
             "beats": analysis.beats,

@@ -39,7 +39,7 @@ from app.engine.player import Player, play
 from app.engine.renderer import FrameRenderer
 from app.engine.video_writer import QUALITY_PRESETS, EncoderSettings
 
-WORKER_EVENTS = ("freeze", "blackout", "flash", "jump", "transport")
+WORKER_EVENTS = ("freeze", "blackout", "flash", "jump", "transport", "reseed")
 
 
 @dataclass(frozen=True)

@@ -197,11 +197,17 @@ class Camera:
         self._reader.close()
 
 
-def open_source(spec: LayerSpec, size: tuple[int, int], preset_dir: Path | None):
-    """The source ``spec`` names, at ``size``; UserError naming it when it cannot open."""
+def open_source(spec: LayerSpec, size: tuple[int, int], preset_dir: Path | None,
+                device: str = "cpu"):  # fmt: skip
+    """The source ``spec`` names, at ``size`` (a continuation draws at its model's size,
+    on ``device``); UserError naming it when it cannot open."""
     path = Path(spec.path)
     if spec.path and not path.is_absolute() and preset_dir is not None:
         path = preset_dir / path
+    if spec.source == "continuation":
+        from app.engine.continuation import Continuation
+
+        return Continuation(path, device)
     if spec.source == "video":
         return VideoClip(path, size)
     if spec.source == "images":
@@ -255,8 +261,8 @@ class LiveFeeds:
     internal size, and every preset naming the same file share it), decoded at the output
     ``size`` (renderers scale down on the GPU / CPU); all closed when the session stops."""
 
-    def __init__(self, size: tuple[int, int]) -> None:
-        self.size = size
+    def __init__(self, size: tuple[int, int], device: str = "cpu") -> None:
+        self.size, self.device = size, device
         self._feeds: dict[tuple, LiveFeed] = {}
         self._lock = threading.Lock()
 
@@ -267,7 +273,8 @@ class LiveFeeds:
         key = (spec.source, str(path.resolve()) if spec.path else "", spec.image_fps)
         with self._lock:
             if key not in self._feeds:  # opening raises UserError naming the source
-                self._feeds[key] = LiveFeed(open_source(spec, self.size, preset_dir))
+                source = open_source(spec, self.size, preset_dir, self.device)
+                self._feeds[key] = LiveFeed(source)
             return self._feeds[key]
 
     def errors(self) -> list[str]:
@@ -280,8 +287,8 @@ class LiveFeeds:
             self._feeds.clear()
 
 
-def _check_has_video(path: Path) -> None:
-    """UserError naming ``path`` when ffmpeg finds no streams in it, or no video stream."""
+def _streams(path: Path) -> tuple[list[str], str]:
+    """ffmpeg's stream lines for ``path`` and its last line of output."""
     import subprocess
 
     import imageio_ffmpeg
@@ -290,10 +297,35 @@ def _check_has_video(path: Path) -> None:
         [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
         capture_output=True, text=True, errors="replace", stdin=subprocess.DEVNULL,
     )  # fmt: skip
-    streams = [line for line in probe.stderr.splitlines() if "Stream #" in line]
+    last = (probe.stderr.strip().splitlines()[-1:] or ["no streams"])[0]
+    return [line for line in probe.stderr.splitlines() if "Stream #" in line], last
+
+
+def video_facts(path: Path, where: str) -> tuple[float, int]:
+    """(frames a second, frame count) of the video at ``path``; UserError starting with
+    ``where`` when it is missing, and naming it when it is not a video."""
+    import imageio_ffmpeg
+
+    if not path.is_file():
+        raise UserError(f"{where}: no such file")
+    _check_has_video(path)
+    frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    reader.close()
+    return float(meta["fps"]), int(frames)
+
+
+def audio_streams(path: Path) -> int:
+    """How many sound streams the file at ``path`` has."""
+    return sum(": Audio:" in line for line in _streams(path)[0])
+
+
+def _check_has_video(path: Path) -> None:
+    """UserError naming ``path`` when ffmpeg finds no streams in it, or no video stream."""
+    streams, last = _streams(path)
     if not streams:
-        last = probe.stderr.strip().splitlines()[-1:] or ["no streams"]
-        raise UserError(f"layer '{path}': not a video ({last[0].split(': ')[-1]})")
+        raise UserError(f"layer '{path}': not a video ({last.split(': ')[-1]})")
     if not any(": Video:" in line for line in streams):
         raise UserError(f"layer '{path}': no video stream")
 

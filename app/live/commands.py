@@ -19,6 +19,7 @@ PICTURE_WORDS = {
     "next": "next_keyframe",
     "previous": "previous_keyframe",
     "random": "random_jump",
+    "reseed": "reseed",
 }
 LEARN_WORDS = ("learn", "commit", "cancel", "unbind", "save-map")
 OSC_LEARN_WORDS = ("learn-osc", "cancel-osc", "unbind-osc")
@@ -64,7 +65,7 @@ class LiveCommands:
     def run(self, line: str) -> None:
         """A performer's command (stdin, or the window's controls): tempo commands go to
         the tempo clock's own thread, picture words (``flash``, ``freeze``, ``blackout``,
-        ``next``, ``previous``, ``random``) to the render worker, ``learn PARAM``,
+        ``next``, ``previous``, ``random``, ``reseed``) to the render worker, ``learn PARAM``,
         ``commit``, ``cancel``, ``unbind PARAM``, ``save-map FILE`` to MIDI learn,
         ``learn-osc TARGET``, ``cancel-osc``, ``unbind-osc ADDRESS`` to OSC learn,
         ``record [FILE]`` starts or stops a recording, ``play`` / ``stop`` the

@@ -62,7 +62,8 @@ class LiveEngine:
             on_preset=lambda patch: self.midi.apply_preset(patch),
         )
         self.store = self.edits.store
-        self.feeds = LiveFeeds(options.size)  # video layers decode on threads of their own
+        # video layers decode (and video generators draw) on threads of their own
+        self.feeds = LiveFeeds(options.size, str(self.edits.placement.device))
         self.edits.layer_feed = self.feeds.feed
         self.midi = LiveMidi(self.registry, self.store, self.rig, options.midi_map, self.notify)
         if options.midi:

@@ -36,7 +36,8 @@ class LiveOptions:
     model: str | None = None  # play this model file / folder (--model)
     osc_in: str | None = None  # listen for OSC: PORT or HOST:PORT (--osc-in)
     osc_out: list[str] = field(default_factory=list)  # send OSC to HOST:PORT (--osc-out)
-    osc_rate: float = 30.0  # OSC out bundles a second (beats go when they fall)
+    osc_rate: float | None = None  # OSC out bundles a second (None: 30, at most the frame
+    # rate; beats go when they fall)
 
 
 @dataclass(frozen=True)

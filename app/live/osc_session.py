@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .engine import LiveEngine
 
 PHRASE_BARS = 4
+DEFAULT_RATE_HZ = 30.0  # OSC out bundles a second unless --osc-rate says
 PICKUP = 0.02  # a fader within this share of the range of the parameter picks it up
 
 
@@ -54,13 +55,15 @@ class LiveOsc:
     engine; both endpoints are checked when it is built (UserError naming the flag)."""
 
     def __init__(self, engine: LiveEngine, listen: str | None, targets: list[str],
-                 rate_hz: float) -> None:  # fmt: skip
+                 rate_hz: float | None) -> None:  # fmt: skip
         from app.midi.mapping import TRIGGERS
 
         self.engine, self.triggers = engine, TRIGGERS
         self.listen = parse_endpoint(listen, "--osc-in") if listen else None
         self.targets = [parse_endpoint(t, "--osc-out") for t in targets]
-        if rate_hz > engine.options.fps:
+        if rate_hz is None:  # not chosen: 30 a second, or every frame when fewer
+            rate_hz = min(DEFAULT_RATE_HZ, engine.options.fps)
+        elif rate_hz > engine.options.fps:
             raise UserError(
                 f"--osc-rate {rate_hz:g}: at most the frame rate ({engine.options.fps:g})"
             )

@@ -33,6 +33,7 @@ TRIGGERS = (
     "next_keyframe",
     "previous_keyframe",
     "random_jump",
+    "reseed",
     "flash",
     "tap",
     "resync",

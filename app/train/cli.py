@@ -111,6 +111,16 @@ def job_from_args(args: argparse.Namespace) -> TrainConfig:
         raise UserError(f"train: --{validation_message(exc)}") from None
 
 
+def advance(bar, done: int, total: int, **postfix: str) -> None:
+    """Move a training run's step bar to ``done`` of ``total`` (its ETA from this run's
+    pace: a resumed run starts the bar where it stopped), losses beside it."""
+    if bar.total is None:
+        bar.reset(total)
+        bar.initial = bar.n = done - 1
+    bar.update(done - bar.n)
+    bar.set_postfix(postfix, refresh=False)
+
+
 def _train_one(config: TrainConfig, args: argparse.Namespace, resume: Path | None) -> None:
     from tqdm import tqdm
 
@@ -150,11 +160,7 @@ def _train_one(config: TrainConfig, args: argparse.Namespace, resume: Path | Non
             loading.update(done - loading.n)
 
         def on_step(done, total, losses):
-            if bar.total is None:  # the first step: a resumed run starts where it stopped
-                bar.reset(total)
-                bar.initial = bar.n = done - 1
-            bar.update(done - bar.n)
-            bar.set_postfix(d_loss=f"{losses.d:.3f}", g_loss=f"{losses.g:.3f}", refresh=False)
+            advance(bar, done, total, d_loss=f"{losses.d:.3f}", g_loss=f"{losses.g:.3f}")
 
         result = run_job(
             config, args.out, placement, resume, args.checkpoint_every, on_step, on_data
@@ -173,30 +179,10 @@ def _train_one(config: TrainConfig, args: argparse.Namespace, resume: Path | Non
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    if args.checkpoint_every < 1:
-        raise UserError("train: --checkpoint-every must be at least 1")
-    if args.data:
-        _train_one(job_from_args(args), args, args.resume)
-        return 0
-    from .jobs import load_jobs
+    from .jobs import training_command
 
-    if args.resume:
-        raise UserError("train: --resume goes with --data (one job), not --jobs")
-    failed = 0
-    for entry in load_jobs(args.jobs):
-        if entry.error:
-            print(
-                f"latentvj: error: jobs '{args.jobs}' line {entry.line}: {entry.error}",
-                file=sys.stderr,
-            )
-            failed += 1
-            continue
-        try:
-            _train_one(entry.config, args, None)
-        except UserError as exc:  # the next job still runs
-            print(f"latentvj: error: jobs '{args.jobs}' line {entry.line}: {exc}", file=sys.stderr)
-            failed += 1
-    return 2 if failed else 0
+    return training_command(args, "train", TrainConfig, job_from_args,
+                            lambda config, resume: _train_one(config, args, resume))  # fmt: skip
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
@@ -250,18 +236,11 @@ def _folder(path: Path) -> Path:
     return path
 
 
-def _write_png(path: Path, image) -> None:
-    from PIL import Image
-
-    from app.core.atomic import atomic_path
-
-    with atomic_path(path) as tmp:
-        Image.fromarray(image).save(tmp, format="PNG")
-
-
 def cmd_generate(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm import tqdm
+
+    from .timelapse import write_png
 
     from app.core.keyframes import save_keyframes
     from app.engine.seed_images import latent_images, seed_images
@@ -281,7 +260,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             tqdm(seed_images(renderer, seeds), total=len(seeds), unit="image")
         ):
             stem = out / f"RandGen_{first + i:05d}"
-            _write_png(stem.with_suffix(".png"), image)
+            write_png(stem.with_suffix(".png"), image)
             save_keyframes(
                 stem.with_suffix(".json"),
                 z[None, :],
@@ -320,6 +299,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
             raise UserError(f"generate: '{out}' has frames already; empty it or give -o")
         frames = 0
         for frames, image in enumerate(images, start=1):
-            _write_png(out / f"frame_{frames:05d}.png", image)
+            write_png(out / f"frame_{frames:05d}.png", image)
     print(f"wrote {frames} frames to {out}")
     return 0

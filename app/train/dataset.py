@@ -44,14 +44,18 @@ def _image_files(folder: Path) -> list[Path]:
     )
 
 
-def _video_frames(path: Path, size: tuple[int, int], step: int) -> Iterator[np.ndarray]:
+def _video_frames(path: Path, size: tuple[int, int], step: int,
+                  where: str | None = None) -> Iterator[np.ndarray]:  # fmt: skip
+    """Every ``step``-th frame of the video at ``path``, covering ``size``; UserError
+    starting with ``where`` (default: ``--data 'PATH'``) when it cannot be read."""
     import imageio_ffmpeg
 
     try:
         reader = imageio_ffmpeg.read_frames(str(path))
         meta = next(reader)
     except (OSError, RuntimeError, StopIteration) as exc:
-        raise UserError(f"--data '{path}': not a readable video ({exc})") from None
+        where = where or f"--data '{path}'"
+        raise UserError(f"{where}: not a readable video ({exc})") from None
     w, h = meta["size"]
     for i, raw in enumerate(reader):
         if i % step == 0:

@@ -3,9 +3,7 @@ of a video or a frame folder at the training size, held in memory as uint8, cut 
 windows of ``frames_in + frames_out`` frames (``step``: every Nth frame inside a window;
 ``stride``: frames between window starts), split into training and validation windows
 and shuffled per epoch. The memory the frames will take is said before loading, and a
-load that would not fit is refused with one line.
-
-The video generator that trains on these (issue 24) is not built yet; this is its data."""
+load that would not fit is refused with one line."""
 
 from __future__ import annotations
 
@@ -68,17 +66,19 @@ def available_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def frame_count(path: Path, frame_step: int) -> int:
-    """How many frames loading ``path`` (every ``frame_step``-th) will keep."""
+def footage_length(path: Path, frame_step: int, folder_fps: float = 25.0) -> tuple[int, float]:
+    """How many frames loading ``path`` (every ``frame_step``-th) will keep, and how many
+    of those make a second (a folder's frames play at ``folder_fps``)."""
     if path.is_dir():
-        return len(_frame_files(path)[::frame_step])
+        return len(_frame_files(path)[::frame_step]), folder_fps / frame_step
     import imageio_ffmpeg
 
     try:
-        frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+        frames, secs = imageio_ffmpeg.count_frames_and_secs(str(path))
     except (OSError, RuntimeError) as exc:
         raise UserError(f"--data '{path}': not a readable video ({exc})") from None
-    return -(-frames // frame_step)
+    fps = frames / secs if secs > 0 else 25.0
+    return -(-frames // frame_step), fps / frame_step
 
 
 def _frame_files(folder: Path) -> list[Path]:
@@ -93,6 +93,12 @@ class Sequences:
     slider: Slider
     train: list[int]
     validation: list[int]
+    fps: float = 25.0  # frames of ``frames`` a second
+
+    @property
+    def frame_rate(self) -> float:
+        """Frames a second inside a window (one prediction's time)."""
+        return self.fps / self.slider.step
 
     def window(self, start: int) -> torch.Tensor:
         """The window at ``start`` as [T + K, 3, H, W] floats in [-1, 1]."""
@@ -106,7 +112,7 @@ class Sequences:
 
 
 def load_sequences(path: Path, slider: Slider, size: tuple[int, int], frame_step: int = 1,
-                   validation: float = 0.1, say=print) -> Sequences:  # fmt: skip
+                   validation: float = 0.1, say=print, folder_fps: float = 25.0) -> Sequences:  # fmt: skip
     """The frames of ``path`` (a video, or a folder of frames in name order) at ``size``
     (covered and centre-cropped), every ``frame_step``-th; the last ``validation`` share
     of the footage gives the validation windows; ``say`` hears the memory the frames will
@@ -115,19 +121,19 @@ def load_sequences(path: Path, slider: Slider, size: tuple[int, int], frame_step
     path = Path(path)
     if not path.exists():
         raise UserError(f"--data '{path}': not found")
-    count = frame_count(path, frame_step)
+    count, fps = footage_length(path, frame_step, folder_fps)
+    if count < slider.span:
+        raise UserError(f"--data '{path}': {count} frames, shorter than one window "
+                        f"({slider.span} frames: {slider.length} every {slider.step})")  # fmt: skip
     w, h = size
     need = count * w * h * 3
     free = available_memory()
-    say(f"{count} frames at {w}x{h}: {need / 2**20:.0f} MB in memory "
-        f"({free / 2**20:.0f} MB available)")  # fmt: skip
     if need > MEMORY_SHARE * free:
         raise UserError(f"--data '{path}': {count} frames at {w}x{h} need "
                         f"{need / 2**20:.0f} MB; {free / 2**20:.0f} MB are available "
                         "(use a smaller --size or a larger --frame-step)")  # fmt: skip
-    if count < slider.span:
-        raise UserError(f"--data '{path}': {count} frames, shorter than one window "
-                        f"({slider.span} frames: {slider.length} every {slider.step})")  # fmt: skip
+    say(f"{count} frames at {w}x{h}: {need / 2**20:.0f} MB in memory "
+        f"({free / 2**20:.0f} MB available)")  # fmt: skip
     if path.is_dir():
         frames = [fit_image(Image.open(p), size) for p in _frame_files(path)[::frame_step]]
     else:
@@ -144,4 +150,4 @@ def load_sequences(path: Path, slider: Slider, size: tuple[int, int], frame_step
     if not train:
         raise UserError(f"--data '{path}': too short to hold training windows before the "
                         f"validation part ({slider.span} frames a window)")  # fmt: skip
-    return Sequences(stack, slider, train, valid)
+    return Sequences(stack, slider, train, valid, fps)

@@ -21,6 +21,16 @@ from app.engine.video_writer import VideoWriter
 TIMECUT = re.compile(r"^(?P<stem>.+)_timecut(?P<n>\d{4})\.mp4$")
 
 
+def write_png(path: Path, picture: np.ndarray) -> None:
+    """An HxWx3 uint8 picture as a PNG file, written atomically."""
+    from PIL import Image
+
+    from app.core.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        Image.fromarray(picture).save(tmp, format="PNG")
+
+
 def tile(samples: np.ndarray, columns: int, rows: int) -> np.ndarray:
     """[B, H, W, 3] samples as one (rows*H) x (columns*W) picture, row by row."""
     b, h, w, c = samples.shape

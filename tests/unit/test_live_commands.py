@@ -60,6 +60,7 @@ def engine() -> StandInEngine:
         ("blackout", "blackout"),
         ("next", "next_keyframe"),
         ("previous", "previous_keyframe"),
+        ("reseed", "reseed"),
     ],
 )
 def test_picture_words_and_midi_triggers_reach_the_render_worker_alike(engine, word, trigger):

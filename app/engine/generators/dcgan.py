@@ -18,6 +18,7 @@ from torch import nn
 
 from app.core.errors import UserError, describe, validation_message
 from app.engine.device import Placement
+from app.engine.model_files import check_weights
 
 CHECKPOINT_FORMAT = "latentvj.dcgan"
 CHECKPOINT_VERSION = 1
@@ -202,20 +203,7 @@ def load_checkpoint_model(path: str | Path) -> tuple[DCGANGenerator, dict[str, A
         raise UserError(f"{where}: invalid embedded config ({validation_message(exc)})") from None
     model = DCGANGenerator(config)
     state = payload.get("generator")
-    if not isinstance(state, dict):
-        raise UserError(f"{where}: no generator weights")
-    expected = model.state_dict()
-    for key, tensor in expected.items():
-        if key not in state:
-            raise UserError(f"{where}: weights do not match its config (missing '{key}')")
-        if tuple(state[key].shape) != tuple(tensor.shape):
-            raise UserError(
-                f"{where}: weights do not match its config ('{key}' has shape "
-                f"{tuple(state[key].shape)}, expected {tuple(tensor.shape)})"
-            )
-    unexpected = sorted(set(state) - set(expected))
-    if unexpected:
-        raise UserError(f"{where}: weights do not match its config (unexpected '{unexpected[0]}')")
+    check_weights(where, model, state)
     model.load_state_dict(state)
     return model.eval(), payload
 
