@@ -340,10 +340,14 @@ class LiveEngine:
 
     def keyframe_pictures(self, vectors, size: tuple[int, int]) -> list:
         """The picture of each latent vector (rows of ``vectors``) at ``size``, drawn on
-        the calling thread by a still renderer of the current patch."""
+        the calling thread by a still renderer of the current patch (none when the
+        vectors belong to another latent space: the patch changed meanwhile)."""
         from app.engine.seed_images import latent_images
 
-        return list(latent_images(self.still_renderer(size), vectors))
+        renderer = self.still_renderer(size)
+        if len(vectors) and len(vectors[0]) != renderer.generator.latent_dim:
+            return []  # keyframes of a patch no longer playing: the panel asks again
+        return list(latent_images(renderer, vectors))
 
     def seed_pictures(self, seeds: list[int], size: tuple[int, int]) -> list:
         """(seed, latent, picture) for each seed, drawn like ``keyframe_pictures``."""

@@ -31,8 +31,16 @@ class Dataset:
         return len(self.images)
 
 
-def fit_image(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
-    """Cover ``size`` (w, h), centre-cropped, as HxWx3 uint8."""
+def fit_image(image: Image.Image, size: tuple[int, int],
+              crop: tuple[int, int, int, int] | None = None) -> np.ndarray:  # fmt: skip
+    """Cover ``size`` (w, h), centre-cropped, as HxWx3 uint8; ``crop`` (x, y, w, h in
+    the image's pixels) first keeps only that region."""
+    if crop is not None:
+        x, y, w, h = crop
+        if x + w > image.width or y + h > image.height:
+            raise UserError(f"--crop {x},{y},{w},{h}: outside the footage's "
+                            f"{image.width}x{image.height} pixels")  # fmt: skip
+        image = image.crop((x, y, x + w, y + h))
     return np.asarray(
         ImageOps.fit(image.convert("RGB"), size, Image.Resampling.LANCZOS, centering=(0.5, 0.5))
     )
@@ -44,10 +52,11 @@ def _image_files(folder: Path) -> list[Path]:
     )
 
 
-def _video_frames(path: Path, size: tuple[int, int], step: int,
-                  where: str | None = None) -> Iterator[np.ndarray]:  # fmt: skip
-    """Every ``step``-th frame of the video at ``path``, covering ``size``; UserError
-    starting with ``where`` (default: ``--data 'PATH'``) when it cannot be read."""
+def _video_frames(path: Path, size: tuple[int, int], step: int, where: str | None = None,
+                  crop: tuple[int, int, int, int] | None = None) -> Iterator[np.ndarray]:  # fmt: skip
+    """Every ``step``-th frame of the video at ``path``, covering ``size`` (``crop``: a
+    region first); UserError starting with ``where`` (default: ``--data 'PATH'``) when
+    it cannot be read."""
     import imageio_ffmpeg
 
     try:
@@ -60,7 +69,7 @@ def _video_frames(path: Path, size: tuple[int, int], step: int,
     for i, raw in enumerate(reader):
         if i % step == 0:
             frame = np.frombuffer(raw, np.uint8).reshape(h, w, 3)
-            yield fit_image(Image.fromarray(frame), size)
+            yield fit_image(Image.fromarray(frame), size, crop)
 
 
 def load_dataset(

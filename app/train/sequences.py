@@ -112,9 +112,11 @@ class Sequences:
 
 
 def load_sequences(path: Path, slider: Slider, size: tuple[int, int], frame_step: int = 1,
-                   validation: float = 0.1, say=print, folder_fps: float = 25.0) -> Sequences:  # fmt: skip
+                   validation: float = 0.1, say=print, folder_fps: float = 25.0,
+                   crop: tuple[int, int, int, int] | None = None) -> Sequences:  # fmt: skip
     """The frames of ``path`` (a video, or a folder of frames in name order) at ``size``
-    (covered and centre-cropped), every ``frame_step``-th; the last ``validation`` share
+    (``crop``: a region x, y, w, h of each frame first; then covered and centre-cropped),
+    every ``frame_step``-th; the last ``validation`` share
     of the footage gives the validation windows; ``say`` hears the memory the frames will
     take before they load. UserError naming the file when it is too short for one
     window or the frames would not fit in memory."""
@@ -135,9 +137,9 @@ def load_sequences(path: Path, slider: Slider, size: tuple[int, int], frame_step
     say(f"{count} frames at {w}x{h}: {need / 2**20:.0f} MB in memory "
         f"({free / 2**20:.0f} MB available)")  # fmt: skip
     if path.is_dir():
-        frames = [fit_image(Image.open(p), size) for p in _frame_files(path)[::frame_step]]
+        frames = [fit_image(Image.open(p), size, crop) for p in _frame_files(path)[::frame_step]]
     else:
-        frames = list(_video_frames(path, size, frame_step))
+        frames = list(_video_frames(path, size, frame_step, crop=crop))
     stack = np.stack(frames[:count]) if frames else np.zeros((0, h, w, 3), np.uint8)
     starts = slider.starts(len(stack))
     if not starts:

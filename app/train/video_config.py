@@ -27,6 +27,9 @@ class VideoJob(BaseModel):
     step: int = Field(1, ge=1, le=100, description="every Nth frame inside a window")
     frame_step: int = Field(1, ge=1, le=10_000, description="load every Nth frame")
     size: tuple[int, int] = Field((64, 64), description="WxH training size (cover + crop)")
+    crop: tuple[int, int, int, int] | None = Field(
+        None, description="X,Y,W,H: train on this region of the footage's frames"
+    )
     folder_fps: float = Field(25.0, gt=0.0, le=1000.0, description="a folder's frame rate")
     validation: float = Field(0.1, ge=0.0, lt=0.9, description="the footage's last share "
                               "that validates")  # fmt: skip
@@ -55,6 +58,20 @@ class VideoJob(BaseModel):
             if not match:
                 raise ValueError(f"{value!r} is not WIDTHxHEIGHT")
             value = (int(match.group(1)), int(match.group(2)))
+        return value
+
+    @field_validator("crop", mode="before")
+    @classmethod
+    def _crop(cls, value):
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            parts = value.split(",")
+            if len(parts) != 4 or not all(p.strip().isdigit() for p in parts):
+                raise ValueError(f"{value!r} is not X,Y,W,H (four whole numbers)")
+            value = tuple(int(p) for p in parts)
+        if value is not None and min(value[2:]) < 1:
+            raise ValueError("width and height must be at least 1")
         return value
 
     @model_validator(mode="after")

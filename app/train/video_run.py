@@ -93,7 +93,7 @@ def run_video_job(
         load_video_checkpoint(resume, f"--resume '{resume}'")
     check_step_memory(job, placement)
     seqs = load_sequences(Path(job.dataset), job.slider, job.size, job.frame_step,
-                          job.validation, say, job.folder_fps)  # fmt: skip
+                          job.validation, say, job.folder_fps, job.crop)  # fmt: skip
     trainer = VideoTrainer(job, seqs, placement)
     if resume is not None:
         trainer.resume(resume)

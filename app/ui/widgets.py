@@ -28,7 +28,8 @@ def button_row(
 class Background(QObject):
     """Runs work off the GUI thread (loading presets and models, rebuilding renderers,
     drawing thumbnails) and hands its outcome to ``on_done(result, error)`` on the GUI
-    thread; ``error`` is the UserError's line, or "" when the work succeeded. The window
+    thread; ``error`` is the UserError's line (or the name of any other failure, so the
+    caller never waits for an answer that does not come), "" when the work succeeded. The window
     calls ``wait_all`` as it closes, so no work outlives the objects it reports to."""
 
     done = pyqtSignal(object, str)
@@ -49,6 +50,8 @@ class Background(QObject):
                 self.done.emit(work(), "")
             except UserError as exc:
                 self.done.emit(None, str(exc))
+            except Exception as exc:  # noqa: BLE001 - said in the window; the show goes on
+                self.done.emit(None, f"{name}: {type(exc).__name__}: {exc}")
             finally:
                 Background._running.discard(threading.current_thread())
 

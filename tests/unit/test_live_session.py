@@ -184,3 +184,10 @@ def test_bad_modulation_routes_are_reported_and_the_good_ones_play(session):
     assert problems[0] == "route 2 (audio.rms -> fx.nope): unknown parameter 'fx.nope'"
     assert problems[1].startswith("route 3 (audio.nope -> fx.brightness): source")
     assert [(r.source, r.target) for r in engine.patch.routes] == [("audio.rms", "fx.brightness")]
+
+
+def test_keyframe_thumbnails_of_another_latent_space_are_not_drawn(session):
+    engine, _ = session
+    dim = engine.still_renderer((16, 16)).generator.latent_dim
+    assert len(engine.keyframe_pictures(np.zeros((2, dim)), (16, 16))) == 2
+    assert engine.keyframe_pictures(np.zeros((2, dim + 36)), (16, 16)) == []  # a race lost

@@ -64,3 +64,19 @@ def test_a_video_is_footage_too(tmp_path):
     seqs = load_sequences(video, Slider(8, 2, stride=4), (32, 24), frame_step=2,
                           validation=0.0, say=lambda line: None)  # fmt: skip
     assert len(seqs.frames) == 13 and seqs.train == [0] and seqs.validation == []  # 10 a window
+
+
+def test_a_crop_keeps_a_region_of_each_frame(tmp_path):
+    from app.train.video_config import VideoJob
+
+    folder = square_frames(tmp_path / "square")  # the square moves along rows 10-15
+    job = VideoJob(name="c", dataset=str(folder), crop="0,0,32,8", size="16x16")
+    assert job.crop == (0, 0, 32, 8)
+    above = load_sequences(folder, job.slider, job.size, crop=job.crop, say=lambda line: None)
+    assert above.frames.max() == 0  # the square never enters the top rows
+    band = load_sequences(folder, job.slider, job.size, crop=(0, 8, 32, 10), say=lambda line: None)
+    assert band.frames.max() == 255
+    with pytest.raises(UserError, match=r"--crop 0,0,40,8: outside the footage's 32x32"):
+        load_sequences(folder, job.slider, job.size, crop=(0, 0, 40, 8), say=lambda line: None)
+    with pytest.raises(ValueError, match="is not X,Y,W,H"):
+        VideoJob(name="c", dataset=str(folder), crop="1,2,3")
