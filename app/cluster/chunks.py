@@ -42,7 +42,6 @@ class SegmentJob:
 
     patch_json: str
     preset_dir: str | None
-    model_name: str | None  # the model file's (or folder's) name; its bytes travel beside
     start_s: float  # the render's start in the song
     n_frames: int  # the whole render's frames
     size: tuple[int, int]
@@ -52,12 +51,12 @@ class SegmentJob:
     device: str
 
 
-def render_segment(
-    job: SegmentJob, track: AnalysisTrack, chunk: Chunk, model_bytes: bytes | None = None
-) -> bytes:
+def render_segment(job: SegmentJob, track: AnalysisTrack, chunk: Chunk,
+                   assets: dict | None = None) -> bytes:  # fmt: skip
     """The chunk's frames encoded as a video-only segment (Matroska, H.264), its bytes:
     the frames exactly as the whole render draws them at those instants, after the
-    pre-roll of the frames before (up to PREROLL_S)."""
+    pre-roll of the frames before (up to PREROLL_S). ``assets``: the files the patch
+    reads, shipped from the driver (``app.cluster.assets``)."""
     from app.core.patch import Patch
     from app.engine.device import resolve_placement
     from app.engine.param_specs import build_registry
@@ -67,16 +66,10 @@ def render_segment(
     registry = build_registry()
     patch = Patch.model_validate_json(job.patch_json)
     with tempfile.TemporaryDirectory(prefix="latentvj-chunk-") as tmp:
-        if model_bytes is not None and job.model_name:
-            model = Path(tmp) / job.model_name
-            if isinstance(model_bytes, dict):  # a model folder, file by file
-                model.mkdir()
-                for name, data in model_bytes.items():
-                    (model / name).write_bytes(data)
-            else:
-                model.write_bytes(model_bytes)
-            patch = patch.model_copy(update={
-                "generator": patch.generator.model_copy(update={"path": str(model)})})  # fmt: skip
+        if assets:
+            from .assets import unpack
+
+            patch = unpack(patch, assets, Path(tmp))
         placement = resolve_placement(job.device)
         preset_dir = Path(job.preset_dir) if job.preset_dir else None
         player = Player(lambda size: FrameRenderer(patch, registry, size, placement,

@@ -1,7 +1,7 @@
 """``render --ray``: a render split into chunks (``app.cluster.chunks``) run as Ray tasks
 on a local Ray (the machine's cores) or a running cluster. The driver analyses the audio
-once and puts it (and the model file's bytes) in Ray's object store; each task draws and
-encodes one chunk; a worker that dies has its chunk run again (Ray's retries); the driver
+once and puts it (and the bytes of every file the patch reads) in Ray's object store;
+each task draws and encodes one chunk; a worker that dies has its chunk run again (Ray's retries); the driver
 joins the segments without re-encoding and muxes the audio once. One progress bar."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from app.core.errors import UserError
 from app.engine.offline import RenderJob, RenderRequest, RenderResult
 
+from .assets import gather, patch_files
 from .chunks import Chunk, SegmentJob, join_segments, plan_chunks, render_segment
 
 RETRIES = 3  # a chunk whose worker died runs again this many times
@@ -27,14 +28,6 @@ def import_ray():
     except ImportError:
         raise UserError("--ray: Ray is not installed: pip install 'latentvj[ray]'") from None
     return ray
-
-
-def model_payload(path: Path) -> bytes | dict[str, bytes]:
-    """A model file's bytes, or a model folder's files (BigGAN-deep: config and weights)
-    by name: what the workers write back to disk to load it as the driver would."""
-    if path.is_dir():
-        return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
-    return path.read_bytes()
 
 
 def connect(ray, address: str | None) -> bool:
@@ -66,14 +59,14 @@ def finished(ray, refs: dict) -> Iterator[tuple[Any, Any, str | None]]:
 
 
 def _segment_task(
-    job: SegmentJob, track, chunk: Chunk, model_bytes: bytes | None, fault_marker: str | None
+    job: SegmentJob, track, chunk: Chunk, assets: dict | None, fault_marker: str | None
 ) -> bytes:
     """One chunk on a worker. ``fault_marker`` (tests only): the worker of chunk 1 dies
     the first time (the marker file records it), as a machine lost mid-chunk."""
     if fault_marker and chunk.index == 1 and not os.path.exists(fault_marker):
         Path(fault_marker).write_text("died once")
         os._exit(1)
-    return render_segment(job, track, chunk, model_bytes)
+    return render_segment(job, track, chunk, assets)
 
 
 def gather_and_join(
@@ -153,13 +146,10 @@ def render_on_ray(
     ray = import_ray()
     job = RenderJob(req)  # every input checked, the analysis done once, here
     chunks = plan_chunks(job.n_frames, req.fps, chunk_seconds)
-    generator_path = req.patch.generator.path
-    model_file = Path(generator_path) if generator_path else None
-    if model_file is not None and not model_file.is_absolute() and req.preset_dir:
-        model_file = req.preset_dir / model_file
+    files = patch_files(req.patch, req.preset_dir)
     segment_job = SegmentJob(
         patch_json=req.patch.model_dump_json(), preset_dir=str(req.preset_dir or "") or None,
-        model_name=model_file.name if model_file else None, start_s=job.start_s,
+        start_s=job.start_s,
         n_frames=job.n_frames, size=req.size, fps=req.fps, encoder=req.encoder,
         seed=req.seed, device=str(req.placement.device) if req.placement else "cpu",
     )  # fmt: skip
@@ -168,9 +158,9 @@ def render_on_ray(
     try:
         task = ray.remote(max_retries=RETRIES)(_segment_task)
         track_ref = ray.put(job.track)
-        model_ref = ray.put(model_payload(model_file)) if model_file else None
+        assets_ref = ray.put(gather(files)) if files else None
         marker = str(fault_marker) if fault_marker else None
-        refs = {task.remote(segment_job, track_ref, chunk, model_ref, marker): chunk
+        refs = {task.remote(segment_job, track_ref, chunk, assets_ref, marker): chunk
                 for chunk in chunks}  # fmt: skip
         gather_and_join(ray, refs, chunks, job.n_frames, req.clip, job.start_s,
                         job.duration_s, req.output, on_progress)  # fmt: skip
