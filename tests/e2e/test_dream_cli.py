@@ -97,7 +97,9 @@ def bad_checkpoints(checkpoint: Path, folder: Path) -> dict[str, Path]:
             "junk.pt": folder / "junk.pt"}  # fmt: skip
 
 
-def test_bad_input_is_one_line_and_exit_2(checkpoint, video, tmp_path):
+def test_bad_input_is_one_line_and_exit_2(checkpoint, video, tmp_path, capsys):
+    from app.cli import main
+
     notes = tmp_path / "notes.mp4"
     notes.write_text("not a video")
     tone = tmp_path / "tone.mp4"
@@ -117,10 +119,11 @@ def test_bad_input_is_one_line_and_exit_2(checkpoint, video, tmp_path):
         "cannot be written": (str(video), "--net", str(checkpoint), "-o",
                               str(notes / "out.mp4"), "--frames", str(tmp_path / "fr"), *TINY),
     }  # fmt: skip
-    for expected, args in cases.items():
-        result = dream(*args, "--quiet")
-        lines = result.stderr.strip().splitlines()
-        assert result.returncode == 2 and len(lines) == 1, (expected, result.stderr)
+    for expected, args in cases.items():  # in this process: the exit code main() returns
+        code = main(["dream", *args, "--quiet"])
+        stderr = capsys.readouterr().err
+        lines = stderr.strip().splitlines()
+        assert code == 2 and len(lines) == 1, (expected, stderr)
         assert re.search(expected, lines[0]), (expected, lines[0])
     assert not (tmp_path / "notes_dream.mp4").exists() and not (tmp_path / "fr").exists()
     assert not (tmp_path / "notes_frames").exists() and not (tmp_path / "tone_frames").exists()
